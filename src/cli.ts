@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { runBackup, runCheckConfig, runImport, runStart } from './cli/commands.js';
+import { COMMAND_HELP, USAGE } from './cli/help.js';
+import { CartwatchError } from './errors.js';
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  start: runStart,
+  'check-config': runCheckConfig,
+  import: runImport,
+  backup: runBackup,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 1 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`cartwatch: unknown command "${name}"\n\n${USAGE}`);
+    return 1;
+  }
+  if (parseArgs({ args: rest, strict: false }).values.help) {
+    process.stdout.write(COMMAND_HELP[name] ?? USAGE);
+    return 0;
+  }
+  return command(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof CartwatchError) process.stderr.write(`cartwatch: ${error.message}\n`);
+    else
+      process.stderr.write(
+        `cartwatch: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,45 @@
+import type { RunningCartwatch } from '../main.js';
+
+/** The start-up banner: where things are and the first thing to try, loud when Slack is not connected. */
+export function printBanner(running: RunningCartwatch, info: { configSource: string; dbPath: string }): void {
+  const lines = [
+    `Cartwatch listening on ${running.url}`,
+    `  config:   ${info.configSource}`,
+    `  database: ${info.dbPath}`,
+  ];
+  if (running.slackMode === 'none') {
+    lines.push(
+      '',
+      '  !! No Slack credentials: running without Slack. Exceptions are not posted anywhere yet.',
+      '  !! To go live, create the app from manifest.yml and set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.',
+    );
+  }
+  const secret = running.ingestSecret;
+  if (secret.value === undefined) {
+    lines.push('', '  Ingest is OFF: set CARTWATCH_INGEST_SECRET to accept POST /events.');
+  } else {
+    if (secret.generated)
+      lines.push('', '  CARTWATCH_INGEST_SECRET was not set; generated one for this database.');
+    lines.push(
+      '',
+      '  Try it:',
+      `  ${curlExample(running.url, secret.generated ? secret.value : '$CARTWATCH_INGEST_SECRET')}`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+function curlExample(url: string, secret: string): string {
+  const event = {
+    id: `evt_demo_${Date.now()}`,
+    cart_id: 'cart_8842',
+    stage: 'payment',
+    step: 'authorize',
+    status: 'failed',
+    occurred_at: new Date().toISOString(),
+    source: 'stripe',
+    amount: { value: 12999, currency: 'USD' },
+    error: { code: 'card_declined', message: 'Your card was declined.' },
+  };
+  return `curl -sS -X POST ${url}/events -H "Authorization: Bearer ${secret}" -H 'Content-Type: application/json' -d '${JSON.stringify(event)}'`;
+}

@@ -1,0 +1,125 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { checkConfigText, formatProblems, loadConfigFile, loadEnv } from '../config.js';
+import { startCartwatch } from '../main.js';
+import { systemClock } from '../services/clock.js';
+import { IngestService } from '../services/ingest.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { printBanner } from './banner.js';
+import { type ImportSummary, importNdjson } from './import-command.js';
+
+export async function runStart(args: string[]): Promise<number> {
+  parseArgs({ args, options: {} });
+  const env = loadEnv();
+  const { config, source } = loadConfigFile(env.configPath, { cwd: process.cwd() });
+  const running = await startCartwatch({ env, config });
+  printBanner(running, { configSource: source, dbPath: env.dbPath });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`cartwatch: ${signal} received, finishing in-flight requests…\n`);
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await running.stop();
+  process.stderr.write('cartwatch: stopped cleanly\n');
+  return 0;
+}
+
+export async function runCheckConfig(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const file = positionals[0] ?? loadEnv().configPath ?? 'cartwatch.yml';
+  if (!existsSync(file)) {
+    process.stderr.write(
+      `${file}: no such file. Copy cartwatch.example.yml to cartwatch.yml to start one.\n`,
+    );
+    return 1;
+  }
+  const result = checkConfigText(readFileSync(file, 'utf8'));
+  if (!result.ok) {
+    process.stderr.write(
+      `${file}: ${result.problems.length} problem(s)\n${formatProblems(result.problems)}\n`,
+    );
+    return 1;
+  }
+  const { teams, routes } = result.config;
+  process.stdout.write(`${file}: valid (${Object.keys(teams).length} teams, ${routes.length} routes)\n`);
+  return 0;
+}
+
+export async function runImport(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'batch-size': { type: 'string', default: '1000' } },
+  });
+  const file = positionals[0];
+  const batchSize = Number(values['batch-size']);
+  if (file === undefined || !Number.isInteger(batchSize) || batchSize < 1) {
+    process.stderr.write('Usage: cartwatch import FILE.ndjson [--batch-size N]\n');
+    return 1;
+  }
+  if (!existsSync(file)) {
+    process.stderr.write(`${file}: no such file\n`);
+    return 1;
+  }
+  const store = SqliteStore.open(loadEnv().dbPath);
+  try {
+    const ingest = new IngestService({ store, clock: systemClock });
+    const progress = process.stderr.isTTY ? showProgress : undefined;
+    const summary = await importNdjson(file, {
+      ingest,
+      batchSize,
+      ...(progress && { onProgress: progress }),
+    });
+    if (progress) process.stderr.write('\n');
+    printImportSummary(path.basename(file), summary);
+    return summary.invalid.length > 0 ? 1 : 0;
+  } finally {
+    await store.close();
+  }
+}
+
+function showProgress(summary: ImportSummary): void {
+  process.stderr.write(
+    `\r${summary.lines} lines read, ${summary.accepted} accepted, ${summary.duplicates} duplicates, ` +
+      `${summary.invalid.length} invalid`,
+  );
+}
+
+function printImportSummary(name: string, summary: ImportSummary): void {
+  const { accepted, duplicates, invalid, skippedBatches } = summary;
+  process.stdout.write(
+    `${name}: ${accepted} accepted, ${duplicates} duplicates, ${invalid.length} invalid\n`,
+  );
+  for (const problem of invalid) {
+    process.stdout.write(
+      `  line ${problem.line}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}\n`,
+    );
+  }
+  for (const batch of skippedBatches) {
+    process.stdout.write(
+      `  lines ${batch.firstLine}-${batch.lastLine} not stored: their batch has invalid lines. ` +
+        'Fix them and import again; events already stored count as duplicates.\n',
+    );
+  }
+}
+
+export async function runBackup(args: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const target = positionals[0];
+  if (target === undefined) {
+    process.stderr.write('Usage: cartwatch backup FILE\n');
+    return 1;
+  }
+  const store = SqliteStore.open(loadEnv().dbPath);
+  try {
+    await store.backupTo(target);
+  } finally {
+    await store.close();
+  }
+  process.stdout.write(`backed up to ${target}\n`);
+  return 0;
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { STAGES } from '../domain/event.js';
+import { isTimeZone, parseDuration, parseSize } from './units.js';
+
+const stage = z.enum(STAGES, {
+  error: (issue) => `unknown stage ${JSON.stringify(issue.input)}; use one of ${STAGES.join(', ')}`,
+});
+
+const duration = z.string({ error: 'must be a duration such as 15m, 2h or 1d' }).transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const size = z.string({ error: 'must be a size such as 1MiB' }).transform((text, ctx) => {
+  try {
+    return parseSize(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const timeZone = z
+  .string()
+  .refine(isTimeZone, {
+    error: (issue) =>
+      `unknown time zone ${JSON.stringify(issue.input)}; use an IANA name such as Europe/Berlin`,
+  });
+
+const channelId = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0PAYMENTS');
+const mentionId = z.string().regex(/^[SUW][A-Z0-9]{2,}$/, 'must be a user group id (S…) or user id (U…, W…)');
+
+/** A scalar or a list in YAML, always a list after parsing. */
+const listOf = <T extends z.ZodType>(item: T) =>
+  z.preprocess((value) => (Array.isArray(value) ? value : [value]), z.array(item).min(1));
+
+const stepRef = z
+  .string()
+  .regex(/^[a-z_]+\.[^\s]+$/, 'must be stage.step, e.g. payment.authorize')
+  .transform((text, ctx) => {
+    const dot = text.indexOf('.');
+    const parsed = stage.safeParse(text.slice(0, dot));
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: `unknown stage "${text.slice(0, dot)}" in "${text}"` });
+      return z.NEVER;
+    }
+    return { stage: parsed.data, step: text.slice(dot + 1) };
+  });
+
+const team = z.strictObject({
+  channel: channelId,
+  mention: mentionId.optional(),
+  timezone: timeZone.optional(),
+  members: z.array(mentionId).min(1).optional(),
+});
+
+const route = z.strictObject({
+  match: z
+    .strictObject({
+      stage: listOf(stage).optional(),
+      step: listOf(z.string().min(1)).optional(),
+      source: listOf(z.string().min(1)).optional(),
+      kind: listOf(z.enum(['failed', 'stalled', 'backlog', 'silent_source'])).optional(),
+      error_code: listOf(z.string().min(1)).optional(),
+      owner: listOf(z.string().min(1)).optional(),
+    })
+    .optional(),
+  team: z.string().min(1),
+});
+
+/** Unknown stage keys are reported as unrecognized keys, with their path. */
+const stageKeyed = <T extends z.ZodType>(value: T) => z.partialRecord(stage, value);
+
+/** cartwatch.yml as written (SPEC "Config"), before cross-references are checked. */
+export const configFileSchema = z.strictObject({
+  timezone: timeZone.default('UTC'),
+  teams: z.record(
+    z.string().regex(/^[a-z0-9_-]+$/, 'team names are lowercase letters, digits, - and _'),
+    team,
+  ),
+  routes: z.array(route).min(1, 'add at least one route; the last, without match, is the default'),
+  sla: stageKeyed(duration).default({}),
+  expect: z.array(z.strictObject({ after: stepRef, then: stepRef, within: duration })).default([]),
+  backlog: stageKeyed(
+    z
+      .strictObject({ max_waiting: z.int().positive().optional(), max_age: duration.optional() })
+      .refine((rule) => rule.max_waiting !== undefined || rule.max_age !== undefined, {
+        message: 'give max_waiting, max_age or both',
+      }),
+  ).default({}),
+  sources: z.record(z.string().min(1), z.strictObject({ every: duration })).default({}),
+  escalation: z
+    .strictObject({
+      after: duration.default(15 * 60_000),
+      channel: channelId.optional(),
+      remind_acknowledged_after: duration.default(4 * 3_600_000),
+    })
+    .default({ after: 15 * 60_000, remind_acknowledged_after: 4 * 3_600_000 }),
+  digest: z
+    .strictObject({
+      at: z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM, e.g. "09:00"')
+        .default('09:00'),
+      skip_quiet: z.boolean().default(false),
+    })
+    .default({ at: '09:00', skip_quiet: false }),
+  retention_days: z.int().min(1).default(90),
+  ingest: z.strictObject({ max_body: size.default(1024 * 1024) }).default({ max_body: 1024 * 1024 }),
+});
+
+export type ConfigFile = z.output<typeof configFileSchema>;

@@ -1,0 +1,34 @@
+/**
+ * One error class per failure a user or operator can act on, each with a stable code
+ * (logs, metrics and HTTP replies key on the code, never on the message text).
+ */
+export class CartwatchError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The database refused a write for lack of space; ingest answers 503 and retrying later is safe. */
+export class StoreFullError extends CartwatchError {
+  constructor(cause: unknown) {
+    super('STORE_FULL', 'The database is full: free disk space (or raise its size limit), then retry.', {
+      cause,
+    });
+  }
+}
+
+/** The database was written by a newer Cartwatch; starting would risk misreading it. */
+export class SchemaTooNewError extends CartwatchError {
+  constructor(found: number, known: number, file: string) {
+    super(
+      'SCHEMA_TOO_NEW',
+      `${file} has schema version ${found}, but this Cartwatch knows only up to ${known}. ` +
+        'Run the newer Cartwatch that wrote it, or point CARTWATCH_DB at another file.',
+    );
+  }
+}

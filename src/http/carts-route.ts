@@ -1,0 +1,65 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TimelineEntry } from '../domain/timeline.js';
+import { bearerMatches, credentialsOf, signatureMatches } from '../ingest/auth.js';
+import type { TimelineService } from '../services/timeline.js';
+import { sendError, sendJson } from './reply.js';
+
+export const CARTS_PREFIX = '/carts/';
+
+/** GET /carts/{id}: a cart's timeline by cart, order, payment or shipment id, behind the ingest secret. */
+export function cartsRoute(deps: { timelines: TimelineService; secret: string | undefined }) {
+  return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    if (req.method !== 'GET') return sendError(res, 405, 'use GET to read a cart', {}, { allow: 'GET' });
+    if (!authorized(req, deps.secret)) {
+      return sendError(res, 401, 'send Authorization: Bearer <CARTWATCH_INGEST_SECRET>');
+    }
+    let id: string;
+    try {
+      id = decodeURIComponent(path.slice(CARTS_PREFIX.length));
+    } catch {
+      return sendError(res, 400, 'the id is not valid percent-encoding');
+    }
+    if (id === '' || id.length > 200)
+      return sendError(res, 400, 'give a cart, order, payment or shipment id');
+    const timeline = await deps.timelines.forId(id);
+    if (timeline === null) {
+      return sendError(res, 404, `no cart, order, payment or shipment is known by "${id}"`);
+    }
+    sendJson(res, 200, { cart_id: timeline.cartId, events: timeline.entries.map(toWire), exceptions: [] });
+  };
+}
+
+function authorized(req: IncomingMessage, secret: string | undefined): boolean {
+  if (secret === undefined) return false;
+  const credentials = credentialsOf(req.headers);
+  if (credentials.kind === 'bearer') return bearerMatches(credentials.token, secret);
+  // A GET has no body: the signature covers the empty body, as for any other request.
+  if (credentials.kind === 'signature') return signatureMatches(credentials.hex, Buffer.alloc(0), secret);
+  return false;
+}
+
+/** The timeline in SPEC's wire names, with what the timeline worked out alongside each event. */
+function toWire({ event, sincePreviousMs, stepDurationMs, late }: TimelineEntry) {
+  return {
+    id: event.id,
+    cart_id: event.cartId ?? null,
+    order_id: event.orderId,
+    payment_id: event.paymentId,
+    shipment_id: event.shipmentId,
+    stage: event.stage,
+    step: event.step,
+    status: event.status,
+    occurred_at: new Date(event.occurredAt).toISOString(),
+    received_at: new Date(event.receivedAt).toISOString(),
+    source: event.source,
+    run_id: event.runId,
+    amount: event.amount,
+    error: event.error,
+    sku: event.sku,
+    owner: event.owner,
+    attributes: event.attributes,
+    late,
+    since_previous_ms: sincePreviousMs,
+    step_duration_ms: stepDurationMs,
+  };
+}

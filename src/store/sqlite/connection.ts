@@ -1,0 +1,18 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate } from './migrations.js';
+
+/** Opens (creating when needed) the database file with the durability Cartwatch promises, and migrates it. */
+export function openDatabase(file: string): Database.Database {
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // FULL: a 202 means the event survives power loss, not just a process crash.
+  db.pragma('synchronous = FULL');
+  // A backup or a second reader may hold a lock for a moment; wait rather than fail the write.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db, file);
+  return db;
+}

@@ -1,0 +1,58 @@
+import type { Stage, Status } from '../../domain/event.js';
+import type { StoredEvent } from '../store.js';
+
+export const EVENT_COLUMNS = `seq, id, cart_id, order_id, payment_id, shipment_id, sku, stage, step, status,
+  occurred_at, received_at, source, run_id, amount_value, amount_currency, error_code, error_message, raw`;
+
+export interface EventRow {
+  seq: number;
+  id: string;
+  cart_id: string | null;
+  order_id: string | null;
+  payment_id: string | null;
+  shipment_id: string | null;
+  sku: string | null;
+  stage: string;
+  step: string;
+  status: string;
+  occurred_at: number;
+  received_at: number;
+  source: string;
+  run_id: string | null;
+  amount_value: number | null;
+  amount_currency: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  raw: string;
+}
+
+export function toStoredEvent(row: EventRow): StoredEvent {
+  const event: StoredEvent = {
+    seq: row.seq,
+    id: row.id,
+    // Rows are written only from validated events, so these casts restate what the schema checked.
+    stage: row.stage as Stage,
+    step: row.step,
+    status: row.status as Status,
+    occurredAt: row.occurred_at,
+    receivedAt: row.received_at,
+    source: row.source,
+  };
+  if (row.cart_id !== null) event.cartId = row.cart_id;
+  if (row.order_id !== null) event.orderId = row.order_id;
+  if (row.payment_id !== null) event.paymentId = row.payment_id;
+  if (row.shipment_id !== null) event.shipmentId = row.shipment_id;
+  if (row.sku !== null) event.sku = row.sku;
+  if (row.run_id !== null) event.runId = row.run_id;
+  if (row.amount_value !== null && row.amount_currency !== null) {
+    event.amount = { value: row.amount_value, currency: row.amount_currency };
+  }
+  if (row.error_code !== null || row.error_message !== null) {
+    event.error = {};
+    if (row.error_code !== null) event.error.code = row.error_code;
+    if (row.error_message !== null) event.error.message = row.error_message;
+  }
+  const attributes = (JSON.parse(row.raw) as { attributes?: Record<string, unknown> }).attributes;
+  if (attributes !== undefined) event.attributes = attributes;
+  return event;
+}

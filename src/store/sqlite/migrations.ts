@@ -1,0 +1,86 @@
+import type Database from 'better-sqlite3';
+import { SchemaTooNewError } from '../../errors.js';
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Forward only: a released migration is never edited; a change is a new, higher-numbered entry. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events, correlation links and the cart projection',
+    sql: `
+      CREATE TABLE events (
+        seq             INTEGER PRIMARY KEY,
+        id              TEXT NOT NULL UNIQUE,
+        cart_id         TEXT,   -- the cart it belongs to; NULL until one of its keys is linked
+        order_id        TEXT,
+        payment_id      TEXT,
+        shipment_id     TEXT,
+        sku             TEXT,
+        stage           TEXT NOT NULL,
+        step            TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        occurred_at     INTEGER NOT NULL,
+        received_at     INTEGER NOT NULL,
+        source          TEXT NOT NULL,
+        run_id          TEXT,
+        amount_value    INTEGER,
+        amount_currency TEXT,
+        error_code      TEXT,
+        error_message   TEXT,
+        raw             TEXT NOT NULL
+      );
+      CREATE INDEX events_by_cart ON events (cart_id, occurred_at) WHERE cart_id IS NOT NULL;
+      -- Waiting rooms for events whose key is not linked yet: small, and only they pay for these indexes.
+      CREATE INDEX events_unlinked_order ON events (order_id) WHERE cart_id IS NULL AND order_id IS NOT NULL;
+      CREATE INDEX events_unlinked_payment ON events (payment_id) WHERE cart_id IS NULL AND payment_id IS NOT NULL;
+      CREATE INDEX events_unlinked_shipment ON events (shipment_id) WHERE cart_id IS NULL AND shipment_id IS NOT NULL;
+
+      CREATE TABLE correlation_links (
+        key_kind  TEXT NOT NULL,   -- order | payment | shipment
+        key_value TEXT NOT NULL,
+        cart_id   TEXT NOT NULL,
+        linked_at INTEGER NOT NULL,
+        PRIMARY KEY (key_kind, key_value)
+      ) WITHOUT ROWID;
+      CREATE INDEX correlation_links_by_cart ON correlation_links (cart_id);
+
+      CREATE TABLE carts (
+        cart_id          TEXT PRIMARY KEY,
+        stage            TEXT NOT NULL,
+        step             TEXT NOT NULL,
+        status           TEXT NOT NULL,
+        last_progress_at INTEGER NOT NULL,  -- occurred_at of the cart's latest event
+        first_seen_at    INTEGER NOT NULL,
+        value            INTEGER,
+        currency         TEXT,
+        event_count      INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      -- Stall checks ask "which carts in stage S made no progress since T": due carts only, via this index.
+      CREATE INDEX carts_by_stage_progress ON carts (stage, last_progress_at);
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/** Applies every migration the file lacks, each in its own transaction, and records it. */
+export function migrate(db: Database.Database, file: string): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const current =
+    (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  if (current > LATEST_SCHEMA_VERSION) throw new SchemaTooNewError(current, LATEST_SCHEMA_VERSION, file);
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, new Date().toISOString());
+    })();
+  }
+}

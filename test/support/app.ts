@@ -1,0 +1,81 @@
+import { createHmac } from 'node:crypto';
+import path from 'node:path';
+import { type CartwatchConfig, DEFAULT_CONFIG, type Env } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { type RunningCartwatch, startCartwatch } from '../../src/main.js';
+import type { Clock } from '../../src/services/clock.js';
+import { tempDir } from './temp.js';
+
+export const INGEST_SECRET = 'test-ingest-secret-0123456789';
+
+export interface TestApp {
+  running: RunningCartwatch;
+  url: string;
+  dbPath: string;
+  /** POST /events with the bearer secret unless `headers` says otherwise. */
+  postEvents(body: unknown, options?: PostOptions): Promise<{ status: number; body: any }>;
+  getCart(id: string, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+interface PostOptions {
+  headers?: Record<string, string>;
+  contentType?: string;
+  /** Send this text (or bytes) as the body instead of JSON-encoding `body`. */
+  raw?: string | Buffer;
+  auth?: 'bearer' | 'signature' | 'none';
+}
+
+/** Starts the real server on port 0 against a real SQLite file in a temp folder. */
+export async function startTestApp(
+  options: { env?: Partial<Env>; config?: Partial<CartwatchConfig>; clock?: Clock } = {},
+): Promise<TestApp> {
+  const temp = tempDir();
+  const dbPath = path.join(temp.dir, 'cartwatch.db');
+  const env: Env = {
+    dbPath,
+    port: 0,
+    production: false,
+    logLevel: 'error',
+    ingestSecret: INGEST_SECRET,
+    ...options.env,
+  };
+  const config = { ...DEFAULT_CONFIG, ...options.config };
+  const running = await startCartwatch({
+    env,
+    config,
+    logger: createLogger('error'),
+    ...(options.clock && { clock: options.clock }),
+  });
+  const url = running.url;
+  return {
+    running,
+    url,
+    dbPath,
+    async postEvents(body, post = {}) {
+      const payload = post.raw ?? JSON.stringify(body);
+      const headers: Record<string, string> = { 'content-type': post.contentType ?? 'application/json' };
+      const auth = post.auth ?? 'bearer';
+      if (auth === 'bearer') headers.authorization = `Bearer ${INGEST_SECRET}`;
+      if (auth === 'signature') headers['x-cartwatch-signature'] = signIngest(payload);
+      const res = await fetch(`${url}/events`, {
+        method: 'POST',
+        headers: { ...headers, ...post.headers },
+        body: payload,
+      });
+      return { status: res.status, body: await res.json() };
+    },
+    async getCart(id, headers = { authorization: `Bearer ${INGEST_SECRET}` }) {
+      const res = await fetch(`${url}/carts/${encodeURIComponent(id)}`, { headers });
+      return { status: res.status, body: await res.json() };
+    },
+    async stop() {
+      await running.stop();
+      temp.cleanup();
+    },
+  };
+}
+
+export function signIngest(body: string | Buffer, secret = INGEST_SECRET): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}

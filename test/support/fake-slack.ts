@@ -1,0 +1,168 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { waitFor } from './wait-for.js';
+
+export interface SlackCall {
+  method: string;
+  args: Record<string, any>;
+  /** Parsed `blocks` (Slack receives them as a JSON string in form posts). */
+  blocks?: any[];
+  at: number;
+}
+
+export type Fault =
+  | { status: 429; retryAfter: number }
+  | { status: 500 }
+  | { error: string }
+  | { hang: true };
+
+/**
+ * A stand-in for Slack's Web API on 127.0.0.1: records every call and answers as Slack does
+ * for the methods Cartwatch uses, or with a fault a test scripted.
+ */
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  private readonly faults: { method: string; fault: Fault; remaining: number }[] = [];
+  private server: Server | undefined;
+  private nextTs = 1_700_000_000_000_100;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      void this.handle(req).then(({ status, body, headers }) => {
+        if (status === 0) return; // hang: never answer
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/api/`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  /** The next `times` calls of `method` fail with `fault`. */
+  failNext(method: string, fault: Fault, times = 1): void {
+    this.faults.push({ method, fault, remaining: times });
+  }
+
+  callsOf(method: string): SlackCall[] {
+    return this.calls.filter((call) => call.method === method);
+  }
+
+  async waitForCalls(method: string, count: number, timeoutMs = 5000): Promise<SlackCall[]> {
+    await waitFor(() => this.callsOf(method).length >= count, {
+      timeoutMs,
+      what: `${count} ${method} call(s)`,
+    });
+    return this.callsOf(method);
+  }
+
+  private async handle(req: IncomingMessage) {
+    const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
+    const args = parseArgs(await readText(req), req.headers['content-type']);
+    const fault = this.takeFault(method);
+    if (fault && 'hang' in fault) return { status: 0, body: null, headers: {} };
+    const call: SlackCall = { method, args, at: Date.now() };
+    if (typeof args.blocks === 'string') call.blocks = JSON.parse(args.blocks);
+    else if (Array.isArray(args.blocks)) call.blocks = args.blocks;
+    if (fault && 'status' in fault && fault.status === 429) {
+      return {
+        status: 429,
+        body: { ok: false, error: 'ratelimited' },
+        headers: { 'retry-after': String(fault.retryAfter) },
+      };
+    }
+    if (fault && 'status' in fault)
+      return { status: fault.status, body: { ok: false, error: 'internal_error' }, headers: {} };
+    if (fault && 'error' in fault) {
+      this.calls.push(call);
+      return { status: 200, body: { ok: false, error: fault.error }, headers: {} };
+    }
+    this.calls.push(call);
+    return { status: 200, body: this.answer(method, args), headers: {} };
+  }
+
+  private takeFault(method: string): Fault | undefined {
+    const entry = this.faults.find((f) => f.method === method && f.remaining > 0);
+    if (!entry) return undefined;
+    entry.remaining -= 1;
+    return entry.fault;
+  }
+
+  private answer(method: string, args: Record<string, any>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return {
+          ok: true,
+          url: 'https://fake.slack/',
+          team: 'Fake',
+          user: 'cartwatch',
+          team_id: 'T0FAKE',
+          user_id: 'U0BOT',
+          bot_id: 'B0BOT',
+        };
+      case 'chat.postMessage': {
+        const ts = this.ts();
+        return { ok: true, channel: args.channel, ts, message: { ts, text: args.text } };
+      }
+      case 'chat.update':
+        return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: this.ts() };
+      case 'chat.getPermalink':
+        return {
+          ok: true,
+          channel: args.channel,
+          permalink: `https://fake.slack/archives/${args.channel}/p${String(args.message_ts).replace('.', '')}`,
+        };
+      case 'views.open':
+      case 'views.publish':
+      case 'views.update':
+        return { ok: true, view: { id: `V${this.calls.length}`, ...safeJson(args.view) } };
+      case 'users.info':
+        return {
+          ok: true,
+          user: { id: args.user, name: String(args.user).toLowerCase(), real_name: `User ${args.user}` },
+        };
+      case 'conversations.info':
+        return { ok: true, channel: { id: args.channel, name: String(args.channel).toLowerCase() } };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  private ts(): string {
+    const n = this.nextTs++;
+    return `${Math.floor(n / 1_000_000)}.${String(n % 1_000_000).padStart(6, '0')}`;
+  }
+}
+
+function readText(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk) => {
+      text += chunk;
+    });
+    req.on('end', () => resolve(text));
+  });
+}
+
+function parseArgs(text: string, contentType: string | undefined): Record<string, any> {
+  if (contentType?.includes('application/json')) return text ? JSON.parse(text) : {};
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+function safeJson(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'string') return (value as Record<string, unknown>) ?? {};
+  try {
+    return JSON.parse(value);
+  } catch {
+    return {};
+  }
+}
