@@ -30,7 +30,8 @@ export interface StepRef {
 
 export interface ExpectRule {
   after: StepRef;
-  then: StepRef;
+  /** YAML's `then`, renamed so a rule is never mistaken for a promise. */
+  next: StepRef;
   withinMs: number;
 }
 
@@ -113,7 +114,7 @@ export function normalise(file: ConfigFile): CartwatchConfig {
       route.match ? { match: route.match, team: route.team } : { team: route.team },
     ),
     slaMs: file.sla,
-    expect: file.expect.map((rule) => ({ after: rule.after, then: rule.then, withinMs: rule.within })),
+    expect: file.expect.map((rule) => ({ after: rule.after, next: rule.then, withinMs: rule.within })),
     backlog,
     sources: Object.fromEntries(
       Object.entries(file.sources).map(([name, s]) => [name, { everyMs: s.every }]),

@@ -28,7 +28,7 @@ describe('cartwatch.yml', () => {
     expect(config.slaMs.payment).toBe(600_000);
     expect(config.expect[0]).toEqual({
       after: { stage: 'payment', step: 'authorize' },
-      then: { stage: 'payment', step: 'capture' },
+      next: { stage: 'payment', step: 'capture' },
       withinMs: 900_000,
     });
     expect(config.teams.fulfillment).toEqual({
