@@ -102,7 +102,7 @@ function checkSlackCredentials(env: Env): 'slack' | 'none' {
  */
 function resolveIngestSecret(env: Env, slackMode: 'slack' | 'none'): RunningCartwatch['ingestSecret'] {
   if (env.ingestSecret !== undefined) return { value: env.ingestSecret, generated: false };
-  if (slackMode === 'slack' || env.production || env.dbPath === ':memory:') {
+  if (slackMode === 'slack' || env.production) {
     return { value: undefined, generated: false };
   }
   const file = path.join(path.dirname(env.dbPath), 'ingest-secret');

@@ -67,7 +67,7 @@ export function loadEnv(
   }
   const e = parsed.data;
   const env: Env = {
-    dbPath: e.CARTWATCH_DB === ':memory:' ? e.CARTWATCH_DB : path.resolve(cwd, e.CARTWATCH_DB),
+    dbPath: path.resolve(cwd, e.CARTWATCH_DB),
     port: Number(e.PORT),
     production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
