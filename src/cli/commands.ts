@@ -11,21 +11,23 @@ import { type ImportSummary, importNdjson } from './import-command.js';
 
 export async function runStart(args: string[]): Promise<number> {
   parseArgs({ args, options: {} });
+  // Listen for signals before anything else, so a stop requested during start-up is not lost.
+  const stopRequested = firstSignal(['SIGTERM', 'SIGINT']);
   const env = loadEnv();
   const { config, source } = loadConfigFile(env.configPath, { cwd: process.cwd() });
   const running = await startCartwatch({ env, config });
   printBanner(running, { configSource: source, dbPath: env.dbPath });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stderr.write(`cartwatch: ${signal} received, finishing in-flight requests…\n`);
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  const signal = await stopRequested;
+  process.stderr.write(`cartwatch: ${signal} received, finishing in-flight requests…\n`);
   await running.stop();
   process.stderr.write('cartwatch: stopped cleanly\n');
   return 0;
+}
+
+function firstSignal(signals: NodeJS.Signals[]): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    for (const signal of signals) process.once(signal, () => resolve(signal));
+  });
 }
 
 export async function runCheckConfig(args: string[]): Promise<number> {

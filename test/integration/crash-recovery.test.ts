@@ -46,7 +46,8 @@ describe('crash recovery', () => {
     // A last clean start proves the file opens and migrates after the kills.
     const last = await startChild(env);
     last.process.kill('SIGTERM');
-    expect(await last.exited).toBe(0);
+    const code = await last.exited;
+    expect(code, last.output()).toBe(0);
 
     expect(acked.length).toBeGreaterThan(50);
     const db = new Database(env.CARTWATCH_DB, { readonly: true });

@@ -7,7 +7,8 @@ export interface ChildCartwatch {
   process: ChildProcess;
   url: string;
   output: () => string;
-  exited: Promise<number | null>;
+  /** The exit code, or the signal's name when a signal ended it. */
+  exited: Promise<number | string | null>;
 }
 
 /** Runs the built `cartwatch start` as a real process and resolves once its banner names the port. */
@@ -23,7 +24,9 @@ export async function startChild(env: Record<string, string>): Promise<ChildCart
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`cartwatch did not start:\n${output}`)), 15_000);
     const check = () => {
