@@ -1,0 +1,129 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI } from '../support/child.js';
+import { anEvent } from '../support/events.js';
+import { tempDir } from '../support/temp.js';
+
+const run = promisify(execFile);
+let temp: ReturnType<typeof tempDir>;
+
+beforeEach(() => {
+  temp = tempDir();
+});
+afterEach(() => temp.cleanup());
+
+async function cartwatch(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      cwd: temp.dir,
+      env: { PATH: process.env.PATH ?? '', CARTWATCH_DB: path.join(temp.dir, 'cw.db') },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function file(name: string, text: string): string {
+  const full = path.join(temp.dir, name);
+  writeFileSync(full, text);
+  return full;
+}
+
+function storedIds(db = path.join(temp.dir, 'cw.db')): string[] {
+  const sqlite = new Database(db, { readonly: true });
+  try {
+    return sqlite
+      .prepare('SELECT id FROM events ORDER BY seq')
+      .all()
+      .map((r) => (r as { id: string }).id);
+  } finally {
+    sqlite.close();
+  }
+}
+
+describe('cartwatch check-config', () => {
+  it('when the file has problems, then each is printed with its path and the exit code is 1', async () => {
+    const config = file(
+      'bad.yml',
+      'teams:\n  ops: { channel: C0OPS }\nroutes:\n  - { match: { stage: payment }, team: pay }\n  - { team: ops }\n',
+    );
+    const result = await cartwatch('check-config', config);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('- routes[0].team: unknown team "pay"');
+  });
+
+  it('when the shipped example is checked, then it is valid', async () => {
+    const result = await cartwatch('check-config', path.resolve('cartwatch.example.yml'));
+    expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining('valid (3 teams, 3 routes)') });
+  });
+});
+
+describe('cartwatch import', () => {
+  it('when every line is valid, then all are stored and a repeat import counts duplicates', async () => {
+    const events = [anEvent(), anEvent(), anEvent()];
+    const ndjson = file('events.ndjson', `${events.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    expect(await cartwatch('import', ndjson)).toMatchObject({
+      code: 0,
+      stdout: 'events.ndjson: 3 accepted, 0 duplicates, 0 invalid\n',
+    });
+    expect(await cartwatch('import', ndjson)).toMatchObject({
+      code: 0,
+      stdout: 'events.ndjson: 0 accepted, 3 duplicates, 0 invalid\n',
+    });
+    expect(storedIds()).toEqual(events.map((e) => e.id));
+  });
+
+  it('when a batch holds invalid lines, then they are named by line number, that batch is not stored, and the exit code is 1', async () => {
+    const good = [anEvent(), anEvent(), anEvent()];
+    const lines = [good[0], { ...anEvent(), stage: 'shipping' }, good[1], good[2]].map((e) =>
+      JSON.stringify(e),
+    );
+    lines.splice(3, 0, '{broken');
+    const ndjson = file('mixed.ndjson', `${lines.join('\n')}\n`);
+    const result = await cartwatch('import', ndjson, '--batch-size', '3');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('mixed.ndjson: 2 accepted, 0 duplicates, 2 invalid');
+    expect(result.stdout).toContain('line 2: stage: stage must be one of');
+    expect(result.stdout).toContain('line 3: not valid JSON');
+    expect(result.stdout).toContain('lines 1-3 not stored');
+    expect(storedIds()).toEqual([good[1]?.id, good[2]?.id]);
+  });
+});
+
+describe('cartwatch backup and help', () => {
+  it('when backing up, then the copy holds the stored events', async () => {
+    const event = anEvent();
+    await cartwatch('import', file('one.ndjson', JSON.stringify(event)));
+    const target = path.join(temp.dir, 'copy.db');
+    expect((await cartwatch('backup', target)).code).toBe(0);
+    expect(storedIds(target)).toEqual([event.id]);
+  });
+
+  it('when asked for help, then every command explains itself', async () => {
+    expect((await cartwatch('--help')).stdout).toContain('check-config [FILE]');
+    for (const command of ['start', 'check-config', 'import', 'backup']) {
+      const help = await cartwatch(command, '--help');
+      expect(help.code, command).toBe(0);
+      expect(help.stdout, command).toContain(`Usage: cartwatch ${command}`);
+    }
+    expect((await cartwatch('frobnicate')).code).toBe(1);
+  });
+
+  it('when NODE_ENV=production and Slack credentials are missing, then start refuses and names the variables', async () => {
+    const result = await run(process.execPath, [CLI, 'start'], {
+      cwd: temp.dir,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0' },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET'),
+    });
+    expect((result as { stderr: string }).stderr).toContain('manifest.yml');
+  });
+});
