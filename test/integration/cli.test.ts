@@ -84,7 +84,7 @@ describe('cartwatch import', () => {
     const lines = [good[0], { ...anEvent(), stage: 'shipping' }, good[1], good[2]].map((e) =>
       JSON.stringify(e),
     );
-    lines.splice(3, 0, '{broken');
+    lines.splice(2, 0, '{broken');
     const ndjson = file('mixed.ndjson', `${lines.join('\n')}\n`);
     const result = await cartwatch('import', ndjson, '--batch-size', '3');
     expect(result.code).toBe(1);
