@@ -65,10 +65,12 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     logger,
   );
   const port = await listen(server, env.port);
-  const pruning = setInterval(() => {
+  const prune = () => {
     retention.pruneNow().catch((error: unknown) => logger.error('retention pruning failed:', error));
-  }, RETENTION_EVERY_MS);
-  pruning.unref();
+  };
+  // Once soon after start (not during it), then hourly.
+  const firstPrune = setTimeout(prune, 10_000).unref();
+  const pruning = setInterval(prune, RETENTION_EVERY_MS).unref();
 
   return {
     port,
@@ -77,6 +79,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     ingestSecret,
     slackMode,
     async stop() {
+      clearTimeout(firstPrune);
       clearInterval(pruning);
       await closeServer(server);
       await store.close();

@@ -10,11 +10,30 @@ const id = (what: string) =>
     .min(1, `${what} must not be empty`)
     .max(200, `${what} must be at most 200 characters`);
 
+const MAX_ATTRIBUTES_DEPTH = 32;
+
+// Depth is checked first, and without recursion: a deeply nested body would otherwise overflow
+// the stack in JSON.stringify and turn a client's mistake into a server error.
 const attributes = z
   .record(z.string(), z.unknown())
+  .refine((value) => nestingWithin(value, MAX_ATTRIBUTES_DEPTH), {
+    message: `attributes may nest at most ${MAX_ATTRIBUTES_DEPTH} levels deep`,
+    abort: true,
+  })
   .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_ATTRIBUTES_BYTES, {
     message: 'attributes must be at most 16 KiB as JSON',
   });
+
+function nestingWithin(root: unknown, maxDepth: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [value, depth] = entry;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > maxDepth) return false;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
 
 /** The wire format of SPEC "Events in"; strict so that a misspelt field is reported, not dropped. */
 const wireEvent = z

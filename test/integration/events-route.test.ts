@@ -189,3 +189,15 @@ describe('POST /events configured', () => {
     }
   });
 });
+
+describe('POST /events hostile nesting', () => {
+  it('when attributes nest hundreds of thousands of levels deep, then it answers 400, not a server error', async () => {
+    const deep = `{"a":${'['.repeat(300_000)}${']'.repeat(300_000)}}`;
+    const event = JSON.stringify(anEvent()).replace(/}$/, `,"attributes":${deep}}`);
+    const reply = await app.postEvents(null, { raw: event });
+    expect(reply.status).toBe(400);
+    expect(reply.body.issues).toEqual([
+      { index: 0, path: 'attributes', message: expect.stringContaining('nest at most') },
+    ]);
+  });
+});
