@@ -1,4 +1,13 @@
 import type { CartEvent, StoredEvent } from '../domain/event.js';
+import type { AuditEntry, ExceptionRecord } from '../domain/exception.js';
+import type {
+  ActionInput,
+  ActionOutcome,
+  DetectionBatch,
+  DetectionOutcome,
+  OutboxHealth,
+  OutboxJob,
+} from './exception-types.js';
 
 export type { StoredEvent };
 
@@ -36,6 +45,29 @@ export interface Store {
   /** Deletes up to `limit` events received before `cutoff` (and carts idle since then); returns how many events went. */
   pruneBefore(cutoff: number, options: { limit: number }): Promise<number>;
   health(): Promise<StoreHealth>;
+
+  /** Events recorded after `seq`, in arrival order: the detector's feed. */
+  eventsAfter(seq: number, limit: number): Promise<StoredEvent[]>;
+  /** The seq up to which detection has been applied. */
+  detectionCursor(): Promise<number>;
+  /** Opens, repeats and resolves exceptions with their audit entries and outbox rows, and moves the cursor. */
+  applyDetection(batch: DetectionBatch): Promise<DetectionOutcome>;
+
+  findException(id: number): Promise<ExceptionRecord | null>;
+  exceptionsOfCart(cartId: string): Promise<ExceptionRecord[]>;
+  auditOf(exceptionId: number): Promise<AuditEntry[]>;
+  /** A person's acknowledge, unacknowledge or resolve, with its audit entry and outbox rows. */
+  applyAction(input: ActionInput): Promise<ActionOutcome>;
+  /** An ephemeral reply to one user, sent through the outbox like every other Slack write. */
+  enqueueEphemeral(input: { channel: string; user: string; text: string; at: number }): Promise<void>;
+
+  /** Leases up to `limit` due outbox rows (posts before their updates and thread replies). */
+  claimOutbox(input: { now: number; limit: number; leaseMs: number }): Promise<OutboxJob[]>;
+  /** Marks a row sent; a root post's ts is stored on its exception in the same transaction. */
+  completeOutbox(input: { id: number; at: number; ts?: string }): Promise<void>;
+  retryOutbox(input: { id: number; dueAt: number; error: string }): Promise<void>;
+  failOutbox(input: { id: number; error: string }): Promise<void>;
+  outboxHealth(): Promise<OutboxHealth>;
   /** Writes a consistent copy of the whole database to `file` while it stays in use. */
   backupTo(file: string): Promise<void>;
   /** Finishes pending writes, then closes. */

@@ -64,6 +64,79 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX carts_by_stage_progress ON carts (stage, last_progress_at);
     `,
   },
+  {
+    version: 2,
+    name: 'exceptions, their audit trail, the Slack outbox and the detector cursor',
+    sql: `
+      CREATE TABLE exceptions (
+        id              INTEGER PRIMARY KEY,
+        dedup_key       TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        state           TEXT NOT NULL,          -- open | acknowledged | resolved
+        resolution      TEXT,                   -- manual | auto, once resolved
+        cart_id         TEXT,
+        stage           TEXT NOT NULL,
+        step            TEXT NOT NULL,
+        error_code      TEXT,
+        error_message   TEXT,
+        amount_value    INTEGER,
+        amount_currency TEXT,
+        source          TEXT,
+        run_id          TEXT,
+        team            TEXT NOT NULL,
+        channel         TEXT NOT NULL,
+        route_reason    TEXT NOT NULL,
+        assignee        TEXT,
+        acknowledged_at INTEGER,
+        resolved_at     INTEGER,
+        resolved_by     TEXT,
+        first_seen_at   INTEGER NOT NULL,
+        last_seen_at    INTEGER NOT NULL,
+        count           INTEGER NOT NULL,
+        -- Bumped by every change a person could have acted on (not by repeats): buttons carry it,
+        -- so a click on a message that is out of date is recognised as stale.
+        revision        INTEGER NOT NULL DEFAULT 0,
+        slack_ts        TEXT
+      );
+      -- One live exception per dedup key; a resolved one leaves room for the next.
+      CREATE UNIQUE INDEX exceptions_live_by_key ON exceptions (dedup_key) WHERE state != 'resolved';
+      CREATE INDEX exceptions_live_by_cart ON exceptions (cart_id, stage) WHERE state != 'resolved';
+      CREATE INDEX exceptions_by_cart ON exceptions (cart_id);
+
+      CREATE TABLE exception_audit (
+        id           INTEGER PRIMARY KEY,
+        exception_id INTEGER NOT NULL REFERENCES exceptions (id),
+        at           INTEGER NOT NULL,
+        actor        TEXT NOT NULL,
+        action       TEXT NOT NULL,
+        note         TEXT
+      );
+      CREATE INDEX exception_audit_by_exception ON exception_audit (exception_id, id);
+
+      -- Every Slack write, committed with the change that caused it; messages are rendered when sent.
+      CREATE TABLE outbox (
+        id            INTEGER PRIMARY KEY,
+        exception_id  INTEGER REFERENCES exceptions (id),
+        kind          TEXT NOT NULL,           -- post | update | thread | ephemeral
+        channel       TEXT NOT NULL,
+        payload       TEXT NOT NULL,           -- JSON: what to render (thread notes, ephemeral text)
+        state         TEXT NOT NULL,           -- pending | sent | failed
+        due_at        INTEGER NOT NULL,
+        claimed_until INTEGER NOT NULL DEFAULT 0,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        last_error    TEXT,
+        created_at    INTEGER NOT NULL,
+        sent_at       INTEGER
+      );
+      CREATE INDEX outbox_pending_by_due ON outbox (due_at) WHERE state = 'pending';
+      CREATE INDEX outbox_pending_by_exception ON outbox (exception_id, kind) WHERE state = 'pending';
+
+      CREATE TABLE cursors (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

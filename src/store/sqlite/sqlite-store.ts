@@ -1,7 +1,18 @@
 import type Database from 'better-sqlite3';
+import type { StoredEvent } from '../../domain/event.js';
+import type { AuditEntry, ExceptionRecord } from '../../domain/exception.js';
+import type {
+  ActionInput,
+  ActionOutcome,
+  DetectionBatch,
+  DetectionOutcome,
+  OutboxHealth,
+  OutboxJob,
+} from '../exception-types.js';
 import type { CartHistory, NewEvent, RecordOutcome, Store, StoreHealth } from '../store.js';
 import { openDatabase } from './connection.js';
 import { EVENT_COLUMNS, type EventRow, toStoredEvent } from './event-rows.js';
+import { type ExceptionRow, toException } from './exception-rows.js';
 import { WriterClient } from './writer-client.js';
 
 const KEY_KINDS = ['order', 'payment', 'shipment'] as const;
@@ -11,14 +22,14 @@ const KEY_KINDS = ['order', 'payment', 'shipment'] as const;
  * every commit already answered), writes in the writer worker, one transaction each.
  */
 export class SqliteStore implements Store {
-  private readonly queries;
+  private readonly q;
   private closed = false;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly writer: WriterClient,
   ) {
-    this.queries = {
+    this.q = {
       cartExists: db.prepare<[string], { cart_id: string }>('SELECT cart_id FROM carts WHERE cart_id = ?'),
       linkedCart: db.prepare<[string, string], { cart_id: string }>(
         'SELECT cart_id FROM correlation_links WHERE key_kind = ? AND key_value = ?',
@@ -29,6 +40,27 @@ export class SqliteStore implements Store {
       waitingEvents: db.prepare<{ key: string }, EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE cart_id IS NULL
            AND (order_id = @key OR payment_id = @key OR shipment_id = @key) ORDER BY occurred_at, seq`,
+      ),
+      eventsAfter: db.prepare<[number, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+      ),
+      cursor: db.prepare<[], { value: number }>("SELECT value FROM cursors WHERE name = 'detector'"),
+      exception: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
+      exceptionsOfCart: db.prepare<[string], ExceptionRow>(
+        'SELECT * FROM exceptions WHERE cart_id = ? ORDER BY id',
+      ),
+      audit: db.prepare<
+        [number],
+        { exception_id: number; at: number; actor: string; action: string; note: string | null }
+      >(
+        'SELECT exception_id, at, actor, action, note FROM exception_audit WHERE exception_id = ? ORDER BY id',
+      ),
+      outboxCounts: db.prepare<[], { pending: number; failed: number; oldest: number | null }>(
+        `SELECT count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'failed') AS failed,
+           min(due_at) FILTER (WHERE state = 'pending') AS oldest FROM outbox WHERE state != 'sent'`,
+      ),
+      lastOutboxError: db.prepare<[], { last_error: string }>(
+        "SELECT last_error FROM outbox WHERE state = 'failed' ORDER BY id DESC LIMIT 1",
       ),
     };
   }
@@ -41,29 +73,27 @@ export class SqliteStore implements Store {
 
   recordEvents(batch: readonly NewEvent[], options: { receivedAt: number }): Promise<RecordOutcome> {
     if (batch.length === 0) return Promise.resolve({ accepted: 0, duplicates: 0 });
-    return this.writer.call({ op: 'record', job: { batch, receivedAt: options.receivedAt } });
+    return this.writer.call('record', { batch, receivedAt: options.receivedAt });
   }
 
   async findCartHistory(id: string): Promise<CartHistory | null> {
     const cartId = this.resolveCartId(id);
-    if (cartId !== undefined) {
-      return { cartId, events: this.queries.eventsOfCart.all(cartId).map(toStoredEvent) };
-    }
-    const waiting = this.queries.waitingEvents.all({ key: id });
+    if (cartId !== undefined) return { cartId, events: this.q.eventsOfCart.all(cartId).map(toStoredEvent) };
+    const waiting = this.q.waitingEvents.all({ key: id });
     return waiting.length > 0 ? { cartId: null, events: waiting.map(toStoredEvent) } : null;
   }
 
   private resolveCartId(id: string): string | undefined {
-    if (this.queries.cartExists.get(id)) return id;
+    if (this.q.cartExists.get(id)) return id;
     for (const kind of KEY_KINDS) {
-      const link = this.queries.linkedCart.get(kind, id);
+      const link = this.q.linkedCart.get(kind, id);
       if (link) return link.cart_id;
     }
     return undefined;
   }
 
   pruneBefore(cutoff: number, options: { limit: number }): Promise<number> {
-    return this.writer.call({ op: 'prune', cutoff, limit: options.limit });
+    return this.writer.call('pruneBefore', { cutoff, limit: options.limit });
   }
 
   async health(): Promise<StoreHealth> {
@@ -76,8 +106,72 @@ export class SqliteStore implements Store {
     }
   }
 
+  async eventsAfter(seq: number, limit: number): Promise<StoredEvent[]> {
+    return this.q.eventsAfter.all(seq, limit).map(toStoredEvent);
+  }
+
+  async detectionCursor(): Promise<number> {
+    return this.q.cursor.get()?.value ?? 0;
+  }
+
+  applyDetection(batch: DetectionBatch): Promise<DetectionOutcome> {
+    return this.writer.call('applyDetection', batch);
+  }
+
+  async findException(id: number): Promise<ExceptionRecord | null> {
+    const row = this.q.exception.get(id);
+    return row ? toException(row) : null;
+  }
+
+  async exceptionsOfCart(cartId: string): Promise<ExceptionRecord[]> {
+    return this.q.exceptionsOfCart.all(cartId).map(toException);
+  }
+
+  async auditOf(exceptionId: number): Promise<AuditEntry[]> {
+    return this.q.audit.all(exceptionId).map((row) => ({
+      exceptionId: row.exception_id,
+      at: row.at,
+      actor: row.actor,
+      action: row.action as AuditEntry['action'],
+      ...(row.note !== null && { note: row.note }),
+    }));
+  }
+
+  applyAction(input: ActionInput): Promise<ActionOutcome> {
+    return this.writer.call('applyAction', input);
+  }
+
+  enqueueEphemeral(input: { channel: string; user: string; text: string; at: number }): Promise<void> {
+    return this.writer.call('enqueueEphemeral', input);
+  }
+
+  claimOutbox(input: { now: number; limit: number; leaseMs: number }): Promise<OutboxJob[]> {
+    return this.writer.call('claimOutbox', input);
+  }
+
+  completeOutbox(input: { id: number; at: number; ts?: string }): Promise<void> {
+    return this.writer.call('completeOutbox', input);
+  }
+
+  retryOutbox(input: { id: number; dueAt: number; error: string }): Promise<void> {
+    return this.writer.call('retryOutbox', input);
+  }
+
+  failOutbox(input: { id: number; error: string }): Promise<void> {
+    return this.writer.call('failOutbox', input);
+  }
+
+  async outboxHealth(): Promise<OutboxHealth> {
+    const counts = this.q.outboxCounts.get() ?? { pending: 0, failed: 0, oldest: null };
+    const health: OutboxHealth = { pending: counts.pending, failed: counts.failed };
+    if (counts.oldest !== null) health.oldestPendingDueAt = counts.oldest;
+    const last = counts.failed > 0 ? this.q.lastOutboxError.get() : undefined;
+    if (last) health.lastError = last.last_error;
+    return health;
+  }
+
   backupTo(file: string): Promise<void> {
-    return this.writer.call({ op: 'backup', file });
+    return this.writer.call('backupTo', file);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,16 @@
 import type Database from 'better-sqlite3';
 import { STAGES } from '../../domain/event.js';
+import type {
+  ActionInput,
+  ActionOutcome,
+  DetectionBatch,
+  DetectionOutcome,
+  OutboxJob,
+} from '../exception-types.js';
 import type { NewEvent, RecordOutcome } from '../store.js';
 import { EventWriter } from './event-writer.js';
+import { ExceptionWriter } from './exception-writer.js';
+import { OutboxWriter } from './outbox-writer.js';
 
 export interface RecordJob {
   batch: readonly NewEvent[];
@@ -16,9 +25,13 @@ export interface RecordJob {
 export class SqliteWriter {
   private readonly recordAll: (jobs: readonly RecordJob[]) => RecordOutcome[];
   private readonly statements;
+  private readonly exceptions: ExceptionWriter;
+  private readonly outbox: OutboxWriter;
 
   constructor(private readonly db: Database.Database) {
     const events = new EventWriter(db);
+    this.exceptions = new ExceptionWriter(db);
+    this.outbox = new OutboxWriter(db);
     this.recordAll = db.transaction((jobs: readonly RecordJob[]) =>
       jobs.map((job) => events.write(job.batch, job.receivedAt)),
     );
@@ -40,7 +53,13 @@ export class SqliteWriter {
     return this.recordAll(jobs);
   }
 
-  pruneBefore(cutoff: number, limit: number): number {
+  /** One caller's batch; the worker routes these through group commit rather than calling this directly. */
+  record(job: RecordJob): RecordOutcome {
+    return this.recordGroup([job])[0] as RecordOutcome;
+  }
+
+  pruneBefore(input: { cutoff: number; limit: number }): number {
+    const { cutoff, limit } = input;
     const s = this.statements;
     // Rows are received in seq order, so the oldest are at the front: the cost is what gets deleted.
     let lastOld: number | undefined;
@@ -59,6 +78,34 @@ export class SqliteWriter {
       }
       return deleted;
     })();
+  }
+
+  applyDetection(batch: DetectionBatch): DetectionOutcome {
+    return this.exceptions.applyDetection(batch);
+  }
+
+  applyAction(input: ActionInput): ActionOutcome {
+    return this.exceptions.applyAction(input);
+  }
+
+  enqueueEphemeral(input: { channel: string; user: string; text: string; at: number }): void {
+    this.exceptions.enqueueEphemeral(input);
+  }
+
+  claimOutbox(input: { now: number; limit: number; leaseMs: number }): OutboxJob[] {
+    return this.outbox.claim(input.now, input.limit, input.leaseMs);
+  }
+
+  completeOutbox(input: { id: number; at: number; ts?: string }): void {
+    this.outbox.complete(input.id, input.at, input.ts);
+  }
+
+  retryOutbox(input: { id: number; dueAt: number; error: string }): void {
+    this.outbox.retry(input.id, input.dueAt, input.error);
+  }
+
+  failOutbox(input: { id: number; error: string }): void {
+    this.outbox.fail(input.id, input.error);
   }
 
   async backupTo(file: string): Promise<void> {

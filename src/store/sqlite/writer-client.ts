@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CartwatchError, StoreFullError } from '../../errors.js';
-import type { WriterData, WriterReply, WriterRequest } from './writer-protocol.js';
+import type { SqliteWriter } from './sqlite-writer.js';
+import type { WriterData, WriterOp, WriterReply, WriterResult } from './writer-protocol.js';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
-type Request = WriterRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /** The main thread's end of the writer worker: one promise per request, answered in any order. */
 export class WriterClient {
@@ -23,18 +23,18 @@ export class WriterClient {
     );
   }
 
-  call<T>(request: Request): Promise<T> {
+  call<K extends WriterOp>(op: K, ...args: Parameters<SqliteWriter[K]>): Promise<WriterResult<K>> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ ...request, id });
+      this.worker.postMessage({ id, op, args });
     });
   }
 
   async close(): Promise<void> {
     if (this.failure) return;
-    await this.call({ op: 'close' });
+    await this.call('close');
     await this.worker.terminate();
   }
 

@@ -1,11 +1,14 @@
-import type { RecordJob } from './sqlite-writer.js';
+import type { SqliteWriter } from './sqlite-writer.js';
+
+/** The writer's operations the main thread may call, by name; their arguments cross as structured clones. */
+export type WriterOp = {
+  [K in keyof SqliteWriter]: SqliteWriter[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof SqliteWriter];
+
+export type WriterResult<K extends WriterOp> = Awaited<ReturnType<SqliteWriter[K]>>;
 
 /** Messages between the store (main thread) and its writer worker. */
-export type WriterRequest =
-  | { id: number; op: 'record'; job: RecordJob }
-  | { id: number; op: 'prune'; cutoff: number; limit: number }
-  | { id: number; op: 'backup'; file: string }
-  | { id: number; op: 'close' };
+export type WriterRequest = { id: number; op: WriterOp; args: unknown[] };
 
 export type WriterReply =
   | { id: number; ok: true; result: unknown }

@@ -20,19 +20,13 @@ port.on('message', (request: WriterRequest) => {
   );
 });
 
-async function handle(request: WriterRequest): Promise<unknown> {
-  switch (request.op) {
-    case 'record':
-      return records.submit(request.job);
-    case 'prune':
-      return writer.pruneBefore(request.cutoff, request.limit);
-    case 'backup':
-      return writer.backupTo(request.file);
-    case 'close':
-      await records.drained();
-      writer.close();
-      return undefined;
+async function handle({ op, args }: WriterRequest): Promise<unknown> {
+  if (op === 'record') return records.submit(args[0] as RecordJob);
+  if (op === 'close') {
+    await records.drained();
+    return writer.close();
   }
+  return (writer[op] as (...a: unknown[]) => unknown)(...args);
 }
 
 function describe(error: unknown): Extract<WriterReply, { ok: false }>['error'] {

@@ -1,0 +1,64 @@
+import type { Money, Stage } from './event.js';
+
+export const EXCEPTION_KINDS = ['failed', 'stalled', 'backlog', 'silent_source'] as const;
+export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
+
+export type ExceptionState = 'open' | 'acknowledged' | 'resolved';
+
+/** What an exception is about, as detection saw it; the same facts the Slack message shows. */
+export interface ExceptionFacts {
+  kind: ExceptionKind;
+  /** Same key, same exception: a repeat raises its count instead of opening another. */
+  dedupKey: string;
+  cartId?: string;
+  stage: Stage;
+  step: string;
+  errorCode?: string;
+  errorMessage?: string;
+  amount?: Money;
+  source?: string;
+  runId?: string;
+}
+
+export interface Routing {
+  team: string;
+  channel: string;
+  /** Why it came to this team, e.g. "route 1: stage payment". */
+  reason: string;
+}
+
+export interface ExceptionRecord extends ExceptionFacts, Routing {
+  id: number;
+  state: ExceptionState;
+  /** Set once resolved: by a person, or automatically by a later success. */
+  resolution?: 'manual' | 'auto';
+  assignee?: string;
+  acknowledgedAt?: number;
+  resolvedAt?: number;
+  resolvedBy?: string;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  count: number;
+  /** Bumped by changes a person could act on (not repeats), so stale clicks can be told apart. */
+  revision: number;
+  /** The root Slack message, once posted. */
+  slackTs?: string;
+}
+
+export interface AuditEntry {
+  exceptionId: number;
+  at: number;
+  /** A Slack user id, or "cartwatch" for automatic changes. */
+  actor: string;
+  action:
+    | 'opened'
+    | 'repeated'
+    | 'acknowledged'
+    | 'unacknowledged'
+    | 'reassigned'
+    | 'resolved'
+    | 'auto_resolved';
+  note?: string;
+}
+
+export const SYSTEM_ACTOR = 'cartwatch';

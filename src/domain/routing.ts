@@ -1,0 +1,56 @@
+import type { ExceptionFacts, Routing } from './exception.js';
+
+/** The shape of a configured route (config.ts's Route fits it). */
+export interface RouteRule {
+  match?: Readonly<Record<string, readonly string[] | undefined>>;
+  team: string;
+}
+
+/** The facts a route's `match` can name, mapped onto an exception. */
+function matchValue(facts: ExceptionFacts, owner: string | undefined, key: string): string | undefined {
+  switch (key) {
+    case 'stage':
+      return facts.stage;
+    case 'step':
+      return facts.step;
+    case 'source':
+      return facts.source;
+    case 'kind':
+      return facts.kind;
+    case 'error_code':
+      return facts.errorCode;
+    case 'owner':
+      return owner;
+    default:
+      return undefined;
+  }
+}
+
+/** First matching route wins; the last route (no match) is the default. Config validation guarantees one. */
+export function routeException(
+  facts: ExceptionFacts,
+  options: {
+    owner?: string;
+    routes: readonly RouteRule[];
+    teams: Readonly<Record<string, { channel: string }>>;
+  },
+): Routing {
+  for (const [index, route] of options.routes.entries()) {
+    const criteria = Object.entries(route.match ?? {}).filter(
+      (c): c is [string, readonly string[]] => c[1] !== undefined,
+    );
+    const matches = criteria.every(([key, allowed]) => {
+      const value = matchValue(facts, options.owner, key);
+      return value !== undefined && allowed.includes(value);
+    });
+    if (!matches) continue;
+    const team = options.teams[route.team];
+    if (team === undefined) continue;
+    const reason =
+      criteria.length === 0
+        ? `default route (routes[${index}])`
+        : `routes[${index}]: ${criteria.map(([key, allowed]) => `${key} ${allowed.join('|')}`).join(', ')}`;
+    return { team: route.team, channel: team.channel, reason };
+  }
+  throw new Error('no route matched: the config must end with a default route');
+}

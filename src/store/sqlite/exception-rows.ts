@@ -1,0 +1,65 @@
+import type { Stage } from '../../domain/event.js';
+import type { ExceptionKind, ExceptionRecord, ExceptionState } from '../../domain/exception.js';
+
+export interface ExceptionRow {
+  id: number;
+  dedup_key: string;
+  kind: string;
+  state: string;
+  resolution: string | null;
+  cart_id: string | null;
+  stage: string;
+  step: string;
+  error_code: string | null;
+  error_message: string | null;
+  amount_value: number | null;
+  amount_currency: string | null;
+  source: string | null;
+  run_id: string | null;
+  team: string;
+  channel: string;
+  route_reason: string;
+  assignee: string | null;
+  acknowledged_at: number | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  first_seen_at: number;
+  last_seen_at: number;
+  count: number;
+  revision: number;
+  slack_ts: string | null;
+}
+
+export function toException(row: ExceptionRow): ExceptionRecord {
+  const record: ExceptionRecord = {
+    id: row.id,
+    dedupKey: row.dedup_key,
+    // Written only from validated domain values; the casts restate that.
+    kind: row.kind as ExceptionKind,
+    state: row.state as ExceptionState,
+    stage: row.stage as Stage,
+    step: row.step,
+    team: row.team,
+    channel: row.channel,
+    reason: row.route_reason,
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    count: row.count,
+    revision: row.revision,
+  };
+  if (row.resolution !== null) record.resolution = row.resolution as 'manual' | 'auto';
+  if (row.cart_id !== null) record.cartId = row.cart_id;
+  if (row.error_code !== null) record.errorCode = row.error_code;
+  if (row.error_message !== null) record.errorMessage = row.error_message;
+  if (row.amount_value !== null && row.amount_currency !== null) {
+    record.amount = { value: row.amount_value, currency: row.amount_currency };
+  }
+  if (row.source !== null) record.source = row.source;
+  if (row.run_id !== null) record.runId = row.run_id;
+  if (row.assignee !== null) record.assignee = row.assignee;
+  if (row.acknowledged_at !== null) record.acknowledgedAt = row.acknowledged_at;
+  if (row.resolved_at !== null) record.resolvedAt = row.resolved_at;
+  if (row.resolved_by !== null) record.resolvedBy = row.resolved_by;
+  if (row.slack_ts !== null) record.slackTs = row.slack_ts;
+  return record;
+}

@@ -1,0 +1,163 @@
+import type Database from 'better-sqlite3';
+import type { AuditEntry } from '../../domain/exception.js';
+import { SYSTEM_ACTOR } from '../../domain/exception.js';
+import type {
+  ActionInput,
+  ActionOutcome,
+  DetectionBatch,
+  DetectionChange,
+  DetectionOutcome,
+} from '../exception-types.js';
+import { type ExceptionRow, toException } from './exception-rows.js';
+import { OutboxWriter } from './outbox-writer.js';
+
+const NEXT_STATE: Record<ActionInput['action'], { from: string[]; to: string; audit: AuditEntry['action'] }> =
+  {
+    acknowledge: { from: ['open'], to: 'acknowledged', audit: 'acknowledged' },
+    unacknowledge: { from: ['acknowledged'], to: 'open', audit: 'unacknowledged' },
+    resolve: { from: ['open', 'acknowledged'], to: 'resolved', audit: 'resolved' },
+  };
+
+/** Exception changes, each written with its audit entry and the Slack writes it causes. */
+export class ExceptionWriter {
+  private readonly s;
+  private readonly outbox: OutboxWriter;
+
+  constructor(private readonly db: Database.Database) {
+    this.outbox = new OutboxWriter(db);
+    this.s = {
+      byId: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
+      liveByKey: db.prepare<[string], ExceptionRow>(
+        "SELECT * FROM exceptions WHERE dedup_key = ? AND state != 'resolved'",
+      ),
+      insert:
+        db.prepare(`INSERT INTO exceptions (dedup_key, kind, state, cart_id, stage, step, error_code, error_message,
+          amount_value, amount_currency, source, run_id, team, channel, route_reason, first_seen_at, last_seen_at, count)
+        VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`),
+      repeat: db.prepare(
+        'UPDATE exceptions SET count = count + 1, last_seen_at = max(last_seen_at, ?) WHERE id = ?',
+      ),
+      liveForCartStage: db.prepare<[string, string, number], { id: number }>(
+        `SELECT id FROM exceptions WHERE cart_id = ? AND stage = ? AND state != 'resolved'
+           AND kind IN ('failed', 'stalled') AND last_seen_at <= ?`,
+      ),
+      autoResolve: db.prepare(`UPDATE exceptions SET state = 'resolved', resolution = 'auto', resolved_at = ?,
+          resolved_by = ?, revision = revision + 1 WHERE id = ?`),
+      setState:
+        db.prepare(`UPDATE exceptions SET state = ?, assignee = ?, acknowledged_at = ?, resolution = ?,
+          resolved_at = ?, resolved_by = ?, revision = revision + 1 WHERE id = ?`),
+      audit: db.prepare(
+        'INSERT INTO exception_audit (exception_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)',
+      ),
+      setCursor: db.prepare(
+        "INSERT INTO cursors (name, value) VALUES ('detector', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      ),
+    };
+  }
+
+  applyDetection(batch: DetectionBatch): DetectionOutcome {
+    return this.db.transaction(() => {
+      const outcome: DetectionOutcome = { opened: 0, repeated: 0, resolved: 0 };
+      for (const change of batch.changes) {
+        if (change.type === 'raise') this.raise(change, batch.now, outcome);
+        else this.resolveCartStage(change, batch.now, outcome);
+      }
+      this.s.setCursor.run(batch.cursor);
+      return outcome;
+    })();
+  }
+
+  private raise(
+    change: Extract<DetectionChange, { type: 'raise' }>,
+    now: number,
+    outcome: DetectionOutcome,
+  ): void {
+    const { facts, routing, at } = change;
+    const live = this.s.liveByKey.get(facts.dedupKey);
+    if (live) {
+      this.s.repeat.run(at, live.id);
+      this.outbox.rerender(live.id, live.channel, now);
+      this.outbox.repeatNote(live.id, live.channel, now);
+      outcome.repeated += 1;
+      return;
+    }
+    const id = Number(
+      this.s.insert.run(
+        facts.dedupKey,
+        facts.kind,
+        facts.cartId ?? null,
+        facts.stage,
+        facts.step,
+        facts.errorCode ?? null,
+        facts.errorMessage ?? null,
+        facts.amount?.value ?? null,
+        facts.amount?.currency ?? null,
+        facts.source ?? null,
+        facts.runId ?? null,
+        routing.team,
+        routing.channel,
+        routing.reason,
+        at,
+        at,
+      ).lastInsertRowid,
+    );
+    this.s.audit.run(id, now, SYSTEM_ACTOR, 'opened', null);
+    this.outbox.post(id, routing.channel, now);
+    outcome.opened += 1;
+  }
+
+  private resolveCartStage(
+    change: Extract<DetectionChange, { type: 'resolve' }>,
+    now: number,
+    outcome: DetectionOutcome,
+  ) {
+    for (const { id } of this.s.liveForCartStage.all(change.cartId, change.stage, change.at)) {
+      this.s.autoResolve.run(now, SYSTEM_ACTOR, id);
+      this.s.audit.run(id, now, SYSTEM_ACTOR, 'auto_resolved', null);
+      const row = this.s.byId.get(id) as ExceptionRow;
+      this.outbox.rerender(id, row.channel, now);
+      this.outbox.threadNote(
+        id,
+        row.channel,
+        { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR },
+        now,
+      );
+      outcome.resolved += 1;
+    }
+  }
+
+  applyAction(input: ActionInput): ActionOutcome {
+    return this.db.transaction((): ActionOutcome => {
+      const row = this.s.byId.get(input.exceptionId);
+      if (!row) return { ok: false, reason: 'not_found' };
+      const rule = NEXT_STATE[input.action];
+      if (row.revision !== input.revision || !rule.from.includes(row.state)) {
+        // Whatever the clicker saw is out of date: show them the current state.
+        this.outbox.rerender(row.id, row.channel, input.at);
+        return { ok: false, reason: 'stale', exception: toException(row) };
+      }
+      this.s.setState.run(...nextColumns(row, input, rule.to), row.id);
+      this.s.audit.run(row.id, input.at, input.actor, rule.audit, input.note ?? null);
+      this.outbox.rerender(row.id, row.channel, input.at);
+      const note = input.note === undefined ? {} : { note: input.note };
+      this.outbox.threadNote(
+        row.id,
+        row.channel,
+        { type: 'action', action: rule.audit, actor: input.actor, ...note },
+        input.at,
+      );
+      return { ok: true, exception: toException(this.s.byId.get(row.id) as ExceptionRow) };
+    })();
+  }
+
+  enqueueEphemeral(input: { channel: string; user: string; text: string; at: number }): void {
+    this.outbox.ephemeral(input.channel, input.user, input.text, input.at);
+  }
+}
+
+/** state, assignee, acknowledged_at, resolution, resolved_at, resolved_by after a person's action. */
+function nextColumns(row: ExceptionRow, input: ActionInput, to: string) {
+  if (to === 'acknowledged') return [to, input.actor, input.at, null, null, null] as const;
+  if (to === 'open') return [to, null, null, null, null, null] as const;
+  return [to, row.assignee, row.acknowledged_at, 'manual', input.at, input.actor] as const;
+}

@@ -1,0 +1,123 @@
+import type Database from 'better-sqlite3';
+import type { OutboxJob, ThreadNote } from '../exception-types.js';
+import { type ExceptionRow, toException } from './exception-rows.js';
+
+/** Repeats of one exception are told in its thread at most this often, with the count so far. */
+const REPEAT_NOTE_EVERY_MS = 5 * 60_000;
+const REPEATS = JSON.stringify({ type: 'repeats' } satisfies ThreadNote);
+
+interface OutboxRow {
+  id: number;
+  exception_id: number | null;
+  kind: 'post' | 'update' | 'thread' | 'ephemeral';
+  channel: string;
+  payload: string;
+  attempts: number;
+}
+
+/**
+ * Outbox rows: written in the transaction of the change that causes them, sent later by the
+ * outbox worker, which renders each message from the exception's state at that moment.
+ */
+export class OutboxWriter {
+  private readonly s;
+
+  constructor(private readonly db: Database.Database) {
+    this.s = {
+      insert: db.prepare(
+        `INSERT INTO outbox (exception_id, kind, channel, payload, state, due_at, created_at)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
+      ),
+      pendingOf: db.prepare<[number, string], { id: number }>(
+        "SELECT id FROM outbox WHERE exception_id = ? AND kind = ? AND state = 'pending' LIMIT 1",
+      ),
+      pendingRepeatNote: db.prepare<[number, string], { id: number }>(
+        "SELECT id FROM outbox WHERE exception_id = ? AND kind = 'thread' AND state = 'pending' AND payload = ? LIMIT 1",
+      ),
+      lastRepeatNote: db.prepare<[number, string], { sent_at: number | null }>(
+        "SELECT max(sent_at) AS sent_at FROM outbox WHERE exception_id = ? AND kind = 'thread' AND payload = ?",
+      ),
+      due: db.prepare<[number, number, number], OutboxRow>(
+        `SELECT id, exception_id, kind, channel, payload, attempts FROM outbox o
+         WHERE state = 'pending' AND due_at <= ? AND claimed_until <= ?
+           AND (exception_id IS NULL OR id = (SELECT min(id) FROM outbox p
+                WHERE p.exception_id = o.exception_id AND p.state = 'pending'))
+         ORDER BY due_at, id LIMIT ?`,
+      ),
+      lease: db.prepare('UPDATE outbox SET claimed_until = ? WHERE id = ?'),
+      exception: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
+      sent: db.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, claimed_until = 0 WHERE id = ?"),
+      rootTs: db.prepare(
+        "UPDATE exceptions SET slack_ts = ? WHERE id = (SELECT exception_id FROM outbox WHERE id = ? AND kind = 'post')",
+      ),
+      retry: db.prepare(
+        'UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ?, claimed_until = 0 WHERE id = ?',
+      ),
+      failed: db.prepare(
+        "UPDATE outbox SET state = 'failed', last_error = ?, claimed_until = 0 WHERE id = ?",
+      ),
+    };
+  }
+
+  post(exceptionId: number, channel: string, now: number): void {
+    this.s.insert.run(exceptionId, 'post', channel, '{}', now, now);
+  }
+
+  /** Asks for the root message to be rendered again; one pending re-render (or the post itself) is enough. */
+  rerender(exceptionId: number, channel: string, now: number): void {
+    if (this.s.pendingOf.get(exceptionId, 'post') || this.s.pendingOf.get(exceptionId, 'update')) return;
+    this.s.insert.run(exceptionId, 'update', channel, '{}', now, now);
+  }
+
+  threadNote(exceptionId: number, channel: string, note: ThreadNote, now: number): void {
+    this.s.insert.run(exceptionId, 'thread', channel, JSON.stringify(note), now, now);
+  }
+
+  /** Batches repeats: one pending note at a time, and no sooner than REPEAT_NOTE_EVERY_MS after the last. */
+  repeatNote(exceptionId: number, channel: string, now: number): void {
+    if (this.s.pendingRepeatNote.get(exceptionId, REPEATS)) return;
+    const last = this.s.lastRepeatNote.get(exceptionId, REPEATS)?.sent_at ?? null;
+    const dueAt = last === null ? now : Math.max(now, last + REPEAT_NOTE_EVERY_MS);
+    this.s.insert.run(exceptionId, 'thread', channel, REPEATS, dueAt, now);
+  }
+
+  ephemeral(channel: string, user: string, text: string, now: number): void {
+    this.s.insert.run(null, 'ephemeral', channel, JSON.stringify({ user, text }), now, now);
+  }
+
+  claim(now: number, limit: number, leaseMs: number): OutboxJob[] {
+    return this.db.transaction(() =>
+      this.s.due.all(now, now, limit).map((row) => {
+        this.s.lease.run(now + leaseMs, row.id);
+        return this.toJob(row);
+      }),
+    )();
+  }
+
+  complete(id: number, at: number, ts: string | undefined): void {
+    this.db.transaction(() => {
+      this.s.sent.run(at, id);
+      if (ts !== undefined) this.s.rootTs.run(ts, id);
+    })();
+  }
+
+  retry(id: number, dueAt: number, error: string): void {
+    this.s.retry.run(dueAt, error, id);
+  }
+
+  fail(id: number, error: string): void {
+    this.s.failed.run(error, id);
+  }
+
+  private toJob(row: OutboxRow): OutboxJob {
+    const base = { id: row.id, channel: row.channel, attempts: row.attempts };
+    if (row.kind === 'ephemeral') {
+      const { user, text } = JSON.parse(row.payload) as { user: string; text: string };
+      return { ...base, kind: 'ephemeral', user, text };
+    }
+    const exception = toException(this.s.exception.get(row.exception_id ?? -1) as ExceptionRow);
+    if (row.kind === 'thread')
+      return { ...base, kind: 'thread', exception, note: JSON.parse(row.payload) as ThreadNote };
+    return { ...base, kind: row.kind, exception };
+  }
+}
