@@ -1,19 +1,26 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { CartwatchConfig, Env } from './config.js';
-import { ConfigError } from './config.js';
 import { CARTS_PREFIX, cartsRoute } from './http/carts-route.js';
 import { healthRoute } from './http/health-route.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, type Handler } from './http/server.js';
 import { eventsRoute } from './ingest/events-route.js';
 import { createLogger, type Logger } from './logger.js';
 import { type Clock, systemClock } from './services/clock.js';
+import { Detector } from './services/detector.js';
+import { ExceptionActions } from './services/exception-actions.js';
 import { IngestService } from './services/ingest.js';
 import { RetentionService } from './services/retention.js';
 import { TimelineService } from './services/timeline.js';
+import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.js';
+import { OutboxWorker } from './slack/outbox-worker.js';
+import { UserNames } from './slack/user-names.js';
+import {
+  checkSlackCredentials,
+  type IngestSecret,
+  resolveIngestSecret,
+  type SlackMode,
+} from './startup-checks.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -30,13 +37,16 @@ export interface RunningCartwatch {
   port: number;
   url: string;
   store: Store;
-  /** How ingest authenticates: from the environment, or generated for a local run. */
-  ingestSecret: { value: string | undefined; generated: boolean };
-  slackMode: 'slack' | 'none';
+  ingestSecret: IngestSecret;
+  slackMode: SlackMode;
+  /** Runs detection until every stored event is processed (tests and tools wait on it). */
+  detectNow(): Promise<void>;
+  /** Sends what is due in the outbox now. */
+  sendNow(): void;
   stop(): Promise<void>;
 }
 
-/** Composition root: config → database → services → HTTP → start; `stop` undoes it in reverse. */
+/** Composition root: config → database → services → Slack → HTTP → start; `stop` undoes it in reverse. */
 export async function startCartwatch(options: StartOptions): Promise<RunningCartwatch> {
   const { env, config } = options;
   const clock = options.clock ?? systemClock;
@@ -45,26 +55,49 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const ingestSecret = resolveIngestSecret(env, slackMode);
 
   const store = SqliteStore.open(env.dbPath);
-  const ingest = new IngestService({ store, clock });
+  let outbox: OutboxWorker | undefined;
+  const sendNow = () => outbox?.wake();
+  const detector = new Detector({ store, clock, config, logger, onChanges: sendNow });
+  const ingest = new IngestService({ store, clock, onRecorded: () => detector.wake() });
   const timelines = new TimelineService({ store });
+  const actions = new ExceptionActions({ store, clock, config, onChanges: sendNow });
   const retention = new RetentionService({ store, clock, retentionDays: config.retentionDays });
 
+  let slack: SlackApp | undefined;
+  if (slackMode === 'slack') {
+    slack = createSlackApp(env, { store, clock, logger, actions, timelines });
+    outbox = new OutboxWorker({
+      store,
+      client: slack.app.client,
+      clock,
+      logger,
+      names: new UserNames(slack.app.client),
+    });
+  }
+
+  const exact: Record<string, Handler> = {
+    '/events': eventsRoute({
+      ingest,
+      secret: ingestSecret.value,
+      maxBodyBytes: config.ingest.maxBodyBytes,
+      logger,
+    }),
+    '/healthz': healthRoute({
+      store,
+      slack: () => (outbox ? outbox.health() : { state: 'not configured' }),
+    }),
+  };
+  const slackListener = slack?.requestListener;
+  if (slackListener) exact[SLACK_EVENTS_PATH] = (req, res) => slackListener(req, res);
   const server = createHttpServer(
-    {
-      exact: {
-        '/events': eventsRoute({
-          ingest,
-          secret: ingestSecret.value,
-          maxBodyBytes: config.ingest.maxBodyBytes,
-          logger,
-        }),
-        '/healthz': healthRoute({ store, slack: () => ({ state: 'not configured' }) }),
-      },
-      prefix: { [CARTS_PREFIX]: cartsRoute({ timelines, secret: ingestSecret.value }) },
-    },
+    { exact, prefix: { [CARTS_PREFIX]: cartsRoute({ timelines, secret: ingestSecret.value }) } },
     logger,
   );
+
   const port = await listen(server, env.port);
+  await slack?.start();
+  detector.start();
+  outbox?.start();
   const prune = () => {
     retention.pruneNow().catch((error: unknown) => logger.error('retention pruning failed:', error));
   };
@@ -78,42 +111,18 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     store,
     ingestSecret,
     slackMode,
+    detectNow: () => detector.catchUp(),
+    sendNow,
     async stop() {
       clearTimeout(firstPrune);
       clearInterval(pruning);
       await closeServer(server);
+      await detector.stop();
+      await outbox?.stop();
+      await slack?.stop();
       await store.close();
     },
   };
-}
-
-function checkSlackCredentials(env: Env): 'slack' | 'none' {
-  const hasHttp = env.slackBotToken !== undefined && env.slackSigningSecret !== undefined;
-  const hasSocket = env.slackBotToken !== undefined && env.slackAppToken !== undefined;
-  if (hasHttp || hasSocket) return 'slack';
-  if (!env.production) return 'none';
-  throw new ConfigError('ENV_INVALID', [
-    'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode): required when ' +
-      'NODE_ENV=production. Create the Slack app from manifest.yml, install it, and copy the bot token ' +
-      'and signing secret into the environment or .env.',
-  ]);
-}
-
-/**
- * Without a configured secret, a local run makes one and keeps it beside the database, so the
- * curl line shown at start keeps working across restarts. Live Slack mode never invents one.
- */
-function resolveIngestSecret(env: Env, slackMode: 'slack' | 'none'): RunningCartwatch['ingestSecret'] {
-  if (env.ingestSecret !== undefined) return { value: env.ingestSecret, generated: false };
-  if (slackMode === 'slack' || env.production) {
-    return { value: undefined, generated: false };
-  }
-  const file = path.join(path.dirname(env.dbPath), 'ingest-secret');
-  if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), generated: true };
-  mkdirSync(path.dirname(file), { recursive: true });
-  const value = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${value}\n`, { mode: 0o600 });
-  return { value, generated: true };
 }
 
 function listen(server: Server, port: number): Promise<number> {

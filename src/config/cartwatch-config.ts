@@ -9,14 +9,15 @@ export interface TeamConfig {
   members?: string[];
 }
 
-export interface RouteMatch {
+// A type alias (not an interface) so it fits the domain's structural RouteRule.
+export type RouteMatch = {
   stage?: Stage[];
   step?: string[];
   source?: string[];
   kind?: string[];
   error_code?: string[];
   owner?: string[];
-}
+};
 
 export interface Route {
   match?: RouteMatch;

@@ -13,6 +13,7 @@ export function healthRoute(deps: { store: Store; slack: () => SlackStatus }) {
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendError(res, 405, 'use GET', {}, { allow: 'GET' });
     const db = await deps.store.health();
-    sendJson(res, db.ok ? 200 : 503, { status: db.ok ? 'ok' : 'failing', db, slack: deps.slack() });
+    const outbox = db.ok ? await deps.store.outboxHealth() : undefined;
+    sendJson(res, db.ok ? 200 : 503, { status: db.ok ? 'ok' : 'failing', db, slack: deps.slack(), outbox });
   };
 }

@@ -43,7 +43,8 @@ export type ThreadNote =
   | { type: 'action'; action: AuditEntry['action']; actor: string; note?: string };
 
 export type OutboxJob =
-  | { id: number; kind: 'post' | 'update'; channel: string; exception: ExceptionRecord; attempts: number }
+  | { id: number; kind: 'post'; channel: string; exception: ExceptionRecord; attempts: number }
+  | { id: number; kind: 'update'; channel: string; exception: ExceptionRecord; attempts: number }
   | {
       id: number;
       kind: 'thread';

@@ -66,6 +66,8 @@ export interface Store {
   /** Marks a row sent; a root post's ts is stored on its exception in the same transaction. */
   completeOutbox(input: { id: number; at: number; ts?: string }): Promise<void>;
   retryOutbox(input: { id: number; dueAt: number; error: string }): Promise<void>;
+  /** Puts a claimed row back until `dueAt` without counting an attempt (pacing, not failure). */
+  deferOutbox(input: { id: number; dueAt: number }): Promise<void>;
   failOutbox(input: { id: number; error: string }): Promise<void>;
   outboxHealth(): Promise<OutboxHealth>;
   /** Writes a consistent copy of the whole database to `file` while it stays in use. */

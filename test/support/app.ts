@@ -28,10 +28,10 @@ interface PostOptions {
 
 /** Starts the real server on port 0 against a real SQLite file in a temp folder. */
 export async function startTestApp(
-  options: { env?: Partial<Env>; config?: Partial<CartwatchConfig>; clock?: Clock } = {},
+  options: { env?: Partial<Env>; config?: Partial<CartwatchConfig>; clock?: Clock; dbPath?: string } = {},
 ): Promise<TestApp> {
   const temp = tempDir();
-  const dbPath = path.join(temp.dir, 'cartwatch.db');
+  const dbPath = options.dbPath ?? path.join(temp.dir, 'cartwatch.db');
   const env: Env = {
     dbPath,
     port: 0,

@@ -53,6 +53,7 @@ export class OutboxWriter {
       retry: db.prepare(
         'UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ?, claimed_until = 0 WHERE id = ?',
       ),
+      defer: db.prepare('UPDATE outbox SET due_at = ?, claimed_until = 0 WHERE id = ?'),
       failed: db.prepare(
         "UPDATE outbox SET state = 'failed', last_error = ?, claimed_until = 0 WHERE id = ?",
       ),
@@ -105,6 +106,10 @@ export class OutboxWriter {
     this.s.retry.run(dueAt, error, id);
   }
 
+  defer(id: number, dueAt: number): void {
+    this.s.defer.run(dueAt, id);
+  }
+
   fail(id: number, error: string): void {
     this.s.failed.run(error, id);
   }
@@ -118,6 +123,8 @@ export class OutboxWriter {
     const exception = toException(this.s.exception.get(row.exception_id ?? -1) as ExceptionRow);
     if (row.kind === 'thread')
       return { ...base, kind: 'thread', exception, note: JSON.parse(row.payload) as ThreadNote };
-    return { ...base, kind: row.kind, exception };
+    return row.kind === 'post'
+      ? { ...base, kind: 'post', exception }
+      : { ...base, kind: 'update', exception };
   }
 }

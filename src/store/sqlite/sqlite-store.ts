@@ -157,6 +157,10 @@ export class SqliteStore implements Store {
     return this.writer.call('retryOutbox', input);
   }
 
+  deferOutbox(input: { id: number; dueAt: number }): Promise<void> {
+    return this.writer.call('deferOutbox', input);
+  }
+
   failOutbox(input: { id: number; error: string }): Promise<void> {
     return this.writer.call('failOutbox', input);
   }

@@ -104,6 +104,10 @@ export class SqliteWriter {
     this.outbox.retry(input.id, input.dueAt, input.error);
   }
 
+  deferOutbox(input: { id: number; dueAt: number }): void {
+    this.outbox.defer(input.id, input.dueAt);
+  }
+
   failOutbox(input: { id: number; error: string }): void {
     this.outbox.fail(input.id, input.error);
   }

@@ -1,0 +1,72 @@
+import type { CartwatchConfig } from '../config.js';
+import type { ActionOutcome, PersonAction } from '../store/exception-types.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from './clock.js';
+
+export interface ActRequest {
+  exceptionId: number;
+  action: PersonAction;
+  /** The Slack user who clicked. */
+  actor: string;
+  /** The revision their message showed. */
+  revision: number;
+  /** Where to answer them privately. */
+  channel: string;
+  note?: string;
+}
+
+export type ActResult = ActionOutcome | { ok: false; reason: 'forbidden' };
+
+const STALE_TEXT =
+  'This exception changed since your message was drawn, so nothing was done. The message now shows where it stands.';
+
+/** Acknowledge, unacknowledge and resolve: permission, the change with its audit entry, and the reply. */
+export class ExceptionActions {
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; config: CartwatchConfig; onChanges?: () => void },
+  ) {}
+
+  async act(request: ActRequest): Promise<ActResult> {
+    const { store, clock } = this.deps;
+    const exception = await store.findException(request.exceptionId);
+    if (exception === null) {
+      await this.tell(request, 'That exception does not exist (any more); nothing was done.');
+      return { ok: false, reason: 'not_found' };
+    }
+    if (!this.mayAct(exception.team, request.actor)) {
+      await this.tell(
+        request,
+        `Only members of the ${exception.team} team may act on its exceptions; nothing was done.`,
+      );
+      return { ok: false, reason: 'forbidden' };
+    }
+    const outcome = await store.applyAction({
+      exceptionId: request.exceptionId,
+      action: request.action,
+      actor: request.actor,
+      revision: request.revision,
+      at: clock.now(),
+      ...(request.note !== undefined && { note: request.note }),
+    });
+    if (!outcome.ok && outcome.reason === 'stale') await this.tell(request, STALE_TEXT);
+    this.deps.onChanges?.();
+    return outcome;
+  }
+
+  /** A team with `members` lets only them act; user groups in the list cannot be checked offline, so they admit anyone. */
+  private mayAct(team: string, user: string): boolean {
+    const members = this.deps.config.teams[team]?.members;
+    if (members === undefined || members.some((id) => id.startsWith('S'))) return true;
+    return members.includes(user);
+  }
+
+  private async tell(request: ActRequest, text: string): Promise<void> {
+    await this.deps.store.enqueueEphemeral({
+      channel: request.channel,
+      user: request.actor,
+      text,
+      at: this.deps.clock.now(),
+    });
+    this.deps.onChanges?.();
+  }
+}

@@ -1,0 +1,65 @@
+import type { RequestListener } from 'node:http';
+import { App, HTTPReceiver } from '@slack/bolt';
+import type { Env } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Clock } from '../services/clock.js';
+import type { ExceptionActions } from '../services/exception-actions.js';
+import type { TimelineService } from '../services/timeline.js';
+import type { Store } from '../store/store.js';
+import { registerExceptionButtons } from './listeners/actions/exception-buttons.js';
+import { registerTimelineButton } from './listeners/actions/timeline-button.js';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface SlackApp {
+  app: App;
+  /** HTTP mode: the handler to mount at SLACK_EVENTS_PATH on our one port. Socket Mode: undefined. */
+  requestListener: RequestListener | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SlackDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  actions: ExceptionActions;
+  timelines: TimelineService;
+}
+
+/** Bolt 5: HTTP mode on our own server (Bolt verifies signatures), or Socket Mode with an app token. */
+export function createSlackApp(env: Env, deps: SlackDeps): SlackApp {
+  const clientOptions = {
+    ...(env.slackApiUrl !== undefined && { slackApiUrl: env.slackApiUrl }),
+    // The outbox owns retries and pacing; the client must report a 429 instead of waiting on it.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+  };
+  const common = { token: env.slackBotToken, logger: deps.logger, clientOptions };
+  let app: App;
+  let requestListener: RequestListener | undefined;
+  if (env.slackAppToken !== undefined) {
+    app = new App({ ...common, appToken: env.slackAppToken, socketMode: true });
+  } else {
+    const receiver = new HTTPReceiver({
+      signingSecret: env.slackSigningSecret ?? '',
+      endpoints: SLACK_EVENTS_PATH,
+      logger: deps.logger,
+    });
+    app = new App({ ...common, receiver });
+    requestListener = receiver.requestListener;
+  }
+  registerExceptionButtons(app, deps.actions);
+  registerTimelineButton(app, deps);
+  return {
+    app,
+    requestListener,
+    start: async () => {
+      if (env.slackAppToken !== undefined) await app.start();
+    },
+    stop: async () => {
+      if (env.slackAppToken !== undefined) await app.stop();
+    },
+  };
+}

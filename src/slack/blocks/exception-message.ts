@@ -1,0 +1,109 @@
+import type { ExceptionKind, ExceptionRecord } from '../../domain/exception.js';
+import { ACTION, BLOCK, encodeButtonValue } from '../ids.js';
+import { formatMoney, safe, slackDate, truncate, userMention } from './text.js';
+
+export interface SlackMessage {
+  text: string;
+  blocks: Record<string, unknown>[];
+}
+
+const KIND_LABEL: Record<ExceptionKind, string> = {
+  failed: 'Failed',
+  stalled: 'Stalled',
+  backlog: 'Backlog',
+  silent_source: 'Source went silent',
+};
+
+const STATE_MARK = { open: '🔴', acknowledged: '🟡', resolved: '✅' } as const;
+
+/** The whole exception message, rendered from state every time (never patched). */
+export function renderExceptionMessage(exception: ExceptionRecord): SlackMessage {
+  const blocks: Record<string, unknown>[] = [
+    {
+      type: 'header',
+      // plain_text: event data in it can never format, ping or link.
+      text: { type: 'plain_text', text: truncate(headline(exception), 150), emoji: true },
+    },
+    { type: 'section', fields: fields(exception) },
+  ];
+  if (exception.errorMessage !== undefined) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `> ${safe(exception.errorMessage, 1500)}` },
+    });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: status(exception) }] });
+  blocks.push({ type: 'actions', block_id: BLOCK.actions, elements: buttons(exception) });
+  return { text: fallbackText(exception), blocks };
+}
+
+function headline(exception: ExceptionRecord): string {
+  return `${STATE_MARK[exception.state]} ${KIND_LABEL[exception.kind]}: ${exception.stage}.${exception.step}`;
+}
+
+function fields(exception: ExceptionRecord): { type: 'mrkdwn'; text: string }[] {
+  const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: `*${label}*\n${value}` });
+  const list = [
+    field('Cart', exception.cartId ? `\`${safe(exception.cartId, 200)}\`` : '—'),
+    field('Error', exception.errorCode ? `\`${safe(exception.errorCode, 100)}\`` : '—'),
+    field(
+      'Value at risk',
+      exception.amount ? formatMoney(exception.amount.value, exception.amount.currency) : '—',
+    ),
+    field('Source', sourceText(exception)),
+    field('First seen', slackDate(exception.firstSeenAt)),
+    field('Last seen', `${slackDate(exception.lastSeenAt)} (${exception.count}×)`),
+    field('Owner', `${safe(exception.team, 80)} team`),
+    field('Assignee', exception.assignee ? userMention(exception.assignee) : 'unclaimed'),
+  ];
+  return list;
+}
+
+function sourceText(exception: ExceptionRecord): string {
+  const source = exception.source ? safe(exception.source, 100) : '—';
+  return exception.runId ? `${source}, run \`${safe(exception.runId, 200)}\`` : source;
+}
+
+function status(exception: ExceptionRecord): string {
+  const why = `Routed here by ${safe(exception.reason, 300)}`;
+  if (exception.state === 'acknowledged' && exception.assignee && exception.acknowledgedAt !== undefined) {
+    return `Acknowledged by ${userMention(exception.assignee)} since ${slackDate(exception.acknowledgedAt)} · ${why}`;
+  }
+  if (exception.state === 'resolved' && exception.resolvedAt !== undefined) {
+    const by =
+      exception.resolution === 'auto' || exception.resolvedBy === undefined
+        ? 'automatically: a later step of this cart succeeded'
+        : `by ${userMention(exception.resolvedBy)}`;
+    return `Resolved ${by} at ${slackDate(exception.resolvedAt)} · ${why}`;
+  }
+  return `Open, unclaimed · ${why}`;
+}
+
+function buttons(exception: ExceptionRecord): Record<string, unknown>[] {
+  const value = encodeButtonValue({ id: exception.id, rev: exception.revision });
+  const button = (text: string, actionId: string, style?: 'primary' | 'danger') => ({
+    type: 'button',
+    text: { type: 'plain_text', text, emoji: true },
+    action_id: actionId,
+    value,
+    ...(style && { style }),
+  });
+  const timeline = button('Timeline', ACTION.timeline);
+  if (exception.state === 'resolved') return [timeline];
+  const claim =
+    exception.state === 'open'
+      ? button('Acknowledge', ACTION.acknowledge, 'primary')
+      : button('Unacknowledge', ACTION.unacknowledge);
+  return [claim, button('Reassign', ACTION.reassign), button('Resolve', ACTION.resolve), timeline];
+}
+
+/** Notification and screen-reader text: what, where, how much. */
+function fallbackText(exception: ExceptionRecord): string {
+  const parts = [`${KIND_LABEL[exception.kind]}: ${exception.stage}.${exception.step}`];
+  if (exception.cartId) parts.push(`cart ${exception.cartId}`);
+  if (exception.errorCode) parts.push(exception.errorCode);
+  if (exception.amount)
+    parts.push(`${formatMoney(exception.amount.value, exception.amount.currency)} at risk`);
+  const state = exception.state === 'open' ? '' : ` (${exception.state})`;
+  return safe(`${parts.join(' · ')}${state}`, 300);
+}

@@ -1,0 +1,60 @@
+/**
+ * Outside text made safe for Slack mrkdwn: `&`, `<` and `>` escaped so event data can never
+ * ping (`<!channel>`, `<@U…>`) or forge a link, and card numbers and e-mail addresses masked.
+ */
+export function safe(text: string, maxLength = 500): string {
+  return escapeMrkdwn(truncate(mask(text), maxLength));
+}
+
+export function escapeMrkdwn(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+// 13–19 digits, optionally grouped by spaces or dashes: the shape of a payment card number.
+const CARD = /\b(?:\d[ -]?){12,18}\d\b/g;
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+// Bidirectional overrides can make text read differently from what it says.
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+export function mask(text: string): string {
+  return text
+    .replace(BIDI_CONTROLS, '')
+    .replace(CARD, (match) => {
+      const digits = match.replace(/\D/g, '');
+      // Only numbers that pass the card checksum: long order ids mostly do not.
+      return passesLuhn(digits) ? `•••• ${digits.slice(-4)}` : match;
+    })
+    .replace(EMAIL, (email) => `${email[0]}•••@${email.split('@')[1]}`);
+}
+
+function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let digit = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+export function truncate(text: string, maxLength: number): string {
+  return text.length <= maxLength ? text : `${text.slice(0, maxLength - 1)}…`;
+}
+
+/** Minor units as money, e.g. 12999 USD → "USD 129.99". */
+export function formatMoney(value: number, currency: string): string {
+  return `${currency} ${(value / 100).toFixed(2)}`;
+}
+
+/** A Slack date token: shown in each reader's own time zone, with a UTC fallback. */
+export function slackDate(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return `<!date^${seconds}^{date_short_pretty} {time_secs}|${new Date(ms).toISOString()}>`;
+}
+
+export function userMention(userId: string): string {
+  return `<@${userId}>`;
+}

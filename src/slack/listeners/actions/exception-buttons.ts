@@ -1,0 +1,28 @@
+import type { App, BlockButtonAction } from '@slack/bolt';
+import type { ExceptionActions } from '../../../services/exception-actions.js';
+import type { PersonAction } from '../../../store/exception-types.js';
+import { ACTION, decodeButtonValue } from '../../ids.js';
+
+const BUTTONS: [string, PersonAction][] = [
+  [ACTION.acknowledge, 'acknowledge'],
+  [ACTION.unacknowledge, 'unacknowledge'],
+  [ACTION.resolve, 'resolve'],
+];
+
+/** Acknowledge, Unacknowledge and Resolve: ack at once, then one call to the service. */
+export function registerExceptionButtons(app: App, actions: ExceptionActions): void {
+  for (const [actionId, action] of BUTTONS) {
+    app.action<BlockButtonAction>(actionId, async ({ ack, body, action: button, logger }) => {
+      await ack();
+      const value = decodeButtonValue(button.value);
+      const channel = body.channel?.id;
+      if (value === undefined || channel === undefined) {
+        logger.warn(`ignored ${actionId}: the button value or channel is missing or malformed`);
+        return;
+      }
+      await actions
+        .act({ exceptionId: value.id, revision: value.rev, action, actor: body.user.id, channel })
+        .catch((error: unknown) => logger.error(`${actionId} failed:`, error));
+    });
+  }
+}

@@ -1,0 +1,167 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../logger.js';
+import type { Clock } from '../services/clock.js';
+import type { OutboxJob } from '../store/exception-types.js';
+import type { Store } from '../store/store.js';
+import { renderExceptionMessage } from './blocks/exception-message.js';
+import { renderThreadNote } from './blocks/thread-note.js';
+import { classifySlackError } from './slack-errors.js';
+import type { UserNames } from './user-names.js';
+
+export interface OutboxWorkerOptions {
+  store: Store;
+  client: WebClient;
+  clock: Clock;
+  logger: Logger;
+  names: UserNames;
+  /** Slack allows about one chat.postMessage per second per channel. */
+  postIntervalMs?: number;
+  pollMs?: number;
+  maxAttempts?: number;
+}
+
+export interface SlackHealth {
+  state: 'connected' | 'degraded';
+  detail?: string;
+}
+
+/**
+ * Sends the outbox to Slack: in order per message, paced per channel, rendering each message from
+ * the exception's state at send time. It owns retries (the client's are off): Retry-After on 429,
+ * backoff on 5xx and network errors, a recorded reason on errors that can never succeed.
+ */
+export class OutboxWorker {
+  private readonly nextPostAt = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private lastFailure: { at: number; reason: string } | undefined;
+
+  constructor(private readonly o: OutboxWorkerOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.wake(), this.o.pollMs ?? 500);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Runs a drain soon; calls while one runs fold into one more pass. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  health(): SlackHealth {
+    const recent = this.lastFailure && this.o.clock.now() - this.lastFailure.at < 60_000;
+    return recent ? { state: 'degraded', detail: this.lastFailure?.reason ?? '' } : { state: 'connected' };
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      for (;;) {
+        const jobs = await this.o.store.claimOutbox({ now: this.o.clock.now(), limit: 20, leaseMs: 60_000 });
+        if (jobs.length === 0) return;
+        await this.o.names.load(
+          jobs.flatMap((job) =>
+            job.kind === 'thread' && job.note.type === 'action' ? [job.note.actor] : [],
+          ),
+        );
+        for (const job of jobs) await this.send(job);
+      }
+    } catch (error) {
+      this.o.logger.error('outbox drain failed:', error);
+    }
+  }
+
+  private async send(job: OutboxJob): Promise<void> {
+    const now = this.o.clock.now();
+    const posts = job.kind !== 'update';
+    const paceAt = this.nextPostAt.get(job.channel) ?? 0;
+    if (posts && paceAt > now) return this.o.store.deferOutbox({ id: job.id, dueAt: paceAt });
+    try {
+      const ts = await this.call(job);
+      if (posts) this.nextPostAt.set(job.channel, this.o.clock.now() + (this.o.postIntervalMs ?? 1000));
+      await this.o.store.completeOutbox({
+        id: job.id,
+        at: this.o.clock.now(),
+        ...(ts !== undefined && { ts }),
+      });
+    } catch (error) {
+      await this.handleFailure(job, error);
+    }
+  }
+
+  /** The Slack call for one row; resolves to the new message's ts for a root post. */
+  private async call(job: OutboxJob): Promise<string | undefined> {
+    const { client } = this.o;
+    if (job.kind === 'ephemeral') {
+      await client.chat.postEphemeral({ channel: job.channel, user: job.user, text: job.text });
+      return undefined;
+    }
+    if (job.kind === 'post') {
+      const message = renderExceptionMessage(job.exception);
+      const reply = await client.chat.postMessage({ channel: job.channel, ...message, unfurl_links: false });
+      return reply.ts;
+    }
+    const rootTs = job.exception.slackTs;
+    if (rootTs === undefined) throw new RootMissingError();
+    if (job.kind === 'update') {
+      await client.chat.update({
+        channel: job.channel,
+        ts: rootTs,
+        ...renderExceptionMessage(job.exception),
+      });
+      return undefined;
+    }
+    const note = renderThreadNote(job.note, job.exception, this.o.names.nameOf);
+    await client.chat.postMessage({ channel: job.channel, thread_ts: rootTs, ...note, unfurl_links: false });
+    return undefined;
+  }
+
+  private async handleFailure(job: OutboxJob, error: unknown): Promise<void> {
+    const failure =
+      error instanceof RootMissingError
+        ? { type: 'permanent' as const, reason: error.message }
+        : classifySlackError(error);
+    const now = this.o.clock.now();
+    this.lastFailure = { at: now, reason: `${job.kind} to ${job.channel}: ${failure.reason}` };
+    if (failure.type === 'permanent' || job.attempts + 1 >= (this.o.maxAttempts ?? 12)) {
+      this.o.logger.error(`Slack ${job.kind} to ${job.channel} given up: ${failure.reason}`);
+      return this.o.store.failOutbox({ id: job.id, error: failure.reason });
+    }
+    const waitMs = failure.type === 'rate_limited' ? failure.retryAfterMs : backoffMs(job.attempts);
+    if (failure.type === 'rate_limited') this.nextPostAt.set(job.channel, now + waitMs);
+    this.o.logger.warn(
+      `Slack ${job.kind} to ${job.channel} failed (${failure.reason}); retrying in ${waitMs} ms`,
+    );
+    await this.o.store.retryOutbox({ id: job.id, dueAt: now + waitMs, error: failure.reason });
+  }
+}
+
+class RootMissingError extends Error {
+  constructor() {
+    super('the root message was never posted');
+  }
+}
+
+/** 1 s, 2 s, 4 s … up to 5 minutes. */
+function backoffMs(attempts: number): number {
+  return Math.min(1000 * 2 ** attempts, 5 * 60_000);
+}

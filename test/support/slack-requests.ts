@@ -1,0 +1,67 @@
+import { createHmac } from 'node:crypto';
+
+export const SIGNING_SECRET = 'test-signing-secret';
+
+/** Headers exactly as Slack signs a request: v0=HMAC-SHA256(secret, "v0:{ts}:{raw body}"). */
+export function slackSignature(body: string, options: { secret?: string; timestamp?: number } = {}) {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const signature = createHmac('sha256', options.secret ?? SIGNING_SECRET)
+    .update(`v0:${timestamp}:${body}`)
+    .digest('hex');
+  return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': `v0=${signature}` };
+}
+
+export interface ButtonClick {
+  actionId: string;
+  value: string;
+  user?: string;
+  channel?: string;
+  messageTs?: string;
+}
+
+/** A block_actions payload in the shape Slack documents for a button in a channel message. */
+export function buttonPayload(click: ButtonClick): Record<string, unknown> {
+  const user = click.user ?? 'U0ALICE';
+  const channel = click.channel ?? 'C0PAYMENTS';
+  return {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0FAKE' },
+    api_app_id: 'A0CARTWATCH',
+    token: 'legacy-verification-token',
+    container: {
+      type: 'message',
+      message_ts: click.messageTs ?? '1700000000.000100',
+      channel_id: channel,
+      is_ephemeral: false,
+    },
+    trigger_id: '1111.2222.abcd',
+    team: { id: 'T0FAKE', domain: 'fake' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: channel, name: channel.toLowerCase() },
+    message: { type: 'message', ts: click.messageTs ?? '1700000000.000100', text: '' },
+    response_url: 'https://hooks.slack.invalid/actions/T0FAKE/1/abc',
+    actions: [
+      {
+        type: 'button',
+        action_id: click.actionId,
+        block_id: 'exception.actions',
+        text: { type: 'plain_text', text: 'button', emoji: true },
+        value: click.value,
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
+  };
+}
+
+/** POSTs an interaction to /slack/events, form-encoded as `payload=<json>`, signed unless told otherwise. */
+export async function postInteraction(
+  baseUrl: string,
+  payload: Record<string, unknown>,
+  options: { sign?: boolean; secret?: string; timestamp?: number } = {},
+): Promise<Response> {
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (options.sign !== false) Object.assign(headers, slackSignature(body, options));
+  return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body });
+}
