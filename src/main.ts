@@ -31,6 +31,8 @@ export interface StartOptions {
   config: CartwatchConfig;
   clock?: Clock;
   logger?: Logger;
+  /** Timings tests shorten; production uses the defaults. */
+  tuning?: { outboxPollMs?: number; postIntervalMs?: number; detectorPollMs?: number };
 }
 
 export interface RunningCartwatch {
@@ -72,6 +74,8 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       clock,
       logger,
       names: new UserNames(slack.app.client),
+      ...(options.tuning?.outboxPollMs !== undefined && { pollMs: options.tuning.outboxPollMs }),
+      ...(options.tuning?.postIntervalMs !== undefined && { postIntervalMs: options.tuning.postIntervalMs }),
     });
   }
 
@@ -96,7 +100,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
 
   const port = await listen(server, env.port);
   await slack?.start();
-  detector.start();
+  detector.start(options.tuning?.detectorPollMs);
   outbox?.start();
   const prune = () => {
     retention.pruneNow().catch((error: unknown) => logger.error('retention pruning failed:', error));

@@ -68,9 +68,9 @@ export class OutboxWorker {
     await this.running;
   }
 
+  /** Degraded from a failed call until the next call succeeds. */
   health(): SlackHealth {
-    const recent = this.lastFailure && this.o.clock.now() - this.lastFailure.at < 60_000;
-    return recent ? { state: 'degraded', detail: this.lastFailure?.reason ?? '' } : { state: 'connected' };
+    return this.lastFailure ? { state: 'degraded', detail: this.lastFailure.reason } : { state: 'connected' };
   }
 
   private async drain(): Promise<void> {
@@ -98,6 +98,7 @@ export class OutboxWorker {
     try {
       const ts = await this.call(job);
       if (posts) this.nextPostAt.set(job.channel, this.o.clock.now() + (this.o.postIntervalMs ?? 1000));
+      this.lastFailure = undefined;
       await this.o.store.completeOutbox({
         id: job.id,
         at: this.o.clock.now(),

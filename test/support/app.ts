@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { type CartwatchConfig, DEFAULT_CONFIG, type Env } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { type RunningCartwatch, startCartwatch } from '../../src/main.js';
+import { type RunningCartwatch, type StartOptions, startCartwatch } from '../../src/main.js';
 import type { Clock } from '../../src/services/clock.js';
 import { tempDir } from './temp.js';
 
@@ -27,9 +27,15 @@ interface PostOptions {
 }
 
 /** Starts the real server on port 0 against a real SQLite file in a temp folder. */
-export async function startTestApp(
-  options: { env?: Partial<Env>; config?: Partial<CartwatchConfig>; clock?: Clock; dbPath?: string } = {},
-): Promise<TestApp> {
+export interface TestAppOptions {
+  env?: Partial<Env>;
+  config?: Partial<CartwatchConfig>;
+  clock?: Clock;
+  dbPath?: string;
+  tuning?: StartOptions['tuning'];
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const temp = tempDir();
   const dbPath = options.dbPath ?? path.join(temp.dir, 'cartwatch.db');
   const env: Env = {
@@ -45,6 +51,8 @@ export async function startTestApp(
     env,
     config,
     logger: createLogger('error'),
+    // Fast polling and a short per-channel pace keep tests quick; pacing itself is tested with the real pace.
+    tuning: { outboxPollMs: 20, postIntervalMs: 50, detectorPollMs: 50, ...options.tuning },
     ...(options.clock && { clock: options.clock }),
   });
   const url = running.url;

@@ -1,6 +1,4 @@
-import type { CartwatchConfig } from '../../src/config.js';
-import type { Clock } from '../../src/services/clock.js';
-import { startTestApp, type TestApp } from './app.js';
+import { startTestApp, type TestApp, type TestAppOptions } from './app.js';
 import { FakeSlack } from './fake-slack.js';
 import { SIGNING_SECRET } from './slack-requests.js';
 
@@ -10,7 +8,7 @@ export interface SlackTestApp extends TestApp {
 
 /** The real app in HTTP mode, its Web API client pointed at a fake Slack that records every call. */
 export async function startSlackTestApp(
-  options: { config?: Partial<CartwatchConfig>; clock?: Clock; dbPath?: string; slack?: FakeSlack } = {},
+  options: Omit<TestAppOptions, 'env'> & { slack?: FakeSlack } = {},
 ): Promise<SlackTestApp> {
   const slack = options.slack ?? (await new FakeSlack().start());
   const app = await startTestApp({

@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/config.js';
+import { ACTION } from '../../src/slack/ids.js';
+import { anEvent } from '../support/events.js';
+import { FakeSlack } from '../support/fake-slack.js';
+import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
+import { buttonPayload, postInteraction } from '../support/slack-requests.js';
+import { tempDir } from '../support/temp.js';
+import { waitFor } from '../support/wait-for.js';
+
+const failure = (cart: string) =>
+  anEvent({ cart_id: cart, status: 'failed', error: { code: 'card_declined' } });
+const running: { stop(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const app of running.splice(0)) await app.stop();
+});
+
+async function start(options: Parameters<typeof startSlackTestApp>[0] = {}): Promise<SlackTestApp> {
+  const app = await startSlackTestApp(options);
+  running.push(app);
+  return app;
+}
+
+async function health(app: SlackTestApp) {
+  return (await fetch(`${app.url}/healthz`)).json() as Promise<any>;
+}
+
+describe('outbox', () => {
+  it('when Slack answers 429 with Retry-After, then the post waits that long, is sent once, and health shows the degradation', async () => {
+    const slack = await new FakeSlack().start();
+    slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
+    const app = await start({ slack });
+    running.push(slack);
+    const sentAt = Date.now();
+    await app.postEvents(failure('cart_a'));
+    await waitFor(async () => (await health(app)).slack.state === 'degraded', { what: 'degraded health' });
+    const [post] = await slack.waitForCalls('chat.postMessage', 1, 4000);
+    expect((post?.at ?? 0) - sentAt).toBeGreaterThanOrEqual(1000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
+    expect((await health(app)).outbox).toMatchObject({ pending: 0, failed: 0 });
+    expect((await health(app)).slack.state).toBe('connected');
+  });
+
+  it('when Slack answers 500, then the post is retried with backoff and sent once', async () => {
+    const slack = await new FakeSlack().start();
+    running.push(slack);
+    slack.failNext('chat.postMessage', { status: 500 });
+    const app = await start({ slack });
+    await app.postEvents(failure('cart_b'));
+    await slack.waitForCalls('chat.postMessage', 1, 4000);
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
+  });
+
+  it('when Slack says the channel does not exist, then the post is given up with the reason shown in health', async () => {
+    const slack = await new FakeSlack().start();
+    running.push(slack);
+    slack.failNext('chat.postMessage', { error: 'channel_not_found' });
+    const app = await start({ slack });
+    await app.postEvents(failure('cart_c'));
+    await waitFor(async () => (await health(app)).outbox.failed === 1, { what: 'a failed outbox row' });
+    expect((await health(app)).outbox.lastError).toBe('channel_not_found');
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
+  });
+
+  it('when several exceptions land in one channel, then posts keep to about one per second', async () => {
+    const app = await start({ tuning: { postIntervalMs: 1000 } });
+    await app.postEvents([failure('cart_1'), failure('cart_2'), failure('cart_3')]);
+    const posts = await app.slack.waitForCalls('chat.postMessage', 3, 5000);
+    const gaps = posts.slice(1).map((post, i) => post.at - (posts[i]?.at ?? 0));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(950);
+  });
+
+  it('when Cartwatch restarts with posts still queued, then each is posted exactly once after the restart', async () => {
+    const temp = tempDir();
+    const dbPath = path.join(temp.dir, 'restart.db');
+    const down = await new FakeSlack().start();
+    down.failNext('chat.postMessage', { status: 500 }, 100);
+    const first = await startSlackTestApp({ slack: down, dbPath });
+    await first.postEvents([failure('cart_x'), failure('cart_y')]);
+    await waitFor(async () => (await first.running.store.outboxHealth()).pending === 2, {
+      what: 'queued posts',
+    });
+    await first.stop();
+    await down.stop();
+
+    const up = await new FakeSlack().start();
+    running.push(up);
+    const second = await start({ slack: up, dbPath });
+    await up.waitForCalls('chat.postMessage', 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(
+      up
+        .callsOf('chat.postMessage')
+        .map((c) => c.args.text)
+        .sort(),
+    ).toEqual([expect.stringContaining('cart cart_x'), expect.stringContaining('cart cart_y')]);
+    expect(second.slack).toBe(up);
+    temp.cleanup();
+  });
+});
+
+describe('team members', () => {
+  it('when a team lists members, then someone else who clicks is refused privately and nothing changes', async () => {
+    const teams = {
+      ...DEFAULT_CONFIG.teams,
+      payments: { channel: 'C0PAYMENTS', timezone: 'UTC', members: ['U0ANNA'] },
+    };
+    const app = await start({ config: { teams } });
+    await app.postEvents(failure('cart_m'));
+    const [post] = await app.slack.waitForCalls('chat.postMessage', 1);
+    const value = post?.blocks?.find((b) => b.type === 'actions')?.elements[0].value;
+    await postInteraction(app.url, buttonPayload({ actionId: ACTION.acknowledge, value, user: 'U0EVE' }));
+    const [refusal] = await app.slack.waitForCalls('chat.postEphemeral', 1);
+    expect(refusal?.args).toMatchObject({
+      user: 'U0EVE',
+      text: expect.stringContaining('Only members of the payments team'),
+    });
+    expect((await app.running.store.findException(1))?.state).toBe('open');
+
+    await postInteraction(app.url, buttonPayload({ actionId: ACTION.acknowledge, value, user: 'U0ANNA' }));
+    await app.slack.waitForCalls('chat.update', 1);
+    expect((await app.running.store.findException(1))?.assignee).toBe('U0ANNA');
+  });
+});
