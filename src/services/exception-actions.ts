@@ -15,6 +15,16 @@ export interface ActRequest {
   note?: string;
 }
 
+export interface ReassignRequest {
+  exceptionId: number;
+  revision: number;
+  actor: string;
+  channel: string;
+  note: string;
+  team?: string;
+  assignee?: string;
+}
+
 export type ActResult = ActionOutcome | { ok: false; reason: 'forbidden' };
 
 const STALE_TEXT =
@@ -60,7 +70,40 @@ export class ExceptionActions {
     return members.includes(user);
   }
 
-  private async tell(request: ActRequest, text: string): Promise<void> {
+  /** Hands the exception to another team and/or person; the note travels with it. */
+  async reassign(request: ReassignRequest): Promise<ActResult> {
+    const { store, clock, config } = this.deps;
+    const exception = await store.findException(request.exceptionId);
+    if (exception === null) return { ok: false, reason: 'not_found' };
+    if (!this.mayAct(exception.team, request.actor)) {
+      await this.tell(
+        request,
+        `Only members of the ${exception.team} team may reassign its exceptions; nothing was done.`,
+      );
+      return { ok: false, reason: 'forbidden' };
+    }
+    const team = request.team === undefined ? undefined : config.teams[request.team];
+    const outcome = await store.applyReassign({
+      exceptionId: request.exceptionId,
+      revision: request.revision,
+      actor: request.actor,
+      at: clock.now(),
+      note: request.note,
+      ...(request.team !== undefined &&
+        team !== undefined && { team: { name: request.team, channel: team.channel } }),
+      ...(request.assignee !== undefined && { assignee: request.assignee }),
+    });
+    if (!outcome.ok && outcome.reason === 'stale') await this.tell(request, STALE_TEXT);
+    this.deps.onChanges?.();
+    return outcome;
+  }
+
+  /** The teams a modal may offer. */
+  teamNames(): string[] {
+    return Object.keys(this.deps.config.teams);
+  }
+
+  private async tell(request: { channel: string; actor: string }, text: string): Promise<void> {
     await this.deps.store.enqueueEphemeral({
       channel: request.channel,
       user: request.actor,

@@ -7,7 +7,9 @@ import type { ExceptionActions } from '../services/exception-actions.js';
 import type { TimelineService } from '../services/timeline.js';
 import type { Store } from '../store/store.js';
 import { registerExceptionButtons } from './listeners/actions/exception-buttons.js';
+import { registerReassignButton } from './listeners/actions/reassign-button.js';
 import { registerTimelineButton } from './listeners/actions/timeline-button.js';
+import { registerReassignSubmission } from './listeners/views/reassign-submission.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -52,6 +54,8 @@ export function createSlackApp(env: Env, deps: SlackDeps): SlackApp {
   }
   registerExceptionButtons(app, deps.actions);
   registerTimelineButton(app, deps);
+  registerReassignButton(app, deps);
+  registerReassignSubmission(app, deps.actions);
   return {
     app,
     requestListener,

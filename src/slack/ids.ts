@@ -11,7 +11,43 @@ export const ACTION = {
 
 export const BLOCK = {
   actions: 'exception.actions',
+  reassignTeam: 'reassign.team',
+  reassignPerson: 'reassign.person',
+  reassignNote: 'reassign.note',
 } as const;
+
+/** Inputs inside the Reassign modal (each in the block of the same name). */
+export const INPUT = {
+  reassignTeam: 'reassign.team.select',
+  reassignPerson: 'reassign.person.select',
+  reassignNote: 'reassign.note.text',
+} as const;
+
+export const VIEW = {
+  reassign: 'exception.reassign.modal',
+} as const;
+
+/** What the Reassign modal remembers between opening and submission. */
+const reassignMetadata = z.strictObject({
+  id: z.int().positive(),
+  rev: z.int().min(0),
+  channel: z.string().max(30),
+});
+export type ReassignMetadata = z.infer<typeof reassignMetadata>;
+
+export function encodeReassignMetadata(value: ReassignMetadata): string {
+  return JSON.stringify(value);
+}
+
+export function decodeReassignMetadata(raw: unknown): ReassignMetadata | undefined {
+  if (typeof raw !== 'string' || raw.length > 3000) return undefined;
+  try {
+    const parsed = reassignMetadata.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A button's value: the exception and the revision its message showed (so stale clicks are told apart). */
 const buttonValue = z.strictObject({ id: z.int().positive(), rev: z.int().min(0) });

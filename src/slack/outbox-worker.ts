@@ -3,7 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Clock } from '../services/clock.js';
 import type { OutboxJob } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
-import { renderExceptionMessage } from './blocks/exception-message.js';
+import { renderExceptionMessage, renderMovedMessage } from './blocks/exception-message.js';
 import { renderThreadNote } from './blocks/thread-note.js';
 import { classifySlackError } from './slack-errors.js';
 import type { UserNames } from './user-names.js';
@@ -92,7 +92,8 @@ export class OutboxWorker {
 
   private async send(job: OutboxJob): Promise<void> {
     const now = this.o.clock.now();
-    const posts = job.kind !== 'update';
+    // chat.postMessage is paced per channel; updates have a looser limit of their own.
+    const posts = job.kind !== 'update' && job.kind !== 'moved';
     const paceAt = this.nextPostAt.get(job.channel) ?? 0;
     if (posts && paceAt > now) return this.o.store.deferOutbox({ id: job.id, dueAt: paceAt });
     try {
@@ -120,6 +121,11 @@ export class OutboxWorker {
       const message = renderExceptionMessage(job.exception);
       const reply = await client.chat.postMessage({ channel: job.channel, ...message, unfurl_links: false });
       return reply.ts;
+    }
+    if (job.kind === 'moved') {
+      const moved = renderMovedMessage(job.exception, job.actor);
+      await client.chat.update({ channel: job.channel, ts: job.ts, ...moved });
+      return undefined;
     }
     const rootTs = job.exception.slackTs;
     if (rootTs === undefined) throw new RootMissingError();

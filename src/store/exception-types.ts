@@ -32,6 +32,18 @@ export interface ActionInput {
   note?: string;
 }
 
+export interface ReassignInput {
+  exceptionId: number;
+  revision: number;
+  actor: string;
+  at: number;
+  /** The handoff note: required, so the next owner knows what was tried. */
+  note: string;
+  /** A different owner team (and its channel), a person, or both. */
+  team?: { name: string; channel: string };
+  assignee?: string;
+}
+
 export type ActionOutcome =
   | { ok: true; exception: ExceptionRecord }
   | { ok: false; reason: 'not_found' }
@@ -40,7 +52,14 @@ export type ActionOutcome =
 /** A thread reply, rendered when sent: repeats are counted then, so batching needs no rewrite. */
 export type ThreadNote =
   | { type: 'repeats' }
-  | { type: 'action'; action: AuditEntry['action']; actor: string; note?: string };
+  | {
+      type: 'action';
+      action: AuditEntry['action'];
+      actor: string;
+      note?: string;
+      assignee?: string;
+      team?: string;
+    };
 
 export type OutboxJob =
   | { id: number; kind: 'post'; channel: string; exception: ExceptionRecord; attempts: number }
@@ -53,7 +72,16 @@ export type OutboxJob =
       note: ThreadNote;
       attempts: number;
     }
-  | { id: number; kind: 'ephemeral'; channel: string; user: string; text: string; attempts: number };
+  | { id: number; kind: 'ephemeral'; channel: string; user: string; text: string; attempts: number }
+  | {
+      id: number;
+      kind: 'moved';
+      channel: string;
+      ts: string;
+      exception: ExceptionRecord;
+      actor: string;
+      attempts: number;
+    };
 
 export interface OutboxHealth {
   pending: number;

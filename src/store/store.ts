@@ -7,6 +7,7 @@ import type {
   DetectionOutcome,
   OutboxHealth,
   OutboxJob,
+  ReassignInput,
 } from './exception-types.js';
 
 export type { StoredEvent };
@@ -58,6 +59,8 @@ export interface Store {
   auditOf(exceptionId: number): Promise<AuditEntry[]>;
   /** A person's acknowledge, unacknowledge or resolve, with its audit entry and outbox rows. */
   applyAction(input: ActionInput): Promise<ActionOutcome>;
+  /** Hands the exception to another team and/or person, with the handoff note in the audit trail. */
+  applyReassign(input: ReassignInput): Promise<ActionOutcome>;
   /** An ephemeral reply to one user, sent through the outbox like every other Slack write. */
   enqueueEphemeral(input: { channel: string; user: string; text: string; at: number }): Promise<void>;
 

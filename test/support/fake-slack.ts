@@ -8,6 +8,8 @@ export interface SlackCall {
   /** Parsed `blocks` (Slack receives them as a JSON string in form posts). */
   blocks?: any[];
   at: number;
+  /** What the fake answered (e.g. the new message's ts). */
+  reply?: Record<string, any>;
 }
 
 export type Fault =
@@ -84,8 +86,9 @@ export class FakeSlack {
       this.calls.push(call);
       return { status: 200, body: { ok: false, error: fault.error }, headers: {} };
     }
+    call.reply = this.answer(method, args);
     this.calls.push(call);
-    return { status: 200, body: this.answer(method, args), headers: {} };
+    return { status: 200, body: call.reply, headers: {} };
   }
 
   private takeFault(method: string): Fault | undefined {

@@ -65,3 +65,48 @@ export async function postInteraction(
   if (options.sign !== false) Object.assign(headers, slackSignature(body, options));
   return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body });
 }
+
+export interface ModalSubmission {
+  callbackId: string;
+  privateMetadata: string;
+  /** block_id → action_id → the element's state, as Slack sends it. */
+  values: Record<string, Record<string, Record<string, unknown>>>;
+  user?: string;
+}
+
+/** A view_submission payload in the shape Slack documents. */
+export function viewSubmissionPayload(submission: ModalSubmission): Record<string, unknown> {
+  const user = submission.user ?? 'U0ALICE';
+  return {
+    type: 'view_submission',
+    team: { id: 'T0FAKE', domain: 'fake' },
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0FAKE' },
+    api_app_id: 'A0CARTWATCH',
+    token: 'legacy-verification-token',
+    trigger_id: '3333.4444.efgh',
+    view: {
+      id: 'V0MODAL',
+      team_id: 'T0FAKE',
+      type: 'modal',
+      blocks: [],
+      private_metadata: submission.privateMetadata,
+      callback_id: submission.callbackId,
+      state: { values: submission.values },
+      hash: '1700000000.abcdef',
+      title: { type: 'plain_text', text: 'Reassign exception' },
+      clear_on_close: false,
+      notify_on_close: false,
+      close: null,
+      submit: null,
+      previous_view_id: null,
+      root_view_id: 'V0MODAL',
+      app_id: 'A0CARTWATCH',
+      external_id: '',
+      app_installed_team_id: 'T0FAKE',
+      bot_id: 'B0BOT',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}

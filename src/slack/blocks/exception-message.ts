@@ -37,6 +37,27 @@ export function renderExceptionMessage(exception: ExceptionRecord): SlackMessage
   return { text: fallbackText(exception), blocks };
 }
 
+/** What the old message of a reassigned exception becomes: where it went, and no buttons. */
+export function renderMovedMessage(exception: ExceptionRecord, actor: string): SlackMessage {
+  const where = `<#${exception.channel}> (${safe(exception.team, 80)} team)`;
+  return {
+    text: safe(
+      `Moved: ${exception.stage}.${exception.step}${exception.cartId ? ` for cart ${exception.cartId}` : ''}`,
+      300,
+    ),
+    blocks: [
+      {
+        type: 'header',
+        text: { type: 'plain_text', text: truncate(`➡️ ${headline(exception).slice(2)}`, 150), emoji: true },
+      },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `Reassigned to ${where} by ${userMention(actor)}. Follow it there.` },
+      },
+    ],
+  };
+}
+
 function headline(exception: ExceptionRecord): string {
   return `${STATE_MARK[exception.state]} ${KIND_LABEL[exception.kind]}: ${exception.stage}.${exception.step}`;
 }

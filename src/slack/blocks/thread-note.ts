@@ -1,6 +1,6 @@
 import type { AuditEntry, ExceptionRecord } from '../../domain/exception.js';
 import type { ThreadNote } from '../../store/exception-types.js';
-import { safe, slackDate } from './text.js';
+import { safe, slackDate, userMention } from './text.js';
 
 const ACTION_TEXT: Record<AuditEntry['action'], string> = {
   opened: 'opened this',
@@ -27,5 +27,13 @@ export function renderThreadNote(
   }
   const who = note.actor === 'cartwatch' ? 'Cartwatch' : safe(names(note.actor), 80);
   const noteText = note.note ? `\n> ${safe(note.note, 1000)}` : '';
+  if (note.action === 'reassigned') {
+    // The new assignee is mentioned on purpose: they did not act, and now it is theirs.
+    const to = [
+      note.team && `the ${safe(note.team, 80)} team`,
+      note.assignee && userMention(note.assignee),
+    ].filter(Boolean);
+    return { text: `${who} reassigned this to ${to.join(' and ') || 'the same owner'}.${noteText}` };
+  }
   return { text: `${who} ${ACTION_TEXT[note.action]}.${noteText}` };
 }

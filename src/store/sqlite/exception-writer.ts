@@ -7,6 +7,7 @@ import type {
   DetectionBatch,
   DetectionChange,
   DetectionOutcome,
+  ReassignInput,
 } from '../exception-types.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { OutboxWriter } from './outbox-writer.js';
@@ -46,6 +47,10 @@ export class ExceptionWriter {
       setState:
         db.prepare(`UPDATE exceptions SET state = ?, assignee = ?, acknowledged_at = ?, resolution = ?,
           resolved_at = ?, resolved_by = ?, revision = revision + 1 WHERE id = ?`),
+      move: db.prepare(`UPDATE exceptions SET team = ?, channel = ?, route_reason = ?, slack_ts = NULL,
+          revision = revision + 1 WHERE id = ?`),
+      assign: db.prepare(`UPDATE exceptions SET assignee = ?, state = 'open', acknowledged_at = NULL,
+          revision = revision + 1 WHERE id = ?`),
       audit: db.prepare(
         'INSERT INTO exception_audit (exception_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -150,9 +155,52 @@ export class ExceptionWriter {
     })();
   }
 
+  /** Hands an exception to another team (a new message in its channel) and/or person; its clock carries over. */
+  applyReassign(input: ReassignInput): ActionOutcome {
+    return this.db.transaction((): ActionOutcome => {
+      const row = this.s.byId.get(input.exceptionId);
+      if (!row) return { ok: false, reason: 'not_found' };
+      if (row.revision !== input.revision || row.state === 'resolved') {
+        this.outbox.rerender(row.id, row.channel, input.at);
+        return { ok: false, reason: 'stale', exception: toException(row) };
+      }
+      const team = input.team !== undefined && input.team.name !== row.team ? input.team : undefined;
+      if (team !== undefined) {
+        if (row.slack_ts !== null)
+          this.outbox.moved(row.id, row.channel, row.slack_ts, input.actor, input.at);
+        this.s.move.run(team.name, team.channel, `reassignment from the ${row.team} team`, row.id);
+        this.outbox.post(row.id, team.channel, input.at);
+      }
+      if (input.assignee !== undefined) this.s.assign.run(input.assignee, row.id);
+      this.s.audit.run(row.id, input.at, input.actor, 'reassigned', describeHandoff(input, team?.name));
+      if (team === undefined) this.outbox.rerender(row.id, row.channel, input.at);
+      this.outbox.threadNote(
+        row.id,
+        team?.channel ?? row.channel,
+        {
+          type: 'action',
+          action: 'reassigned',
+          actor: input.actor,
+          note: input.note,
+          ...(input.assignee !== undefined && { assignee: input.assignee }),
+          ...(team !== undefined && { team: team.name }),
+        },
+        input.at,
+      );
+      return { ok: true, exception: toException(this.s.byId.get(row.id) as ExceptionRow) };
+    })();
+  }
+
   enqueueEphemeral(input: { channel: string; user: string; text: string; at: number }): void {
     this.outbox.ephemeral(input.channel, input.user, input.text, input.at);
   }
+}
+
+function describeHandoff(input: ReassignInput, team: string | undefined): string {
+  const to = [team && `team ${team}`, input.assignee && `person ${input.assignee}`]
+    .filter(Boolean)
+    .join(', ');
+  return `to ${to || 'the same owner'}: ${input.note}`;
 }
 
 /** state, assignee, acknowledged_at, resolution, resolved_at, resolved_by after a person's action. */

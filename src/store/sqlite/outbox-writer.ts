@@ -9,7 +9,7 @@ const REPEATS = JSON.stringify({ type: 'repeats' } satisfies ThreadNote);
 interface OutboxRow {
   id: number;
   exception_id: number | null;
-  kind: 'post' | 'update' | 'thread' | 'ephemeral';
+  kind: 'post' | 'update' | 'thread' | 'ephemeral' | 'moved';
   channel: string;
   payload: string;
   attempts: number;
@@ -53,6 +53,9 @@ export class OutboxWriter {
       retry: db.prepare(
         'UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ?, claimed_until = 0 WHERE id = ?',
       ),
+      supersede: db.prepare(
+        "UPDATE outbox SET state = 'superseded' WHERE exception_id = ? AND state = 'pending' AND kind IN ('update', 'thread')",
+      ),
       defer: db.prepare('UPDATE outbox SET due_at = ?, claimed_until = 0 WHERE id = ?'),
       failed: db.prepare(
         "UPDATE outbox SET state = 'failed', last_error = ?, claimed_until = 0 WHERE id = ?",
@@ -80,6 +83,12 @@ export class OutboxWriter {
     const last = this.s.lastRepeatNote.get(exceptionId, REPEATS)?.sent_at ?? null;
     const dueAt = last === null ? now : Math.max(now, last + REPEAT_NOTE_EVERY_MS);
     this.s.insert.run(exceptionId, 'thread', channel, REPEATS, dueAt, now);
+  }
+
+  /** The old message of a reassigned exception: re-rendered once to say where it went. */
+  moved(exceptionId: number, channel: string, ts: string, actor: string, now: number): void {
+    this.s.supersede.run(exceptionId);
+    this.s.insert.run(exceptionId, 'moved', channel, JSON.stringify({ ts, actor }), now, now);
   }
 
   ephemeral(channel: string, user: string, text: string, now: number): void {
@@ -121,10 +130,14 @@ export class OutboxWriter {
       return { ...base, kind: 'ephemeral', user, text };
     }
     const exception = toException(this.s.exception.get(row.exception_id ?? -1) as ExceptionRow);
+    if (row.kind === 'moved') {
+      const { ts, actor } = JSON.parse(row.payload) as { ts: string; actor: string };
+      return { ...base, kind: 'moved', ts, actor, exception };
+    }
+    // The exception's current channel: a reassignment may have moved it since the row was written.
+    const current = { ...base, channel: exception.channel, exception };
     if (row.kind === 'thread')
-      return { ...base, kind: 'thread', exception, note: JSON.parse(row.payload) as ThreadNote };
-    return row.kind === 'post'
-      ? { ...base, kind: 'post', exception }
-      : { ...base, kind: 'update', exception };
+      return { ...current, kind: 'thread', note: JSON.parse(row.payload) as ThreadNote };
+    return row.kind === 'post' ? { ...current, kind: 'post' } : { ...current, kind: 'update' };
   }
 }

@@ -8,6 +8,7 @@ import type {
   DetectionOutcome,
   OutboxHealth,
   OutboxJob,
+  ReassignInput,
 } from '../exception-types.js';
 import type { CartHistory, NewEvent, RecordOutcome, Store, StoreHealth } from '../store.js';
 import { openDatabase } from './connection.js';
@@ -139,6 +140,10 @@ export class SqliteStore implements Store {
 
   applyAction(input: ActionInput): Promise<ActionOutcome> {
     return this.writer.call('applyAction', input);
+  }
+
+  applyReassign(input: ReassignInput): Promise<ActionOutcome> {
+    return this.writer.call('applyReassign', input);
   }
 
   enqueueEphemeral(input: { channel: string; user: string; text: string; at: number }): Promise<void> {

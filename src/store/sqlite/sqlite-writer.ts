@@ -6,6 +6,7 @@ import type {
   DetectionBatch,
   DetectionOutcome,
   OutboxJob,
+  ReassignInput,
 } from '../exception-types.js';
 import type { NewEvent, RecordOutcome } from '../store.js';
 import { EventWriter } from './event-writer.js';
@@ -86,6 +87,10 @@ export class SqliteWriter {
 
   applyAction(input: ActionInput): ActionOutcome {
     return this.exceptions.applyAction(input);
+  }
+
+  applyReassign(input: ReassignInput): ActionOutcome {
+    return this.exceptions.applyReassign(input);
   }
 
   enqueueEphemeral(input: { channel: string; user: string; text: string; at: number }): void {
