@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CartwatchConfig, Env } from './config.js';
+import type { DuePolicy } from './domain/due-policy.js';
 import { CARTS_PREFIX, cartsRoute } from './http/carts-route.js';
 import { healthRoute } from './http/health-route.js';
 import { createHttpServer, type Handler } from './http/server.js';
@@ -11,6 +12,7 @@ import { Detector } from './services/detector.js';
 import { ExceptionActions } from './services/exception-actions.js';
 import { IngestService } from './services/ingest.js';
 import { RetentionService } from './services/retention.js';
+import { Sweeper } from './services/sweeper.js';
 import { TimelineService } from './services/timeline.js';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.js';
 import { OutboxWorker } from './slack/outbox-worker.js';
@@ -43,6 +45,8 @@ export interface RunningCartwatch {
   slackMode: SlackMode;
   /** Runs detection until every stored event is processed (tests and tools wait on it). */
   detectNow(): Promise<void>;
+  /** Runs the due-time sweep (stalls, backlogs, silent sources, escalations, reminders) now. */
+  sweepNow(): Promise<void>;
   /** Sends what is due in the outbox now. */
   sendNow(): void;
   stop(): Promise<void>;
@@ -56,7 +60,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const slackMode = checkSlackCredentials(env);
   const ingestSecret = resolveIngestSecret(env, slackMode);
 
-  const store = SqliteStore.open(env.dbPath);
+  const store = SqliteStore.open(env.dbPath, duePolicyOf(config));
   let outbox: OutboxWorker | undefined;
   const sendNow = () => outbox?.wake();
   const detector = new Detector({ store, clock, config, logger, onChanges: sendNow });
@@ -64,6 +68,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const timelines = new TimelineService({ store });
   const actions = new ExceptionActions({ store, clock, config, onChanges: sendNow });
   const retention = new RetentionService({ store, clock, retentionDays: config.retentionDays });
+  const sweeper = new Sweeper({ store, clock, config, logger, onChanges: sendNow });
 
   let slack: SlackApp | undefined;
   if (slackMode === 'slack') {
@@ -101,6 +106,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const port = await listen(server, env.port);
   await slack?.start();
   detector.start(options.tuning?.detectorPollMs);
+  sweeper.start();
   outbox?.start();
   const prune = () => {
     retention.pruneNow().catch((error: unknown) => logger.error('retention pruning failed:', error));
@@ -116,12 +122,16 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     ingestSecret,
     slackMode,
     detectNow: () => detector.catchUp(),
+    sweepNow: async () => {
+      await sweeper.sweepNow();
+    },
     sendNow,
     async stop() {
       clearTimeout(firstPrune);
       clearInterval(pruning);
       await closeServer(server);
       await detector.stop();
+      await sweeper.stop();
       await outbox?.stop();
       await slack?.stop();
       await store.close();
@@ -145,4 +155,15 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+}
+
+/** The config's time rules, in the shape the store applies when it writes. */
+function duePolicyOf(config: CartwatchConfig): DuePolicy {
+  return {
+    slaMs: config.slaMs,
+    expect: config.expect,
+    watchedSources: Object.keys(config.sources),
+    escalateAfterMs: config.escalation.afterMs,
+    remindAfterMs: config.escalation.remindAcknowledgedAfterMs,
+  };
 }

@@ -4,11 +4,13 @@ import type { ExceptionFacts } from './exception.js';
 /** What one event means for exceptions; the store applies these in the detector's transaction. */
 export type Signal =
   | { type: 'raise'; facts: ExceptionFacts; owner?: string; at: number }
-  | { type: 'resolve'; cartId: string; stage: Stage; at: number };
+  | { type: 'resolve'; cartId: string; stage: Stage; at: number }
+  | { type: 'progress'; cartId: string; at: number };
 
 /**
  * A failed step raises a `failed` exception; a later success of the same cart and stage resolves
- * what is open there. Events name their subject by cart, else by an unlinked key or a SKU.
+ * what is open there; any later event ends the cart's SLA stalls. Events name their subject by
+ * cart, else by an unlinked key or a SKU.
  */
 export function signalsFor(event: StoredEvent): Signal[] {
   const subject = subjectOf(event);
@@ -35,10 +37,12 @@ export function signalsFor(event: StoredEvent): Signal[] {
       },
     ];
   }
-  if (event.status === 'succeeded' && subject !== '') {
-    return [{ type: 'resolve', cartId: event.cartId ?? subject, stage: event.stage, at: event.occurredAt }];
-  }
-  return [];
+  if (subject === '') return [];
+  const cartId = event.cartId ?? subject;
+  // Any event is progress (it ends an SLA stall); a success also settles its stage.
+  const progress: Signal = { type: 'progress', cartId, at: event.occurredAt };
+  if (event.status !== 'succeeded') return [progress];
+  return [{ type: 'resolve', cartId, stage: event.stage, at: event.occurredAt }, progress];
 }
 
 function subjectOf(event: StoredEvent): string {

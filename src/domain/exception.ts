@@ -43,6 +43,11 @@ export interface ExceptionRecord extends ExceptionFacts, Routing {
   revision: number;
   /** The root Slack message, once posted. */
   slackTs?: string;
+  /** Next escalation step while unacknowledged (0: none yet, 1: team mentioned, 2: escalation channel told). */
+  escalateAt?: number;
+  escalationLevel: number;
+  /** Next reminder while acknowledged and unresolved. */
+  remindAt?: number;
 }
 
 export interface AuditEntry {

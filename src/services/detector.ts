@@ -1,5 +1,6 @@
 import type { CartwatchConfig } from '../config.js';
 import { signalsFor } from '../domain/detection.js';
+import type { StoredEvent } from '../domain/event.js';
 import { routeException } from '../domain/routing.js';
 import type { Logger } from '../logger.js';
 import type { DetectionChange } from '../store/exception-types.js';
@@ -14,8 +15,8 @@ const BATCH = 500;
  * crashes, and ingest never waits for it.
  */
 export class Detector {
-  private running: Promise<void> | undefined;
-  private again = false;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -37,32 +38,38 @@ export class Detector {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    await this.queue;
   }
 
-  /** Runs soon; calls while a run is under way fold into one more run. */
   wake(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.catchUp()
-      .catch((error: unknown) => this.deps.logger.error('detection failed:', error))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    void this.catchUp();
   }
 
-  /** Processes every event not yet detected; resolves when caught up. */
-  async catchUp(): Promise<void> {
-    for (;;) {
-      const processed = await this.runOnce();
-      if (processed < BATCH) return;
+  /**
+   * Processes every event not yet detected. Runs one at a time: a call while one runs queues one
+   * more run (which sees everything that arrived), and further calls share that queued run.
+   */
+  catchUp(): Promise<void> {
+    if (this.queued) return this.queue;
+    this.queued = true;
+    this.queue = this.queue
+      .then(async () => {
+        this.queued = false;
+        while ((await this.runOnce()) === BATCH) {
+          // a full page: there may be more
+        }
+      })
+      .catch((error: unknown) => this.deps.logger.error('detection failed:', error));
+    return this.queue;
+  }
+
+  /** Watched sources in this batch, once each: their silence, if any, is over. */
+  private sourcesHeardFrom(events: readonly StoredEvent[]): DetectionChange[] {
+    const latest = new Map<string, number>();
+    for (const event of events) {
+      if (event.source in this.deps.config.sources) latest.set(event.source, event.receivedAt);
     }
+    return [...latest].map(([source, at]) => ({ type: 'source_seen', source, at }));
   }
 
   private async runOnce(): Promise<number> {
@@ -73,7 +80,7 @@ export class Detector {
     if (last === undefined) return 0;
     const changes: DetectionChange[] = events.flatMap((event) =>
       signalsFor(event).map((signal): DetectionChange => {
-        if (signal.type === 'resolve') return signal;
+        if (signal.type !== 'raise') return signal;
         const routing = routeException(signal.facts, {
           routes: config.routes,
           teams: config.teams,
@@ -82,7 +89,8 @@ export class Detector {
         return { type: 'raise', facts: signal.facts, routing, at: signal.at };
       }),
     );
-    const outcome = await store.applyDetection({ cursor: last.seq, changes, now: clock.now() });
+    changes.push(...this.sourcesHeardFrom(events));
+    const outcome = await store.applyDetection({ from: cursor, cursor: last.seq, changes, now: clock.now() });
     if (outcome.opened + outcome.repeated + outcome.resolved > 0) this.deps.onChanges?.();
     return events.length;
   }

@@ -4,7 +4,7 @@ import type { Clock } from '../services/clock.js';
 import type { OutboxJob } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import { renderExceptionMessage, renderMovedMessage } from './blocks/exception-message.js';
-import { renderThreadNote } from './blocks/thread-note.js';
+import { renderEscalation, renderThreadNote } from './blocks/thread-note.js';
 import { classifySlackError } from './slack-errors.js';
 import type { UserNames } from './user-names.js';
 
@@ -122,6 +122,15 @@ export class OutboxWorker {
       const reply = await client.chat.postMessage({ channel: job.channel, ...message, unfurl_links: false });
       return reply.ts;
     }
+    if (job.kind === 'escalate') {
+      const permalink = await this.permalinkOf(job.exception);
+      const post = renderEscalation(job.exception, {
+        waitedMs: job.waitedMs,
+        ...(permalink && { permalink }),
+      });
+      await client.chat.postMessage({ channel: job.channel, ...post, unfurl_links: false });
+      return undefined;
+    }
     if (job.kind === 'moved') {
       const moved = renderMovedMessage(job.exception, job.actor);
       await client.chat.update({ channel: job.channel, ts: job.ts, ...moved });
@@ -140,6 +149,15 @@ export class OutboxWorker {
     const note = renderThreadNote(job.note, job.exception, this.o.names.nameOf);
     await client.chat.postMessage({ channel: job.channel, thread_ts: rootTs, ...note, unfurl_links: false });
     return undefined;
+  }
+
+  private async permalinkOf(exception: { channel: string; slackTs?: string }): Promise<string | undefined> {
+    if (exception.slackTs === undefined) return undefined;
+    const reply = await this.o.client.chat.getPermalink({
+      channel: exception.channel,
+      message_ts: exception.slackTs,
+    });
+    return reply.permalink;
   }
 
   private async handleFailure(job: OutboxJob, error: unknown): Promise<void> {

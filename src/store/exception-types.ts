@@ -4,10 +4,75 @@ import type { AuditEntry, ExceptionFacts, ExceptionRecord, Routing } from '../do
 /** One consequence of an event, in event order (a failure and its later success in one batch). */
 export type DetectionChange =
   | { type: 'raise'; facts: ExceptionFacts; routing: Routing; at: number }
-  | { type: 'resolve'; cartId: string; stage: Stage; at: number };
+  /** A success resolves the cart's failed and stalled exceptions in that stage. */
+  | { type: 'resolve'; cartId: string; stage: Stage; at: number }
+  /** Any later event of a cart resolves its SLA stalls: it moved. */
+  | { type: 'progress'; cartId: string; at: number }
+  /** A watched source was heard from again. */
+  | { type: 'source_seen'; source: string; at: number };
+
+/** A cart past its stage's SLA, as the stall index found it. */
+export interface DueStall {
+  cartId: string;
+  stage: Stage;
+  step: string;
+  dueAt: number;
+  lastProgressAt: number;
+  amount?: { value: number; currency: string };
+}
+
+/** An expect rule whose "then" step did not come in time. */
+export interface DueExpectation {
+  cartId: string;
+  rule: number;
+  afterAt: number;
+  dueAt: number;
+  amount?: { value: number; currency: string };
+}
+
+export interface SourceActivity {
+  lastSeenAt: number;
+  stage?: Stage;
+}
+
+export interface DueWork {
+  stalls: DueStall[];
+  expectations: DueExpectation[];
+  /** Unacknowledged past their escalation time. */
+  escalations: ExceptionRecord[];
+  /** Acknowledged, unresolved, past their reminder time. */
+  reminders: ExceptionRecord[];
+}
+
+/** Marks the due row consumed in the same transaction, so a sweep raises each due thing once, across restarts. */
+export type SweepClaim =
+  | { type: 'stall'; cartId: string; dueAt: number }
+  | { type: 'expect'; cartId: string; rule: number; dueAt: number }
+  /** Backlogs and silent sources: raise only when none is live. */
+  | { type: 'once' };
+
+export interface SweepBatch {
+  now: number;
+  raises: { facts: ExceptionFacts; routing: Routing; at: number; claim: SweepClaim }[];
+  resolves: { dedupKey: string }[];
+  /** `escalateAt` as read: if it moved meanwhile (someone acknowledged), the step is skipped. */
+  escalations: { id: number; escalateAt: number; mention?: string }[];
+  reminders: { id: number; remindAt: number }[];
+  /** Where second-level escalations are posted; none configured: the thread mention is the last step. */
+  escalationChannel?: string;
+}
+
+export interface SweepOutcome {
+  opened: number;
+  resolved: number;
+  escalated: number;
+  reminded: number;
+}
 
 /** What the detector worked out from events up to `cursor` (a seq); applied with the cursor, once. */
 export interface DetectionBatch {
+  /** The cursor the batch was read after; if it moved meanwhile, another run got there first. */
+  from: number;
   cursor: number;
   changes: DetectionChange[];
   /** Wall-clock time of the detection, for the audit trail and outbox due times. */
@@ -52,6 +117,8 @@ export type ActionOutcome =
 /** A thread reply, rendered when sent: repeats are counted then, so batching needs no rewrite. */
 export type ThreadNote =
   | { type: 'repeats' }
+  | { type: 'escalation'; mention?: string; waitedMs: number }
+  | { type: 'reminder'; assignee: string; waitedMs: number }
   | {
       type: 'action';
       action: AuditEntry['action'];
@@ -80,6 +147,14 @@ export type OutboxJob =
       ts: string;
       exception: ExceptionRecord;
       actor: string;
+      attempts: number;
+    }
+  | {
+      id: number;
+      kind: 'escalate';
+      channel: string;
+      exception: ExceptionRecord;
+      waitedMs: number;
       attempts: number;
     };
 

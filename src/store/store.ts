@@ -1,13 +1,17 @@
-import type { CartEvent, StoredEvent } from '../domain/event.js';
+import type { CartEvent, Stage, StoredEvent } from '../domain/event.js';
 import type { AuditEntry, ExceptionRecord } from '../domain/exception.js';
 import type {
   ActionInput,
   ActionOutcome,
   DetectionBatch,
   DetectionOutcome,
+  DueWork,
   OutboxHealth,
   OutboxJob,
   ReassignInput,
+  SourceActivity,
+  SweepBatch,
+  SweepOutcome,
 } from './exception-types.js';
 
 export type { StoredEvent };
@@ -59,6 +63,15 @@ export interface Store {
   auditOf(exceptionId: number): Promise<AuditEntry[]>;
   /** A person's acknowledge, unacknowledge or resolve, with its audit entry and outbox rows. */
   applyAction(input: ActionInput): Promise<ActionOutcome>;
+  /** What is due by `now`, at most `limit` of each kind, found through due-time indexes only. */
+  dueWork(now: number, limit: number): Promise<DueWork>;
+  /** Carts waiting (latest step started) in a stage, and the oldest one's last progress. */
+  backlogOf(stage: Stage): Promise<{ waiting: number; oldestAt?: number }>;
+  /** When each watched source was last heard from. */
+  sourceActivity(): Promise<Map<string, SourceActivity>>;
+  /** Raises, resolves, escalates and reminds what the sweep found, claiming each due row once. */
+  applySweep(batch: SweepBatch): Promise<SweepOutcome>;
+
   /** Hands the exception to another team and/or person, with the handoff note in the audit trail. */
   applyReassign(input: ReassignInput): Promise<ActionOutcome>;
   /** An ephemeral reply to one user, sent through the outbox like every other Slack write. */

@@ -58,3 +58,26 @@ export function slackDate(ms: number): string {
 export function userMention(userId: string): string {
   return `<@${userId}>`;
 }
+
+/** A configured mention: a user group (S…) or a user (U…, W…). Ids come from config, never from events. */
+export function mentionOf(id: string): string {
+  return id.startsWith('S') ? `<!subteam^${id}>` : userMention(id);
+}
+
+/** 90000 → "1m 30s"; 3_600_000 → "1h"; 93_600_000 → "1d 2h". */
+export function formatDuration(ms: number): string {
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
+  const parts: string[] = [];
+  let rest = Math.max(0, Math.round(ms));
+  for (const [unit, size] of units) {
+    if (rest < size || parts.length === 2) continue;
+    parts.push(`${Math.floor(rest / size)}${unit}`);
+    rest %= size;
+  }
+  return parts.length > 0 ? parts.join(' ') : '0s';
+}

@@ -1,6 +1,6 @@
 import type { AuditEntry, ExceptionRecord } from '../../domain/exception.js';
 import type { ThreadNote } from '../../store/exception-types.js';
-import { safe, slackDate, userMention } from './text.js';
+import { formatDuration, mentionOf, safe, slackDate, userMention } from './text.js';
 
 const ACTION_TEXT: Record<AuditEntry['action'], string> = {
   opened: 'opened this',
@@ -14,17 +14,35 @@ const ACTION_TEXT: Record<AuditEntry['action'], string> = {
 
 /**
  * A thread reply. The person who acted is named, never @-mentioned: they know, and a ping to
- * the person who just clicked is noise.
+ * the person who just clicked is noise. Mentions go only to people who now have to do something.
  */
 export function renderThreadNote(
   note: ThreadNote,
   exception: ExceptionRecord,
   names: (userId: string) => string,
-) {
-  if (note.type === 'repeats') {
-    const text = `Seen again: ${exception.count} times in total, last at ${slackDate(exception.lastSeenAt)}.`;
-    return { text };
+): { text: string } {
+  switch (note.type) {
+    case 'repeats':
+      return {
+        text: `Seen again: ${exception.count} times in total, last at ${slackDate(exception.lastSeenAt)}.`,
+      };
+    case 'escalation': {
+      const who =
+        note.mention === undefined ? `The ${safe(exception.team, 80)} team` : mentionOf(note.mention);
+      return {
+        text: `${who}: unacknowledged for ${formatDuration(note.waitedMs)}. Please acknowledge or reassign.`,
+      };
+    }
+    case 'reminder':
+      return {
+        text: `${userMention(note.assignee)}: still yours and unresolved after ${formatDuration(note.waitedMs)}. Resolve it, or reassign it with a note.`,
+      };
+    case 'action':
+      return actionNote(note, names);
   }
+}
+
+function actionNote(note: Extract<ThreadNote, { type: 'action' }>, names: (userId: string) => string) {
   const who = note.actor === 'cartwatch' ? 'Cartwatch' : safe(names(note.actor), 80);
   const noteText = note.note ? `\n> ${safe(note.note, 1000)}` : '';
   if (note.action === 'reassigned') {
@@ -36,4 +54,19 @@ export function renderThreadNote(
     return { text: `${who} reassigned this to ${to.join(' and ') || 'the same owner'}.${noteText}` };
   }
   return { text: `${who} ${ACTION_TEXT[note.action]}.${noteText}` };
+}
+
+/** The escalation channel's post: what is waiting, for how long, and a link to its message. */
+export function renderEscalation(
+  exception: ExceptionRecord,
+  options: { permalink?: string; waitedMs: number },
+) {
+  const what = safe(
+    `${exception.stage}.${exception.step}${exception.cartId ? ` · cart ${exception.cartId}` : ''}`,
+    300,
+  );
+  const link = options.permalink ? `<${options.permalink}|${what}>` : what;
+  return {
+    text: `Unacknowledged for ${formatDuration(options.waitedMs)} in <#${exception.channel}> (${safe(exception.team, 80)} team): ${link}`,
+  };
 }

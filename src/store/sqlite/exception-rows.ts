@@ -28,6 +28,9 @@ export interface ExceptionRow {
   count: number;
   revision: number;
   slack_ts: string | null;
+  escalate_at: number | null;
+  escalation_level: number;
+  remind_at: number | null;
 }
 
 export function toException(row: ExceptionRow): ExceptionRecord {
@@ -46,7 +49,10 @@ export function toException(row: ExceptionRow): ExceptionRecord {
     lastSeenAt: row.last_seen_at,
     count: row.count,
     revision: row.revision,
+    escalationLevel: row.escalation_level,
   };
+  if (row.escalate_at !== null) record.escalateAt = row.escalate_at;
+  if (row.remind_at !== null) record.remindAt = row.remind_at;
   if (row.resolution !== null) record.resolution = row.resolution as 'manual' | 'auto';
   if (row.cart_id !== null) record.cartId = row.cart_id;
   if (row.error_code !== null) record.errorCode = row.error_code;

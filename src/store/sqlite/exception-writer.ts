@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { AuditEntry } from '../../domain/exception.js';
+import type { DuePolicy } from '../../domain/due-policy.js';
+import type { AuditEntry, ExceptionFacts, Routing } from '../../domain/exception.js';
 import { SYSTEM_ACTOR } from '../../domain/exception.js';
 import type {
   ActionInput,
@@ -19,12 +20,18 @@ const NEXT_STATE: Record<ActionInput['action'], { from: string[]; to: string; au
     resolve: { from: ['open', 'acknowledged'], to: 'resolved', audit: 'resolved' },
   };
 
-/** Exception changes, each written with its audit entry and the Slack writes it causes. */
+/**
+ * Exception changes, each written with its audit entry and the Slack writes it causes. Due times
+ * for escalation and reminders are set here, in the same transaction as the change that moves them.
+ */
 export class ExceptionWriter {
   private readonly s;
-  private readonly outbox: OutboxWriter;
+  readonly outbox: OutboxWriter;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly policy: DuePolicy,
+  ) {
     this.outbox = new OutboxWriter(db);
     this.s = {
       byId: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
@@ -33,8 +40,9 @@ export class ExceptionWriter {
       ),
       insert:
         db.prepare(`INSERT INTO exceptions (dedup_key, kind, state, cart_id, stage, step, error_code, error_message,
-          amount_value, amount_currency, source, run_id, team, channel, route_reason, first_seen_at, last_seen_at, count)
-        VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`),
+          amount_value, amount_currency, source, run_id, team, channel, route_reason, first_seen_at, last_seen_at, count,
+          escalate_at)
+        VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`),
       repeat: db.prepare(
         'UPDATE exceptions SET count = count + 1, last_seen_at = max(last_seen_at, ?) WHERE id = ?',
       ),
@@ -42,18 +50,23 @@ export class ExceptionWriter {
         `SELECT id FROM exceptions WHERE cart_id = ? AND stage = ? AND state != 'resolved'
            AND kind IN ('failed', 'stalled') AND last_seen_at <= ?`,
       ),
-      autoResolve: db.prepare(`UPDATE exceptions SET state = 'resolved', resolution = 'auto', resolved_at = ?,
-          resolved_by = ?, revision = revision + 1 WHERE id = ?`),
+      liveSlaStalls: db.prepare<[string, number], { id: number }>(
+        `SELECT id FROM exceptions WHERE cart_id = ? AND state != 'resolved' AND kind = 'stalled'
+           AND substr(dedup_key, 1, 12) = 'stalled:sla:' AND last_seen_at <= ?`,
+      ),
+      resolveAuto: db.prepare(`UPDATE exceptions SET state = 'resolved', resolution = 'auto', resolved_at = ?,
+          resolved_by = ?, escalate_at = NULL, remind_at = NULL, revision = revision + 1 WHERE id = ?`),
       setState:
         db.prepare(`UPDATE exceptions SET state = ?, assignee = ?, acknowledged_at = ?, resolution = ?,
-          resolved_at = ?, resolved_by = ?, revision = revision + 1 WHERE id = ?`),
+          resolved_at = ?, resolved_by = ?, escalate_at = ?, remind_at = ?, revision = revision + 1 WHERE id = ?`),
       move: db.prepare(`UPDATE exceptions SET team = ?, channel = ?, route_reason = ?, slack_ts = NULL,
           revision = revision + 1 WHERE id = ?`),
       assign: db.prepare(`UPDATE exceptions SET assignee = ?, state = 'open', acknowledged_at = NULL,
-          revision = revision + 1 WHERE id = ?`),
+          escalate_at = ?, remind_at = NULL, revision = revision + 1 WHERE id = ?`),
       audit: db.prepare(
         'INSERT INTO exception_audit (exception_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)',
       ),
+      getCursor: db.prepare<[], { value: number }>("SELECT value FROM cursors WHERE name = 'detector'"),
       setCursor: db.prepare(
         "INSERT INTO cursors (name, value) VALUES ('detector', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
       ),
@@ -63,28 +76,55 @@ export class ExceptionWriter {
   applyDetection(batch: DetectionBatch): DetectionOutcome {
     return this.db.transaction(() => {
       const outcome: DetectionOutcome = { opened: 0, repeated: 0, resolved: 0 };
-      for (const change of batch.changes) {
-        if (change.type === 'raise') this.raise(change, batch.now, outcome);
-        else this.resolveCartStage(change, batch.now, outcome);
-      }
+      // Exactly once: a batch read after a cursor that has since moved was applied by someone else.
+      if ((this.s.getCursor.get()?.value ?? 0) !== batch.from) return outcome;
+      for (const change of batch.changes) this.applyChange(change, batch.now, outcome);
       this.s.setCursor.run(batch.cursor);
       return outcome;
     })();
   }
 
-  private raise(
-    change: Extract<DetectionChange, { type: 'raise' }>,
+  private applyChange(change: DetectionChange, now: number, outcome: DetectionOutcome): void {
+    switch (change.type) {
+      case 'raise': {
+        const result = this.raise(change.facts, change.routing, change.at, now);
+        if (result === 'opened') outcome.opened += 1;
+        else outcome.repeated += 1;
+        return;
+      }
+      case 'resolve':
+        for (const { id } of this.s.liveForCartStage.all(change.cartId, change.stage, change.at)) {
+          this.resolveAutomatically(id, now);
+          outcome.resolved += 1;
+        }
+        return;
+      case 'progress':
+        for (const { id } of this.s.liveSlaStalls.all(change.cartId, change.at)) {
+          this.resolveAutomatically(id, now);
+          outcome.resolved += 1;
+        }
+        return;
+      case 'source_seen':
+        if (this.resolveLive(`silent:${change.source}`, now)) outcome.resolved += 1;
+        return;
+    }
+  }
+
+  /** Opens an exception, or counts a repeat of the live one with the same dedup key. */
+  raise(
+    facts: ExceptionFacts,
+    routing: Routing,
+    at: number,
     now: number,
-    outcome: DetectionOutcome,
-  ): void {
-    const { facts, routing, at } = change;
+    options: { repeat?: boolean } = {},
+  ) {
     const live = this.s.liveByKey.get(facts.dedupKey);
     if (live) {
+      if (options.repeat === false) return 'skipped';
       this.s.repeat.run(at, live.id);
       this.outbox.rerender(live.id, live.channel, now);
       this.outbox.repeatNote(live.id, live.channel, now);
-      outcome.repeated += 1;
-      return;
+      return 'repeated';
     }
     const id = Number(
       this.s.insert.run(
@@ -104,31 +144,33 @@ export class ExceptionWriter {
         routing.reason,
         at,
         at,
+        now + this.policy.escalateAfterMs,
       ).lastInsertRowid,
     );
     this.s.audit.run(id, now, SYSTEM_ACTOR, 'opened', null);
     this.outbox.post(id, routing.channel, now);
-    outcome.opened += 1;
+    return 'opened';
   }
 
-  private resolveCartStage(
-    change: Extract<DetectionChange, { type: 'resolve' }>,
-    now: number,
-    outcome: DetectionOutcome,
-  ) {
-    for (const { id } of this.s.liveForCartStage.all(change.cartId, change.stage, change.at)) {
-      this.s.autoResolve.run(now, SYSTEM_ACTOR, id);
-      this.s.audit.run(id, now, SYSTEM_ACTOR, 'auto_resolved', null);
-      const row = this.s.byId.get(id) as ExceptionRow;
-      this.outbox.rerender(id, row.channel, now);
-      this.outbox.threadNote(
-        id,
-        row.channel,
-        { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR },
-        now,
-      );
-      outcome.resolved += 1;
-    }
+  /** Resolves the live exception with this dedup key, if any (a drained backlog, a source back). */
+  resolveLive(dedupKey: string, now: number): boolean {
+    const live = this.s.liveByKey.get(dedupKey);
+    if (!live) return false;
+    this.resolveAutomatically(live.id, now);
+    return true;
+  }
+
+  private resolveAutomatically(id: number, now: number): void {
+    this.s.resolveAuto.run(now, SYSTEM_ACTOR, id);
+    this.s.audit.run(id, now, SYSTEM_ACTOR, 'auto_resolved', null);
+    const row = this.s.byId.get(id) as ExceptionRow;
+    this.outbox.rerender(id, row.channel, now);
+    this.outbox.threadNote(
+      id,
+      row.channel,
+      { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR },
+      now,
+    );
   }
 
   applyAction(input: ActionInput): ActionOutcome {
@@ -141,7 +183,7 @@ export class ExceptionWriter {
         this.outbox.rerender(row.id, row.channel, input.at);
         return { ok: false, reason: 'stale', exception: toException(row) };
       }
-      this.s.setState.run(...nextColumns(row, input, rule.to), row.id);
+      this.s.setState.run(...this.nextColumns(row, input, rule.to), row.id);
       this.s.audit.run(row.id, input.at, input.actor, rule.audit, input.note ?? null);
       this.outbox.rerender(row.id, row.channel, input.at);
       const note = input.note === undefined ? {} : { note: input.note };
@@ -153,6 +195,15 @@ export class ExceptionWriter {
       );
       return { ok: true, exception: toException(this.s.byId.get(row.id) as ExceptionRow) };
     })();
+  }
+
+  /** state, assignee, acknowledged_at, resolution, resolved_at, resolved_by, escalate_at, remind_at. */
+  private nextColumns(row: ExceptionRow, input: ActionInput, to: string) {
+    const { escalateAfterMs, remindAfterMs } = this.policy;
+    if (to === 'acknowledged')
+      return [to, input.actor, input.at, null, null, null, null, input.at + remindAfterMs] as const;
+    if (to === 'open') return [to, null, null, null, null, null, input.at + escalateAfterMs, null] as const;
+    return [to, row.assignee, row.acknowledged_at, 'manual', input.at, input.actor, null, null] as const;
   }
 
   /** Hands an exception to another team (a new message in its channel) and/or person; its clock carries over. */
@@ -171,7 +222,8 @@ export class ExceptionWriter {
         this.s.move.run(team.name, team.channel, `reassignment from the ${row.team} team`, row.id);
         this.outbox.post(row.id, team.channel, input.at);
       }
-      if (input.assignee !== undefined) this.s.assign.run(input.assignee, row.id);
+      if (input.assignee !== undefined)
+        this.s.assign.run(input.assignee, input.at + this.policy.escalateAfterMs, row.id);
       this.s.audit.run(row.id, input.at, input.actor, 'reassigned', describeHandoff(input, team?.name));
       if (team === undefined) this.outbox.rerender(row.id, row.channel, input.at);
       this.outbox.threadNote(
@@ -201,11 +253,4 @@ function describeHandoff(input: ReassignInput, team: string | undefined): string
     .filter(Boolean)
     .join(', ');
   return `to ${to || 'the same owner'}: ${input.note}`;
-}
-
-/** state, assignee, acknowledged_at, resolution, resolved_at, resolved_by after a person's action. */
-function nextColumns(row: ExceptionRow, input: ActionInput, to: string) {
-  if (to === 'acknowledged') return [to, input.actor, input.at, null, null, null] as const;
-  if (to === 'open') return [to, null, null, null, null, null] as const;
-  return [to, row.assignee, row.acknowledged_at, 'manual', input.at, input.actor] as const;
 }

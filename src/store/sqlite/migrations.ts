@@ -58,10 +58,31 @@ export const MIGRATIONS: readonly Migration[] = [
         first_seen_at    INTEGER NOT NULL,
         value            INTEGER,
         currency         TEXT,
-        event_count      INTEGER NOT NULL
+        event_count      INTEGER NOT NULL,
+        stall_due_at     INTEGER            -- when the cart overstays its stage's SLA; NULL once checked
       ) WITHOUT ROWID;
-      -- Stall checks ask "which carts in stage S made no progress since T": due carts only, via this index.
-      CREATE INDEX carts_by_stage_progress ON carts (stage, last_progress_at);
+      -- The stall sweep reads only what is due, through this index, never the whole table.
+      CREATE INDEX carts_by_stall_due ON carts (stall_due_at) WHERE stall_due_at IS NOT NULL;
+      -- Backlogs count the carts waiting in a stage; retention finds idle carts per stage and status.
+      CREATE INDEX carts_by_stage_status ON carts (stage, status, last_progress_at);
+
+      -- An expect rule armed by its "after" step, disarmed by its "then" step, due when it ran out.
+      CREATE TABLE expectations (
+        cart_id  TEXT NOT NULL,
+        rule     INTEGER NOT NULL,       -- index into the config's expect list
+        after_at INTEGER NOT NULL,
+        due_at   INTEGER NOT NULL,
+        PRIMARY KEY (cart_id, rule)
+      ) WITHOUT ROWID;
+      CREATE INDEX expectations_by_due ON expectations (due_at);
+
+      -- When each watched source was last heard from (silent_source).
+      CREATE TABLE sources (
+        name         TEXT PRIMARY KEY,
+        last_seen_at INTEGER NOT NULL,
+        last_stage   TEXT,
+        last_run_id  TEXT
+      ) WITHOUT ROWID;
     `,
   },
   {
@@ -96,8 +117,13 @@ export const MIGRATIONS: readonly Migration[] = [
         -- Bumped by every change a person could have acted on (not by repeats): buttons carry it,
         -- so a click on a message that is out of date is recognised as stale.
         revision        INTEGER NOT NULL DEFAULT 0,
-        slack_ts        TEXT
+        slack_ts        TEXT,
+        escalate_at     INTEGER,                -- next escalation step while unacknowledged
+        escalation_level INTEGER NOT NULL DEFAULT 0,
+        remind_at       INTEGER                 -- next reminder while acknowledged and unresolved
       );
+      CREATE INDEX exceptions_by_escalate_at ON exceptions (escalate_at) WHERE escalate_at IS NOT NULL;
+      CREATE INDEX exceptions_by_remind_at ON exceptions (remind_at) WHERE remind_at IS NOT NULL;
       -- One live exception per dedup key; a resolved one leaves room for the next.
       CREATE UNIQUE INDEX exceptions_live_by_key ON exceptions (dedup_key) WHERE state != 'resolved';
       CREATE INDEX exceptions_live_by_cart ON exceptions (cart_id, stage) WHERE state != 'resolved';

@@ -9,7 +9,7 @@ const REPEATS = JSON.stringify({ type: 'repeats' } satisfies ThreadNote);
 interface OutboxRow {
   id: number;
   exception_id: number | null;
-  kind: 'post' | 'update' | 'thread' | 'ephemeral' | 'moved';
+  kind: 'post' | 'update' | 'thread' | 'ephemeral' | 'moved' | 'escalate';
   channel: string;
   payload: string;
   attempts: number;
@@ -91,6 +91,11 @@ export class OutboxWriter {
     this.s.insert.run(exceptionId, 'moved', channel, JSON.stringify({ ts, actor }), now, now);
   }
 
+  /** A post in the escalation channel that links the exception's message. */
+  escalate(exceptionId: number, channel: string, waitedMs: number, now: number): void {
+    this.s.insert.run(exceptionId, 'escalate', channel, JSON.stringify({ waitedMs }), now, now);
+  }
+
   ephemeral(channel: string, user: string, text: string, now: number): void {
     this.s.insert.run(null, 'ephemeral', channel, JSON.stringify({ user, text }), now, now);
   }
@@ -130,6 +135,10 @@ export class OutboxWriter {
       return { ...base, kind: 'ephemeral', user, text };
     }
     const exception = toException(this.s.exception.get(row.exception_id ?? -1) as ExceptionRow);
+    if (row.kind === 'escalate') {
+      const { waitedMs } = JSON.parse(row.payload) as { waitedMs: number };
+      return { ...base, kind: 'escalate', waitedMs, exception };
+    }
     if (row.kind === 'moved') {
       const { ts, actor } = JSON.parse(row.payload) as { ts: string; actor: string };
       return { ...base, kind: 'moved', ts, actor, exception };

@@ -1,17 +1,23 @@
 import type Database from 'better-sqlite3';
-import type { StoredEvent } from '../../domain/event.js';
+import { type DuePolicy, NO_DUE_POLICY } from '../../domain/due-policy.js';
+import type { Stage, StoredEvent } from '../../domain/event.js';
 import type { AuditEntry, ExceptionRecord } from '../../domain/exception.js';
 import type {
   ActionInput,
   ActionOutcome,
   DetectionBatch,
   DetectionOutcome,
+  DueWork,
   OutboxHealth,
   OutboxJob,
   ReassignInput,
+  SourceActivity,
+  SweepBatch,
+  SweepOutcome,
 } from '../exception-types.js';
 import type { CartHistory, NewEvent, RecordOutcome, Store, StoreHealth } from '../store.js';
 import { openDatabase } from './connection.js';
+import { DueQueries } from './due-queries.js';
 import { EVENT_COLUMNS, type EventRow, toStoredEvent } from './event-rows.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { WriterClient } from './writer-client.js';
@@ -24,12 +30,14 @@ const KEY_KINDS = ['order', 'payment', 'shipment'] as const;
  */
 export class SqliteStore implements Store {
   private readonly q;
+  private readonly due: DueQueries;
   private closed = false;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly writer: WriterClient,
   ) {
+    this.due = new DueQueries(db);
     this.q = {
       cartExists: db.prepare<[string], { cart_id: string }>('SELECT cart_id FROM carts WHERE cart_id = ?'),
       linkedCart: db.prepare<[string, string], { cart_id: string }>(
@@ -67,9 +75,9 @@ export class SqliteStore implements Store {
   }
 
   /** Opens (migrating here, so a schema problem surfaces at once) and starts the writer. */
-  static open(file: string): SqliteStore {
+  static open(file: string, policy: DuePolicy = NO_DUE_POLICY): SqliteStore {
     const db = openDatabase(file);
-    return new SqliteStore(db, new WriterClient(file));
+    return new SqliteStore(db, new WriterClient(file, policy));
   }
 
   recordEvents(batch: readonly NewEvent[], options: { receivedAt: number }): Promise<RecordOutcome> {
@@ -140,6 +148,22 @@ export class SqliteStore implements Store {
 
   applyAction(input: ActionInput): Promise<ActionOutcome> {
     return this.writer.call('applyAction', input);
+  }
+
+  async dueWork(now: number, limit: number): Promise<DueWork> {
+    return this.due.dueWork(now, limit);
+  }
+
+  async backlogOf(stage: Stage): Promise<{ waiting: number; oldestAt?: number }> {
+    return this.due.backlogOf(stage);
+  }
+
+  async sourceActivity(): Promise<Map<string, SourceActivity>> {
+    return this.due.sourceActivity();
+  }
+
+  applySweep(batch: SweepBatch): Promise<SweepOutcome> {
+    return this.writer.call('applySweep', batch);
   }
 
   applyReassign(input: ReassignInput): Promise<ActionOutcome> {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { STAGES } from '../../domain/event.js';
+import type { DuePolicy } from '../../domain/due-policy.js';
+import { STAGES, STATUSES } from '../../domain/event.js';
 import type {
   ActionInput,
   ActionOutcome,
@@ -7,11 +8,14 @@ import type {
   DetectionOutcome,
   OutboxJob,
   ReassignInput,
+  SweepBatch,
+  SweepOutcome,
 } from '../exception-types.js';
 import type { NewEvent, RecordOutcome } from '../store.js';
 import { EventWriter } from './event-writer.js';
 import { ExceptionWriter } from './exception-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
+import { SweepWriter } from './sweep-writer.js';
 
 export interface RecordJob {
   batch: readonly NewEvent[];
@@ -27,11 +31,16 @@ export class SqliteWriter {
   private readonly recordAll: (jobs: readonly RecordJob[]) => RecordOutcome[];
   private readonly statements;
   private readonly exceptions: ExceptionWriter;
+  private readonly sweeps: SweepWriter;
   private readonly outbox: OutboxWriter;
 
-  constructor(private readonly db: Database.Database) {
-    const events = new EventWriter(db);
-    this.exceptions = new ExceptionWriter(db);
+  constructor(
+    private readonly db: Database.Database,
+    policy: DuePolicy,
+  ) {
+    const events = new EventWriter(db, policy);
+    this.exceptions = new ExceptionWriter(db, policy);
+    this.sweeps = new SweepWriter(db, this.exceptions, policy);
     this.outbox = new OutboxWriter(db);
     this.recordAll = db.transaction((jobs: readonly RecordJob[]) =>
       jobs.map((job) => events.write(job.batch, job.receivedAt)),
@@ -41,8 +50,8 @@ export class SqliteWriter {
         'SELECT seq, received_at FROM events ORDER BY seq LIMIT ?',
       ),
       deleteEventsUpTo: db.prepare('DELETE FROM events WHERE seq <= ?'),
-      idleCartsInStage: db.prepare<[string, number, number], { cart_id: string }>(
-        'SELECT cart_id FROM carts WHERE stage = ? AND last_progress_at < ? LIMIT ?',
+      idleCarts: db.prepare<[string, string, number, number], { cart_id: string }>(
+        'SELECT cart_id FROM carts WHERE stage = ? AND status = ? AND last_progress_at < ? LIMIT ?',
       ),
       deleteCart: db.prepare('DELETE FROM carts WHERE cart_id = ?'),
       deleteLinksOfCart: db.prepare('DELETE FROM correlation_links WHERE cart_id = ?'),
@@ -70,11 +79,13 @@ export class SqliteWriter {
     }
     return this.db.transaction(() => {
       const deleted = lastOld === undefined ? 0 : s.deleteEventsUpTo.run(lastOld).changes;
-      // Per stage so the (stage, last_progress_at) index finds the idle carts without a scan.
+      // Per stage and status so the (stage, status, last_progress_at) index finds idle carts without a scan.
       for (const stage of STAGES) {
-        for (const { cart_id } of s.idleCartsInStage.all(stage, cutoff, limit)) {
-          s.deleteCart.run(cart_id);
-          s.deleteLinksOfCart.run(cart_id);
+        for (const status of STATUSES) {
+          for (const { cart_id } of s.idleCarts.all(stage, status, cutoff, limit)) {
+            s.deleteCart.run(cart_id);
+            s.deleteLinksOfCart.run(cart_id);
+          }
         }
       }
       return deleted;
@@ -87,6 +98,10 @@ export class SqliteWriter {
 
   applyAction(input: ActionInput): ActionOutcome {
     return this.exceptions.applyAction(input);
+  }
+
+  applySweep(batch: SweepBatch): SweepOutcome {
+    return this.sweeps.apply(batch);
   }
 
   applyReassign(input: ReassignInput): ActionOutcome {

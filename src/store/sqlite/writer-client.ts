@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { DuePolicy } from '../../domain/due-policy.js';
 import { CartwatchError, StoreFullError } from '../../errors.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 import type { WriterData, WriterOp, WriterReply, WriterResult } from './writer-protocol.js';
@@ -14,8 +15,8 @@ export class WriterClient {
   private nextId = 1;
   private failure: Error | undefined;
 
-  constructor(file: string) {
-    this.worker = new Worker(workerUrl(), { workerData: { file } satisfies WriterData });
+  constructor(file: string, policy: DuePolicy) {
+    this.worker = new Worker(workerUrl(), { workerData: { file, policy } satisfies WriterData });
     this.worker.on('message', (reply: WriterReply) => this.settle(reply));
     this.worker.on('error', (error) => this.failAll(error));
     this.worker.on('exit', (code) =>

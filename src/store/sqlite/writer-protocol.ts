@@ -1,3 +1,4 @@
+import type { DuePolicy } from '../../domain/due-policy.js';
 import type { SqliteWriter } from './sqlite-writer.js';
 
 /** The writer's operations the main thread may call, by name; their arguments cross as structured clones. */
@@ -16,4 +17,5 @@ export type WriterReply =
 
 export interface WriterData {
   file: string;
+  policy: DuePolicy;
 }

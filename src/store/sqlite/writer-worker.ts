@@ -8,7 +8,8 @@ import type { WriterData, WriterReply, WriterRequest } from './writer-protocol.j
 const port = parentPort;
 if (port === null) throw new Error('writer-worker.js runs only as a worker thread');
 
-const writer = new SqliteWriter(openDatabase((workerData as WriterData).file));
+const { file, policy } = workerData as WriterData;
+const writer = new SqliteWriter(openDatabase(file), policy);
 // Batches that reach the worker while it waits on a commit are written together in the next one.
 const records = new GroupCommit<RecordJob, RecordOutcome>((jobs) => writer.recordGroup(jobs));
 

@@ -1,0 +1,147 @@
+import type { CartwatchConfig } from '../config.js';
+import type { Stage } from '../domain/event.js';
+import type { ExceptionFacts } from '../domain/exception.js';
+import { routeException } from '../domain/routing.js';
+import {
+  backlogVerdict,
+  missingStepFacts,
+  silentSourceVerdict,
+  stallFacts,
+  type Verdict,
+} from '../domain/sweep-rules.js';
+import type { Logger } from '../logger.js';
+import type { DueWork, SweepBatch, SweepOutcome } from '../store/exception-types.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from './clock.js';
+
+const LIMIT = 500;
+
+/**
+ * The due-time sweep: stalls (SLA and expect rules), backlogs, silent sources, escalations and
+ * reminders. It reads only what is due through indexes, so an idle sweep costs nothing however
+ * many carts are stored; applying what it found is idempotent, so a repeat or restart acts once.
+ */
+export class Sweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private readonly watchingSince: number;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      config: CartwatchConfig;
+      logger: Logger;
+      onChanges?: () => void;
+    },
+  ) {
+    this.watchingSince = deps.clock.now();
+  }
+
+  /** Every 15 s by default, so a stall is raised well within a minute of its deadline. */
+  start(intervalMs = 15_000): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.sweepNow()
+        .catch((error: unknown) => this.deps.logger.error('sweep failed:', error))
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async sweepNow(): Promise<SweepOutcome> {
+    const total: SweepOutcome = { opened: 0, resolved: 0, escalated: 0, reminded: 0 };
+    for (let first = true; ; first = false) {
+      const now = this.deps.clock.now();
+      const due = await this.deps.store.dueWork(now, LIMIT);
+      const batch = this.batchFor(due, now);
+      // Backlogs and silent sources are judged once per sweep, not once per page of due work.
+      if (first) await this.addStandingChecks(batch, now);
+      const outcome = await this.deps.store.applySweep(batch);
+      for (const key of Object.keys(total) as (keyof SweepOutcome)[]) total[key] += outcome[key];
+      const full = [due.stalls, due.expectations, due.escalations, due.reminders].some(
+        (list) => list.length === LIMIT,
+      );
+      if (!full) break;
+    }
+    if (total.opened + total.resolved + total.escalated + total.reminded > 0) this.deps.onChanges?.();
+    return total;
+  }
+
+  private batchFor(due: DueWork, now: number): SweepBatch {
+    const { config } = this.deps;
+    const batch: SweepBatch = { now, raises: [], resolves: [], escalations: [], reminders: [] };
+    if (config.escalation.channel !== undefined) batch.escalationChannel = config.escalation.channel;
+    for (const stall of due.stalls) {
+      const claim = { type: 'stall' as const, cartId: stall.cartId, dueAt: stall.dueAt };
+      batch.raises.push({ ...this.routed(stallFacts(stall)), at: stall.dueAt, claim });
+    }
+    for (const expectation of due.expectations) {
+      const rule = config.expect[expectation.rule];
+      if (rule === undefined) continue; // the rule was removed from the config since it was armed
+      const claim = {
+        type: 'expect' as const,
+        cartId: expectation.cartId,
+        rule: expectation.rule,
+        dueAt: expectation.dueAt,
+      };
+      batch.raises.push({
+        ...this.routed(missingStepFacts(expectation, rule)),
+        at: expectation.dueAt,
+        claim,
+      });
+    }
+    for (const exception of due.escalations) {
+      if (exception.escalateAt === undefined) continue;
+      const mention = config.teams[exception.team]?.mention;
+      batch.escalations.push({
+        id: exception.id,
+        escalateAt: exception.escalateAt,
+        ...(mention && { mention }),
+      });
+    }
+    for (const exception of due.reminders) {
+      if (exception.remindAt !== undefined)
+        batch.reminders.push({ id: exception.id, remindAt: exception.remindAt });
+    }
+    return batch;
+  }
+
+  private async addStandingChecks(batch: SweepBatch, now: number): Promise<void> {
+    const { config, store } = this.deps;
+    const verdicts: Verdict[] = [];
+    for (const [stage, rule] of Object.entries(config.backlog) as [
+      Stage,
+      NonNullable<CartwatchConfig['backlog'][Stage]>,
+    ][]) {
+      verdicts.push(backlogVerdict(stage, rule, await store.backlogOf(stage), now));
+    }
+    const activity = await store.sourceActivity();
+    for (const [source, { everyMs }] of Object.entries(config.sources)) {
+      const heard = activity.get(source);
+      const seen = {
+        watchingSince: this.watchingSince,
+        ...(heard?.lastSeenAt !== undefined && { lastSeenAt: heard.lastSeenAt }),
+        ...(heard?.stage && { stage: heard.stage }),
+      };
+      const verdict = silentSourceVerdict(source, everyMs, seen, now);
+      if (verdict) verdicts.push(verdict);
+    }
+    for (const verdict of verdicts) {
+      if (verdict.type === 'resolve') batch.resolves.push({ dedupKey: verdict.dedupKey });
+      else batch.raises.push({ ...this.routed(verdict.facts), at: now, claim: { type: 'once' } });
+    }
+  }
+
+  private routed(facts: ExceptionFacts) {
+    const routing = routeException(facts, { routes: this.deps.config.routes, teams: this.deps.config.teams });
+    return { facts, routing };
+  }
+}

@@ -1,0 +1,87 @@
+import type Database from 'better-sqlite3';
+import type { DuePolicy } from '../../domain/due-policy.js';
+import type { SweepBatch, SweepClaim, SweepOutcome } from '../exception-types.js';
+import type { ExceptionRow } from './exception-rows.js';
+import type { ExceptionWriter } from './exception-writer.js';
+
+/**
+ * Applies what the due-time sweep found. Each due row is claimed (cleared) in the same transaction
+ * as the exception it raises, and each escalation step checks the due time it was read with, so a
+ * sweep that runs twice, or after a restart, or beside a click, acts once.
+ */
+export class SweepWriter {
+  private readonly s;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly exceptions: ExceptionWriter,
+    private readonly policy: DuePolicy,
+  ) {
+    this.s = {
+      claimStall: db.prepare('UPDATE carts SET stall_due_at = NULL WHERE cart_id = ? AND stall_due_at = ?'),
+      claimExpectation: db.prepare('DELETE FROM expectations WHERE cart_id = ? AND rule = ? AND due_at = ?'),
+      byId: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
+      escalate: db.prepare('UPDATE exceptions SET escalation_level = ?, escalate_at = ? WHERE id = ?'),
+      remind: db.prepare('UPDATE exceptions SET remind_at = ? WHERE id = ?'),
+    };
+  }
+
+  apply(batch: SweepBatch): SweepOutcome {
+    return this.db.transaction(() => {
+      const outcome: SweepOutcome = { opened: 0, resolved: 0, escalated: 0, reminded: 0 };
+      for (const raise of batch.raises) {
+        if (!this.claim(raise.claim)) continue;
+        const result = this.exceptions.raise(raise.facts, raise.routing, raise.at, batch.now, {
+          repeat: raise.claim.type !== 'once',
+        });
+        if (result === 'opened') outcome.opened += 1;
+      }
+      for (const { dedupKey } of batch.resolves) {
+        if (this.exceptions.resolveLive(dedupKey, batch.now)) outcome.resolved += 1;
+      }
+      for (const step of batch.escalations) if (this.escalate(step, batch)) outcome.escalated += 1;
+      for (const step of batch.reminders) if (this.remind(step, batch.now)) outcome.reminded += 1;
+      return outcome;
+    })();
+  }
+
+  private claim(claim: SweepClaim): boolean {
+    if (claim.type === 'stall') return this.s.claimStall.run(claim.cartId, claim.dueAt).changes > 0;
+    if (claim.type === 'expect')
+      return this.s.claimExpectation.run(claim.cartId, claim.rule, claim.dueAt).changes > 0;
+    return true;
+  }
+
+  /** First the team is mentioned in the thread; after twice the wait, the escalation channel is told. */
+  private escalate(step: SweepBatch['escalations'][number], batch: SweepBatch): boolean {
+    const row = this.s.byId.get(step.id);
+    if (!row || row.state !== 'open' || row.escalate_at !== step.escalateAt) return false;
+    const level = row.escalation_level + 1;
+    const waitedMs = this.policy.escalateAfterMs * level;
+    const outbox = this.exceptions.outbox;
+    if (level === 1) {
+      const mention = step.mention === undefined ? {} : { mention: step.mention };
+      outbox.threadNote(row.id, row.channel, { type: 'escalation', waitedMs, ...mention }, batch.now);
+    } else if (batch.escalationChannel !== undefined) {
+      outbox.escalate(row.id, batch.escalationChannel, waitedMs, batch.now);
+    }
+    const hasNextStep = level === 1 && batch.escalationChannel !== undefined;
+    this.s.escalate.run(level, hasNextStep ? step.escalateAt + this.policy.escalateAfterMs : null, row.id);
+    return true;
+  }
+
+  private remind(step: SweepBatch['reminders'][number], now: number): boolean {
+    const row = this.s.byId.get(step.id);
+    if (!row || row.state !== 'acknowledged' || row.remind_at !== step.remindAt || row.assignee === null)
+      return false;
+    const waitedMs = now - (row.acknowledged_at ?? now);
+    this.exceptions.outbox.threadNote(
+      row.id,
+      row.channel,
+      { type: 'reminder', assignee: row.assignee, waitedMs },
+      now,
+    );
+    this.s.remind.run(now + this.policy.remindAfterMs, row.id);
+    return true;
+  }
+}
