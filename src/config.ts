@@ -18,10 +18,11 @@ export type {
 export { ConfigError } from './config/config-error.js';
 export { DEFAULT_CONFIG } from './config/defaults.js';
 export { type Env, loadEnv } from './config/env.js';
-export { type CheckResult, checkConfigText, formatProblems } from './config/load-file.js';
+export { type CheckResult, checkConfigText } from './config/load-file.js';
+export { formatProblems } from './config/problems.js';
 export { isTimeZone, parseDuration, parseSize } from './config/units.js';
 
-/** The config in force: CARTWATCH_CONFIG's file, else ./cartwatch.yml, else the built-in defaults. */
+/** The config in force: the named file (CARTWATCH_CONFIG), else ./cartwatch.yml, else the built-in defaults. */
 export function loadConfigFile(
   file: string | undefined,
   options: { cwd: string },

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CartwatchConfig, Env } from './config.js';
-import type { DuePolicy } from './domain/due-policy.js';
+import { type DuePolicy, NO_DUE_POLICY } from './domain/due-policy.js';
 import { CARTS_PREFIX, cartsRoute } from './http/carts-route.js';
 import { healthRoute } from './http/health-route.js';
 import { createHttpServer, type Handler } from './http/server.js';
@@ -34,7 +34,12 @@ export interface StartOptions {
   clock?: Clock;
   logger?: Logger;
   /** Timings tests shorten; production uses the defaults. */
-  tuning?: { outboxPollMs?: number; postIntervalMs?: number; detectorPollMs?: number };
+  tuning?: {
+    outboxPollMs?: number;
+    postIntervalMs?: number;
+    detectorPollMs?: number;
+    grouping?: Partial<DuePolicy['grouping']>;
+  };
 }
 
 export interface RunningCartwatch {
@@ -60,7 +65,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const slackMode = checkSlackCredentials(env);
   const ingestSecret = resolveIngestSecret(env, slackMode);
 
-  const store = SqliteStore.open(env.dbPath, duePolicyOf(config));
+  const store = SqliteStore.open(env.dbPath, duePolicyOf(config, options.tuning));
   let outbox: OutboxWorker | undefined;
   const sendNow = () => outbox?.wake();
   const detector = new Detector({ store, clock, config, logger, onChanges: sendNow });
@@ -75,10 +80,10 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     slack = createSlackApp(env, { store, clock, logger, actions, timelines });
     outbox = new OutboxWorker({
       store,
-      client: slack.app.client,
+      client: slack.client,
       clock,
       logger,
-      names: new UserNames(slack.app.client),
+      names: new UserNames(slack.client),
       ...(options.tuning?.outboxPollMs !== undefined && { pollMs: options.tuning.outboxPollMs }),
       ...(options.tuning?.postIntervalMs !== undefined && { postIntervalMs: options.tuning.postIntervalMs }),
     });
@@ -158,12 +163,13 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /** The config's time rules, in the shape the store applies when it writes. */
-function duePolicyOf(config: CartwatchConfig): DuePolicy {
+function duePolicyOf(config: CartwatchConfig, tuning: StartOptions['tuning']): DuePolicy {
   return {
     slaMs: config.slaMs,
     expect: config.expect,
     watchedSources: Object.keys(config.sources),
     escalateAfterMs: config.escalation.afterMs,
     remindAfterMs: config.escalation.remindAcknowledgedAfterMs,
+    grouping: { ...NO_DUE_POLICY.grouping, ...tuning?.grouping },
   };
 }

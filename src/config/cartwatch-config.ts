@@ -85,24 +85,28 @@ export function crossReferenceProblems(raw: unknown): string[] {
   return problems;
 }
 
+type FileTeam = ConfigFile['teams'][string];
+type FileBacklogRule = NonNullable<ConfigFile['backlog'][Stage]>;
+
+function normaliseTeam(team: FileTeam, defaultTimezone: string): TeamConfig {
+  return {
+    channel: team.channel,
+    ...(team.mention !== undefined && { mention: team.mention }),
+    timezone: team.timezone ?? defaultTimezone,
+    ...(team.members !== undefined && { members: team.members }),
+  };
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function normalise(file: ConfigFile): CartwatchConfig {
   const teams = Object.fromEntries(
-    Object.entries(file.teams).map(([name, team]) => {
-      const normalised: TeamConfig = { channel: team.channel, timezone: team.timezone ?? file.timezone };
-      if (team.mention !== undefined) normalised.mention = team.mention;
-      if (team.members !== undefined) normalised.members = team.members;
-      return [name, normalised];
-    }),
+    Object.entries(file.teams).map(([name, team]) => [name, normaliseTeam(team, file.timezone)]),
   );
   const backlog: CartwatchConfig['backlog'] = {};
-  for (const [stage, rule] of Object.entries(file.backlog) as [
-    Stage,
-    NonNullable<ConfigFile['backlog'][Stage]>,
-  ][]) {
+  for (const [stage, rule] of Object.entries(file.backlog) as [Stage, FileBacklogRule][]) {
     backlog[stage] = {
       ...(rule.max_waiting !== undefined && { maxWaiting: rule.max_waiting }),
       ...(rule.max_age !== undefined && { maxAgeMs: rule.max_age }),

@@ -1,19 +1,25 @@
 import { CartwatchError } from '../errors.js';
+import { formatProblems } from './problems.js';
 
-const HOW_TO_FIX: Record<ConfigError['code'], string> = {
+type ConfigErrorCode = 'CONFIG_INVALID' | 'ENV_INVALID';
+
+const HOW_TO_FIX: Record<ConfigErrorCode, string> = {
   CONFIG_INVALID:
-    'Fix the file (cartwatch.yml, or the one CARTWATCH_CONFIG names) and run `cartwatch check-config`.',
-  ENV_INVALID: 'Fix the environment variables (or .env) named above.',
+    'Fix cartwatch.yml (or the file CARTWATCH_CONFIG names) and run `cartwatch check-config` to see what is left.',
+  ENV_INVALID: 'Fix the variables named above in the environment or in .env, then start again.',
 };
 
 /** The configuration cannot be used; `problems` lists each as "where: what is wrong". */
 export class ConfigError extends CartwatchError {
-  declare readonly code: 'CONFIG_INVALID' | 'ENV_INVALID';
+  declare readonly code: ConfigErrorCode;
 
   constructor(
-    code: 'CONFIG_INVALID' | 'ENV_INVALID',
+    code: ConfigErrorCode,
     readonly problems: string[],
+    options: { source?: string } = {},
   ) {
-    super(code, `${problems.map((p) => `\n- ${p}`).join('')}\n${HOW_TO_FIX[code]}`);
+    const what = code === 'ENV_INVALID' ? 'the environment' : (options.source ?? 'the configuration');
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(code, `${what} has ${count}:\n${formatProblems(problems)}\n${HOW_TO_FIX[code]}`);
   }
 }

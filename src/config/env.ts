@@ -13,38 +13,60 @@ export interface Env {
   ingestSecret?: string;
   shopifyWebhookSecret?: string;
   stripeWebhookSecret?: string;
+  /** Absolute. */
   configPath?: string;
+  /** Absolute. */
   dbPath: string;
   port: number;
   production: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
-const optional = (schema: z.ZodString) => schema.optional();
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
+// Messages never echo secrets: only values that are safe to print appear in them.
 const envSchema = z.object({
-  SLACK_BOT_TOKEN: optional(z.string().startsWith('xoxb-', 'must be a bot token starting with xoxb-')),
-  SLACK_SIGNING_SECRET: optional(z.string().min(1)),
-  SLACK_APP_TOKEN: optional(z.string().startsWith('xapp-', 'must be an app-level token starting with xapp-')),
-  SLACK_API_URL: optional(
-    z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL such as http://127.0.0.1:9000/api/'),
-  ),
-  CARTWATCH_INGEST_SECRET: optional(
-    z.string().min(16, 'must be at least 16 characters; e.g. `openssl rand -hex 24`'),
-  ),
-  SHOPIFY_WEBHOOK_SECRET: optional(z.string().min(1)),
-  STRIPE_WEBHOOK_SECRET: optional(z.string().min(1)),
-  CARTWATCH_CONFIG: optional(z.string().min(1)),
-  CARTWATCH_DB: z.string().min(1).default('./data/cartwatch.db'),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .startsWith(
+      'xoxb-',
+      'must be a bot token starting with xoxb- (Slack app settings → OAuth & Permissions → Bot User OAuth Token)',
+    )
+    .optional(),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .startsWith(
+      'xapp-',
+      'must be an app-level token starting with xapp- (Slack app settings → Basic Information → App-Level Tokens)',
+    )
+    .optional(),
+  SLACK_API_URL: z
+    .string()
+    .refine(isHttpUrl, {
+      error: (issue) =>
+        `must be an http(s) URL such as https://slack.com/api/, got ${JSON.stringify(issue.input)}`,
+    })
+    .optional(),
+  CARTWATCH_INGEST_SECRET: z
+    .string()
+    .min(16, 'must be at least 16 characters; generate one with `openssl rand -hex 24`')
+    .optional(),
+  SHOPIFY_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  CARTWATCH_CONFIG: z.string().optional(),
+  CARTWATCH_DB: z.string().default('./data/cartwatch.db'),
   PORT: z
     .string()
     .default('3000')
-    .refine((v) => /^\d+$/.test(v) && Number(v) <= 65535, {
+    .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65535, {
       error: (issue) => `must be a whole number from 0 to 65535, got ${JSON.stringify(issue.input)}`,
     }),
   NODE_ENV: z.string().optional(),
   LOG_LEVEL: z
-    .enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' })
+    .enum(LOG_LEVELS, {
+      error: (issue) => `must be debug, info, warn or error, got ${JSON.stringify(issue.input)}`,
+    })
     .default('info'),
 });
 
@@ -57,36 +79,53 @@ export function loadEnv(
 ): Env {
   const cwd = options.cwd ?? process.cwd();
   const fromFile = options.readDotEnv === false ? {} : readDotEnv(cwd);
-  const merged = withoutEmpty({ ...fromFile, ...(options.env ?? process.env) });
+  const merged = { ...withoutEmpty(fromFile), ...withoutEmpty(options.env ?? process.env) };
   const parsed = envSchema.safeParse(merged);
   if (!parsed.success) {
     throw new ConfigError(
       'ENV_INVALID',
-      parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')}: ${issue.message}`),
+      parsed.error.issues.map((issue) => `${String(issue.path[0] ?? '(environment)')}: ${issue.message}`),
     );
   }
   const e = parsed.data;
-  const env: Env = {
+  return {
+    ...optionalEntry('slackBotToken', e.SLACK_BOT_TOKEN),
+    ...optionalEntry('slackSigningSecret', e.SLACK_SIGNING_SECRET),
+    ...optionalEntry('slackAppToken', e.SLACK_APP_TOKEN),
+    ...optionalEntry('slackApiUrl', e.SLACK_API_URL?.replace(/\/*$/, '/')),
+    ...optionalEntry('ingestSecret', e.CARTWATCH_INGEST_SECRET),
+    ...optionalEntry('shopifyWebhookSecret', e.SHOPIFY_WEBHOOK_SECRET),
+    ...optionalEntry('stripeWebhookSecret', e.STRIPE_WEBHOOK_SECRET),
+    ...optionalEntry('configPath', e.CARTWATCH_CONFIG && path.resolve(cwd, e.CARTWATCH_CONFIG)),
     dbPath: path.resolve(cwd, e.CARTWATCH_DB),
     port: Number(e.PORT),
     production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
   };
-  if (e.SLACK_BOT_TOKEN) env.slackBotToken = e.SLACK_BOT_TOKEN;
-  if (e.SLACK_SIGNING_SECRET) env.slackSigningSecret = e.SLACK_SIGNING_SECRET;
-  if (e.SLACK_APP_TOKEN) env.slackAppToken = e.SLACK_APP_TOKEN;
-  if (e.SLACK_API_URL)
-    env.slackApiUrl = e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`;
-  if (e.CARTWATCH_INGEST_SECRET) env.ingestSecret = e.CARTWATCH_INGEST_SECRET;
-  if (e.SHOPIFY_WEBHOOK_SECRET) env.shopifyWebhookSecret = e.SHOPIFY_WEBHOOK_SECRET;
-  if (e.STRIPE_WEBHOOK_SECRET) env.stripeWebhookSecret = e.STRIPE_WEBHOOK_SECRET;
-  if (e.CARTWATCH_CONFIG) env.configPath = path.resolve(cwd, e.CARTWATCH_CONFIG);
-  return env;
+}
+
+/** `{ key: value }` when there is a value, `{}` otherwise, so optional keys stay absent. */
+function optionalEntry<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: string });
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 function readDotEnv(cwd: string): Record<string, string | undefined> {
   const file = path.join(cwd, '.env');
-  return existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  if (!existsSync(file)) return {};
+  try {
+    return parseEnv(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError('ENV_INVALID', [`${file}: cannot be read (${(error as Error).message})`]);
+  }
 }
 
 function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { STAGES } from '../domain/event.js';
+import { EXCEPTION_KINDS } from '../domain/exception.js';
+import { unknownStageMessage } from './suggest.js';
 import { isTimeZone, parseDuration, parseSize } from './units.js';
 
-const stage = z.enum(STAGES, {
-  error: (issue) => `unknown stage ${JSON.stringify(issue.input)}; use one of ${STAGES.join(', ')}`,
-});
+const stage = z.enum(STAGES, { error: (issue) => unknownStageMessage(issue.input) });
 
 const duration = z.string({ error: 'must be a duration such as 15m, 2h or 1d' }).transform((text, ctx) => {
   try {
@@ -43,7 +43,7 @@ const stepRef = z
     const dot = text.indexOf('.');
     const parsed = stage.safeParse(text.slice(0, dot));
     if (!parsed.success) {
-      ctx.addIssue({ code: 'custom', message: `unknown stage "${text.slice(0, dot)}" in "${text}"` });
+      ctx.addIssue({ code: 'custom', message: `${unknownStageMessage(text.slice(0, dot))} (in "${text}")` });
       return z.NEVER;
     }
     return { stage: parsed.data, step: text.slice(dot + 1) };
@@ -53,7 +53,7 @@ const team = z.strictObject({
   channel: channelId,
   mention: mentionId.optional(),
   timezone: timeZone.optional(),
-  members: z.array(mentionId).min(1).optional(),
+  members: listOf(mentionId).optional(),
 });
 
 const route = z.strictObject({
@@ -62,9 +62,12 @@ const route = z.strictObject({
       stage: listOf(stage).optional(),
       step: listOf(z.string().min(1)).optional(),
       source: listOf(z.string().min(1)).optional(),
-      kind: listOf(z.enum(['failed', 'stalled', 'backlog', 'silent_source'])).optional(),
+      kind: listOf(z.enum(EXCEPTION_KINDS)).optional(),
       error_code: listOf(z.string().min(1)).optional(),
       owner: listOf(z.string().min(1)).optional(),
+    })
+    .refine((match) => Object.keys(match).length > 0, {
+      message: 'give at least one of stage, step, source, kind, error_code, owner (or drop match)',
     })
     .optional(),
   team: z.string().min(1),
@@ -110,7 +113,7 @@ export const configFileSchema = z.strictObject({
       skip_quiet: z.boolean().default(false),
     })
     .default({ at: '09:00', skip_quiet: false }),
-  retention_days: z.int().min(1).default(90),
+  retention_days: z.int().min(1, 'must be a whole number of days, 1 or more').default(90),
   ingest: z.strictObject({ max_body: size.default(1024 * 1024) }).default({ max_body: 1024 * 1024 }),
 });
 

@@ -12,6 +12,11 @@ export interface DuePolicy {
   watchedSources: readonly string[];
   escalateAfterMs: number;
   remindAfterMs: number;
+  /**
+   * Storms: once `min` like exceptions open within `windowMs`, they share one message. A new
+   * groupable exception's own message waits `waitMs` first, so a storm's first members can join.
+   */
+  grouping: { min: number; windowMs: number; waitMs: number };
 }
 
 export const NO_DUE_POLICY: DuePolicy = {
@@ -20,6 +25,7 @@ export const NO_DUE_POLICY: DuePolicy = {
   watchedSources: [],
   escalateAfterMs: 15 * 60_000,
   remindAfterMs: 4 * 3_600_000,
+  grouping: { min: 5, windowMs: 5 * 60_000, waitMs: 10_000 },
 };
 
 /**

@@ -48,6 +48,38 @@ export interface ExceptionRecord extends ExceptionFacts, Routing {
   escalationLevel: number;
   /** Next reminder while acknowledged and unresolved. */
   remindAt?: number;
+  /** Set when it is shown as part of a storm's grouped message instead of its own. */
+  groupId?: number;
+}
+
+/** A storm of like exceptions (one kind, stage, step and error code) shown as one message. */
+export interface ExceptionGroup {
+  id: number;
+  groupKey: string;
+  kind: ExceptionKind;
+  stage: Stage;
+  step: string;
+  errorCode?: string;
+  team: string;
+  channel: string;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  revision: number;
+  slackTs?: string;
+  total: number;
+  open: number;
+  acknowledged: number;
+  resolved: number;
+  /** Summed over members not yet resolved, per currency. */
+  valueAtRisk: Money[];
+  /** A few of the members' carts, most recent first. */
+  sampleCarts: string[];
+}
+
+/** What a storm shares; only failures and stalls are grouped. */
+export function groupKeyOf(facts: ExceptionFacts): string | undefined {
+  if (facts.kind !== 'failed' && facts.kind !== 'stalled') return undefined;
+  return `${facts.kind}|${facts.stage}.${facts.step}|${facts.errorCode ?? ''}`;
 }
 
 export interface AuditEntry {

@@ -98,6 +98,32 @@ export class ExceptionActions {
     return outcome;
   }
 
+  /** "Acknowledge all" on a storm: permission is checked once, for the group's team, as for one exception. */
+  async acknowledgeAll(request: { groupId: number; revision: number; actor: string; channel: string }) {
+    const { store, clock } = this.deps;
+    const group = await store.findGroup(request.groupId);
+    if (group === null) {
+      await this.tell(request, 'That group does not exist (any more); nothing was done.');
+      return { ok: false as const, reason: 'not_found' as const };
+    }
+    if (!this.mayAct(group.team, request.actor)) {
+      await this.tell(
+        request,
+        `Only members of the ${group.team} team may act on its exceptions; nothing was done.`,
+      );
+      return { ok: false as const, reason: 'forbidden' as const };
+    }
+    const outcome = await store.acknowledgeGroup({
+      groupId: request.groupId,
+      revision: request.revision,
+      actor: request.actor,
+      at: clock.now(),
+    });
+    if (!outcome.ok && outcome.reason === 'stale') await this.tell(request, STALE_TEXT);
+    this.deps.onChanges?.();
+    return outcome;
+  }
+
   /** The teams a modal may offer. */
   teamNames(): string[] {
     return Object.keys(this.deps.config.teams);

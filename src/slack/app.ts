@@ -1,12 +1,15 @@
 import type { RequestListener } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import type { Env } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../services/clock.js';
 import type { ExceptionActions } from '../services/exception-actions.js';
 import type { TimelineService } from '../services/timeline.js';
 import type { Store } from '../store/store.js';
+import { BotIdentityCache } from './bot-identity.js';
 import { registerExceptionButtons } from './listeners/actions/exception-buttons.js';
+import { registerGroupButtons } from './listeners/actions/group-buttons.js';
 import { registerReassignButton } from './listeners/actions/reassign-button.js';
 import { registerTimelineButton } from './listeners/actions/timeline-button.js';
 import { registerReassignSubmission } from './listeners/views/reassign-submission.js';
@@ -15,6 +18,8 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 
 export interface SlackApp {
   app: App;
+  /** The bot's Web API client, for the outbox (Bolt's listeners get theirs per request). */
+  client: WebClient;
   /** HTTP mode: the handler to mount at SLACK_EVENTS_PATH on our one port. Socket Mode: undefined. */
   requestListener: RequestListener | undefined;
   start(): Promise<void>;
@@ -38,7 +43,14 @@ export function createSlackApp(env: Env, deps: SlackDeps): SlackApp {
     rejectRateLimitedCalls: true,
     timeout: 10_000,
   };
-  const common = { token: env.slackBotToken, logger: deps.logger, clientOptions };
+  const botToken = env.slackBotToken ?? '';
+  const client = new WebClient(botToken, { ...clientOptions, logger: deps.logger });
+  const identity = new BotIdentityCache(client);
+  const common = {
+    authorize: async () => ({ botToken, ...(await identity.get()) }),
+    logger: deps.logger,
+    clientOptions,
+  };
   let app: App;
   let requestListener: RequestListener | undefined;
   if (env.slackAppToken !== undefined) {
@@ -55,9 +67,11 @@ export function createSlackApp(env: Env, deps: SlackDeps): SlackApp {
   registerExceptionButtons(app, deps.actions);
   registerTimelineButton(app, deps);
   registerReassignButton(app, deps);
+  registerGroupButtons(app, deps.actions);
   registerReassignSubmission(app, deps.actions);
   return {
     app,
+    client,
     requestListener,
     start: async () => {
       if (env.slackAppToken !== undefined) await app.start();

@@ -7,10 +7,12 @@ export const ACTION = {
   reassign: 'exception.reassign',
   resolve: 'exception.resolve',
   timeline: 'exception.timeline',
+  acknowledgeAll: 'group.acknowledge_all',
 } as const;
 
 export const BLOCK = {
   actions: 'exception.actions',
+  groupActions: 'group.actions',
   reassignTeam: 'reassign.team',
   reassignPerson: 'reassign.person',
   reassignNote: 'reassign.note',

@@ -4,6 +4,7 @@ import type { Clock } from '../services/clock.js';
 import type { OutboxJob } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import { renderExceptionMessage, renderMovedMessage } from './blocks/exception-message.js';
+import { renderGroupMessage } from './blocks/group-message.js';
 import { renderEscalation, renderThreadNote } from './blocks/thread-note.js';
 import { classifySlackError } from './slack-errors.js';
 import type { UserNames } from './user-names.js';
@@ -78,27 +79,35 @@ export class OutboxWorker {
       for (;;) {
         const jobs = await this.o.store.claimOutbox({ now: this.o.clock.now(), limit: 20, leaseMs: 60_000 });
         if (jobs.length === 0) return;
+        let sent = 0;
         await this.o.names.load(
           jobs.flatMap((job) =>
             job.kind === 'thread' && job.note.type === 'action' ? [job.note.actor] : [],
           ),
         );
-        for (const job of jobs) await this.send(job);
+        for (const job of jobs) if (await this.send(job)) sent += 1;
+        // Everything claimed is waiting for its channel's pace: the timer set for it takes over.
+        if (sent === 0) return;
       }
     } catch (error) {
       this.o.logger.error('outbox drain failed:', error);
     }
   }
 
-  private async send(job: OutboxJob): Promise<void> {
-    const now = this.o.clock.now();
-    // chat.postMessage is paced per channel; updates have a looser limit of their own.
-    const posts = job.kind !== 'update' && job.kind !== 'moved';
-    const paceAt = this.nextPostAt.get(job.channel) ?? 0;
-    if (posts && paceAt > now) return this.o.store.deferOutbox({ id: job.id, dueAt: paceAt });
+  /** Sends one row; false when it had to wait for its channel's pace (it is released, not failed). */
+  private async send(job: OutboxJob): Promise<boolean> {
+    // chat.postMessage is paced per channel; updates have a looser limit of their own. Pace is
+    // wall-clock time (it is Slack's), unlike due times, which follow the app's clock.
+    const posts = job.kind !== 'update' && job.kind !== 'moved' && job.kind !== 'group_update';
+    const waitMs = (this.nextPostAt.get(job.channel) ?? 0) - performance.now();
+    if (posts && waitMs > 0) {
+      await this.o.store.releaseOutbox({ id: job.id });
+      setTimeout(() => this.wake(), waitMs).unref();
+      return false;
+    }
     try {
       const ts = await this.call(job);
-      if (posts) this.nextPostAt.set(job.channel, this.o.clock.now() + (this.o.postIntervalMs ?? 1000));
+      if (posts) this.nextPostAt.set(job.channel, performance.now() + (this.o.postIntervalMs ?? 1000));
       this.lastFailure = undefined;
       await this.o.store.completeOutbox({
         id: job.id,
@@ -108,6 +117,7 @@ export class OutboxWorker {
     } catch (error) {
       await this.handleFailure(job, error);
     }
+    return true;
   }
 
   /** The Slack call for one row; resolves to the new message's ts for a root post. */
@@ -121,6 +131,23 @@ export class OutboxWorker {
       const message = renderExceptionMessage(job.exception);
       const reply = await client.chat.postMessage({ channel: job.channel, ...message, unfurl_links: false });
       return reply.ts;
+    }
+    if (job.kind === 'group_post') {
+      const reply = await client.chat.postMessage({
+        channel: job.channel,
+        ...renderGroupMessage(job.group),
+        unfurl_links: false,
+      });
+      return reply.ts;
+    }
+    if (job.kind === 'group_update') {
+      if (job.group.slackTs === undefined) throw new RootMissingError();
+      await client.chat.update({
+        channel: job.channel,
+        ts: job.group.slackTs,
+        ...renderGroupMessage(job.group),
+      });
+      return undefined;
     }
     if (job.kind === 'escalate') {
       const permalink = await this.permalinkOf(job.exception);
@@ -172,7 +199,7 @@ export class OutboxWorker {
       return this.o.store.failOutbox({ id: job.id, error: failure.reason });
     }
     const waitMs = failure.type === 'rate_limited' ? failure.retryAfterMs : backoffMs(job.attempts);
-    if (failure.type === 'rate_limited') this.nextPostAt.set(job.channel, now + waitMs);
+    if (failure.type === 'rate_limited') this.nextPostAt.set(job.channel, performance.now() + waitMs);
     this.o.logger.warn(
       `Slack ${job.kind} to ${job.channel} failed (${failure.reason}); retrying in ${waitMs} ms`,
     );

@@ -1,5 +1,11 @@
 import type { Stage } from '../domain/event.js';
-import type { AuditEntry, ExceptionFacts, ExceptionRecord, Routing } from '../domain/exception.js';
+import type {
+  AuditEntry,
+  ExceptionFacts,
+  ExceptionGroup,
+  ExceptionRecord,
+  Routing,
+} from '../domain/exception.js';
 
 /** One consequence of an event, in event order (a failure and its later success in one batch). */
 export type DetectionChange =
@@ -109,6 +115,18 @@ export interface ReassignInput {
   assignee?: string;
 }
 
+export interface GroupActionInput {
+  groupId: number;
+  revision: number;
+  actor: string;
+  at: number;
+}
+
+export type GroupActionOutcome =
+  | { ok: true; acknowledged: number }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'stale' };
+
 export type ActionOutcome =
   | { ok: true; exception: ExceptionRecord }
   | { ok: false; reason: 'not_found' }
@@ -156,7 +174,9 @@ export type OutboxJob =
       exception: ExceptionRecord;
       waitedMs: number;
       attempts: number;
-    };
+    }
+  | { id: number; kind: 'group_post'; channel: string; group: ExceptionGroup; attempts: number }
+  | { id: number; kind: 'group_update'; channel: string; group: ExceptionGroup; attempts: number };
 
 export interface OutboxHealth {
   pending: number;

@@ -1,11 +1,13 @@
 import type { CartEvent, Stage, StoredEvent } from '../domain/event.js';
-import type { AuditEntry, ExceptionRecord } from '../domain/exception.js';
+import type { AuditEntry, ExceptionGroup, ExceptionRecord } from '../domain/exception.js';
 import type {
   ActionInput,
   ActionOutcome,
   DetectionBatch,
   DetectionOutcome,
   DueWork,
+  GroupActionInput,
+  GroupActionOutcome,
   OutboxHealth,
   OutboxJob,
   ReassignInput,
@@ -72,6 +74,10 @@ export interface Store {
   /** Raises, resolves, escalates and reminds what the sweep found, claiming each due row once. */
   applySweep(batch: SweepBatch): Promise<SweepOutcome>;
 
+  /** "Acknowledge all" on a storm's grouped message. */
+  acknowledgeGroup(input: GroupActionInput): Promise<GroupActionOutcome>;
+  findGroup(id: number): Promise<ExceptionGroup | null>;
+
   /** Hands the exception to another team and/or person, with the handoff note in the audit trail. */
   applyReassign(input: ReassignInput): Promise<ActionOutcome>;
   /** An ephemeral reply to one user, sent through the outbox like every other Slack write. */
@@ -82,8 +88,8 @@ export interface Store {
   /** Marks a row sent; a root post's ts is stored on its exception in the same transaction. */
   completeOutbox(input: { id: number; at: number; ts?: string }): Promise<void>;
   retryOutbox(input: { id: number; dueAt: number; error: string }): Promise<void>;
-  /** Puts a claimed row back until `dueAt` without counting an attempt (pacing, not failure). */
-  deferOutbox(input: { id: number; dueAt: number }): Promise<void>;
+  /** Puts a claimed row back, due as before, without counting an attempt (pacing, not failure). */
+  releaseOutbox(input: { id: number }): Promise<void>;
   failOutbox(input: { id: number; error: string }): Promise<void>;
   outboxHealth(): Promise<OutboxHealth>;
   /** Writes a consistent copy of the whole database to `file` while it stays in use. */

@@ -52,7 +52,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     config,
     logger: createLogger('error'),
     // Fast polling and a short per-channel pace keep tests quick; pacing itself is tested with the real pace.
-    tuning: { outboxPollMs: 20, postIntervalMs: 50, detectorPollMs: 50, ...options.tuning },
+    tuning: {
+      outboxPollMs: 20,
+      postIntervalMs: 50,
+      detectorPollMs: 50,
+      grouping: { waitMs: 0 },
+      ...options.tuning,
+    },
     ...(options.clock && { clock: options.clock }),
   });
   const url = running.url;

@@ -31,6 +31,8 @@ export interface ExceptionRow {
   escalate_at: number | null;
   escalation_level: number;
   remind_at: number | null;
+  group_key: string | null;
+  group_id: number | null;
 }
 
 export function toException(row: ExceptionRow): ExceptionRecord {
@@ -53,6 +55,7 @@ export function toException(row: ExceptionRow): ExceptionRecord {
   };
   if (row.escalate_at !== null) record.escalateAt = row.escalate_at;
   if (row.remind_at !== null) record.remindAt = row.remind_at;
+  if (row.group_id !== null) record.groupId = row.group_id;
   if (row.resolution !== null) record.resolution = row.resolution as 'manual' | 'auto';
   if (row.cart_id !== null) record.cartId = row.cart_id;
   if (row.error_code !== null) record.errorCode = row.error_code;

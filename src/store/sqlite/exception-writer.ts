@@ -1,16 +1,25 @@
 import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
-import type { AuditEntry, ExceptionFacts, Routing } from '../../domain/exception.js';
-import { SYSTEM_ACTOR } from '../../domain/exception.js';
+import {
+  type AuditEntry,
+  type ExceptionFacts,
+  groupKeyOf,
+  type Routing,
+  SYSTEM_ACTOR,
+} from '../../domain/exception.js';
 import type {
   ActionInput,
   ActionOutcome,
   DetectionBatch,
   DetectionChange,
   DetectionOutcome,
+  GroupActionInput,
+  GroupActionOutcome,
   ReassignInput,
+  ThreadNote,
 } from '../exception-types.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
+import { GroupWriter } from './group-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
 
 const NEXT_STATE: Record<ActionInput['action'], { from: string[]; to: string; audit: AuditEntry['action'] }> =
@@ -27,12 +36,14 @@ const NEXT_STATE: Record<ActionInput['action'], { from: string[]; to: string; au
 export class ExceptionWriter {
   private readonly s;
   readonly outbox: OutboxWriter;
+  readonly groups: GroupWriter;
 
   constructor(
     private readonly db: Database.Database,
     private readonly policy: DuePolicy,
   ) {
     this.outbox = new OutboxWriter(db);
+    this.groups = new GroupWriter(db, this.outbox, policy);
     this.s = {
       byId: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
       liveByKey: db.prepare<[string], ExceptionRow>(
@@ -41,8 +52,8 @@ export class ExceptionWriter {
       insert:
         db.prepare(`INSERT INTO exceptions (dedup_key, kind, state, cart_id, stage, step, error_code, error_message,
           amount_value, amount_currency, source, run_id, team, channel, route_reason, first_seen_at, last_seen_at, count,
-          escalate_at)
-        VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`),
+          escalate_at, group_key)
+        VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`),
       repeat: db.prepare(
         'UPDATE exceptions SET count = count + 1, last_seen_at = max(last_seen_at, ?) WHERE id = ?',
       ),
@@ -63,6 +74,7 @@ export class ExceptionWriter {
           revision = revision + 1 WHERE id = ?`),
       assign: db.prepare(`UPDATE exceptions SET assignee = ?, state = 'open', acknowledged_at = NULL,
           escalate_at = ?, remind_at = NULL, revision = revision + 1 WHERE id = ?`),
+      leaveGroup: db.prepare('UPDATE exceptions SET group_id = NULL WHERE id = ?'),
       audit: db.prepare(
         'INSERT INTO exception_audit (exception_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -122,8 +134,11 @@ export class ExceptionWriter {
     if (live) {
       if (options.repeat === false) return 'skipped';
       this.s.repeat.run(at, live.id);
-      this.outbox.rerender(live.id, live.channel, now);
-      this.outbox.repeatNote(live.id, live.channel, now);
+      if (live.group_id !== null) this.groups.changed(live.group_id, live.channel, now);
+      else {
+        this.outbox.rerender(live.id, live.channel, now);
+        this.outbox.repeatNote(live.id, live.channel, now);
+      }
       return 'repeated';
     }
     const id = Number(
@@ -145,10 +160,11 @@ export class ExceptionWriter {
         at,
         at,
         now + this.policy.escalateAfterMs,
+        groupKeyOf(facts) ?? null,
       ).lastInsertRowid,
     );
     this.s.audit.run(id, now, SYSTEM_ACTOR, 'opened', null);
-    this.outbox.post(id, routing.channel, now);
+    this.groups.place(id, groupKeyOf(facts), routing.channel, now);
     return 'opened';
   }
 
@@ -164,13 +180,17 @@ export class ExceptionWriter {
     this.s.resolveAuto.run(now, SYSTEM_ACTOR, id);
     this.s.audit.run(id, now, SYSTEM_ACTOR, 'auto_resolved', null);
     const row = this.s.byId.get(id) as ExceptionRow;
-    this.outbox.rerender(id, row.channel, now);
-    this.outbox.threadNote(
-      id,
-      row.channel,
-      { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR },
-      now,
-    );
+    this.touched(row, now, { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR });
+  }
+
+  /**
+   * Asks for the message showing this exception to be drawn again: its own (with a thread note,
+   * if any), or its group's, whose message counts members rather than telling each one's story.
+   */
+  private touched(row: ExceptionRow, now: number, note?: ThreadNote): void {
+    if (row.group_id !== null) return this.groups.changed(row.group_id, row.channel, now);
+    this.outbox.rerender(row.id, row.channel, now);
+    if (note !== undefined) this.outbox.threadNote(row.id, row.channel, note, now);
   }
 
   applyAction(input: ActionInput): ActionOutcome {
@@ -180,19 +200,13 @@ export class ExceptionWriter {
       const rule = NEXT_STATE[input.action];
       if (row.revision !== input.revision || !rule.from.includes(row.state)) {
         // Whatever the clicker saw is out of date: show them the current state.
-        this.outbox.rerender(row.id, row.channel, input.at);
+        this.touched(row, input.at);
         return { ok: false, reason: 'stale', exception: toException(row) };
       }
       this.s.setState.run(...this.nextColumns(row, input, rule.to), row.id);
       this.s.audit.run(row.id, input.at, input.actor, rule.audit, input.note ?? null);
-      this.outbox.rerender(row.id, row.channel, input.at);
       const note = input.note === undefined ? {} : { note: input.note };
-      this.outbox.threadNote(
-        row.id,
-        row.channel,
-        { type: 'action', action: rule.audit, actor: input.actor, ...note },
-        input.at,
-      );
+      this.touched(row, input.at, { type: 'action', action: rule.audit, actor: input.actor, ...note });
       return { ok: true, exception: toException(this.s.byId.get(row.id) as ExceptionRow) };
     })();
   }
@@ -212,10 +226,15 @@ export class ExceptionWriter {
       const row = this.s.byId.get(input.exceptionId);
       if (!row) return { ok: false, reason: 'not_found' };
       if (row.revision !== input.revision || row.state === 'resolved') {
-        this.outbox.rerender(row.id, row.channel, input.at);
+        this.touched(row, input.at);
         return { ok: false, reason: 'stale', exception: toException(row) };
       }
       const team = input.team !== undefined && input.team.name !== row.team ? input.team : undefined;
+      if (team !== undefined && row.group_id !== null) {
+        // Leaving its storm for another team: from now on it has a message of its own.
+        this.s.leaveGroup.run(row.id);
+        this.groups.changed(row.group_id, row.channel, input.at);
+      }
       if (team !== undefined) {
         if (row.slack_ts !== null)
           this.outbox.moved(row.id, row.channel, row.slack_ts, input.actor, input.at);
@@ -225,21 +244,41 @@ export class ExceptionWriter {
       if (input.assignee !== undefined)
         this.s.assign.run(input.assignee, input.at + this.policy.escalateAfterMs, row.id);
       this.s.audit.run(row.id, input.at, input.actor, 'reassigned', describeHandoff(input, team?.name));
-      if (team === undefined) this.outbox.rerender(row.id, row.channel, input.at);
-      this.outbox.threadNote(
-        row.id,
-        team?.channel ?? row.channel,
-        {
-          type: 'action',
-          action: 'reassigned',
-          actor: input.actor,
-          note: input.note,
-          ...(input.assignee !== undefined && { assignee: input.assignee }),
-          ...(team !== undefined && { team: team.name }),
-        },
-        input.at,
-      );
+      const handoff: ThreadNote = {
+        type: 'action',
+        action: 'reassigned',
+        actor: input.actor,
+        note: input.note,
+        ...(input.assignee !== undefined && { assignee: input.assignee }),
+        ...(team !== undefined && { team: team.name }),
+      };
+      if (team !== undefined) this.outbox.threadNote(row.id, team.channel, handoff, input.at);
+      else this.touched(row, input.at, handoff);
       return { ok: true, exception: toException(this.s.byId.get(row.id) as ExceptionRow) };
+    })();
+  }
+
+  /** "Acknowledge all": every open member of a storm, each with its own audit entry, in one transaction. */
+  acknowledgeGroup(input: GroupActionInput): GroupActionOutcome {
+    return this.db.transaction((): GroupActionOutcome => {
+      const revision = this.groups.revisionOf(input.groupId);
+      if (revision === undefined) return { ok: false, reason: 'not_found' };
+      const members = this.groups.openMembers(input.groupId);
+      const channel = this.s.byId.get(members[0] ?? -1)?.channel;
+      if (revision !== input.revision) {
+        if (channel !== undefined) this.groups.changed(input.groupId, channel, input.at);
+        return { ok: false, reason: 'stale' };
+      }
+      for (const id of members) {
+        const row = this.s.byId.get(id) as ExceptionRow;
+        this.s.setState.run(
+          ...this.nextColumns(row, { ...input, exceptionId: id, action: 'acknowledge' }, 'acknowledged'),
+          id,
+        );
+        this.s.audit.run(id, input.at, input.actor, 'acknowledged', 'with the rest of its group');
+      }
+      if (channel !== undefined) this.groups.changed(input.groupId, channel, input.at);
+      return { ok: true, acknowledged: members.length };
     })();
   }
 

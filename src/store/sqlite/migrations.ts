@@ -120,7 +120,26 @@ export const MIGRATIONS: readonly Migration[] = [
         slack_ts        TEXT,
         escalate_at     INTEGER,                -- next escalation step while unacknowledged
         escalation_level INTEGER NOT NULL DEFAULT 0,
-        remind_at       INTEGER                 -- next reminder while acknowledged and unresolved
+        remind_at       INTEGER,                -- next reminder while acknowledged and unresolved
+        group_key       TEXT,                   -- kind|stage.step|error code: what a storm shares
+        group_id        INTEGER REFERENCES exception_groups (id)
+      );
+      CREATE INDEX exceptions_live_by_group_key ON exceptions (group_key, first_seen_at) WHERE state != 'resolved';
+      CREATE INDEX exceptions_by_group ON exceptions (group_id) WHERE group_id IS NOT NULL;
+
+      -- A storm of like exceptions shown as one message ("37 carts: payment.authorize card_declined").
+      CREATE TABLE exception_groups (
+        id            INTEGER PRIMARY KEY,
+        group_key     TEXT NOT NULL,
+        kind          TEXT NOT NULL,
+        stage         TEXT NOT NULL,
+        step          TEXT NOT NULL,
+        error_code    TEXT,
+        team          TEXT NOT NULL,
+        channel       TEXT NOT NULL,
+        first_seen_at INTEGER NOT NULL,
+        revision      INTEGER NOT NULL DEFAULT 0,
+        slack_ts      TEXT
       );
       CREATE INDEX exceptions_by_escalate_at ON exceptions (escalate_at) WHERE escalate_at IS NOT NULL;
       CREATE INDEX exceptions_by_remind_at ON exceptions (remind_at) WHERE remind_at IS NOT NULL;
@@ -143,6 +162,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE outbox (
         id            INTEGER PRIMARY KEY,
         exception_id  INTEGER REFERENCES exceptions (id),
+        group_id      INTEGER REFERENCES exception_groups (id),
         kind          TEXT NOT NULL,           -- post | update | thread | ephemeral
         channel       TEXT NOT NULL,
         payload       TEXT NOT NULL,           -- JSON: what to render (thread notes, ephemeral text)
@@ -156,6 +176,7 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX outbox_pending_by_due ON outbox (due_at) WHERE state = 'pending';
       CREATE INDEX outbox_pending_by_exception ON outbox (exception_id, kind) WHERE state = 'pending';
+      CREATE INDEX outbox_pending_by_group ON outbox (group_id, kind) WHERE state = 'pending';
 
       CREATE TABLE cursors (
         name  TEXT PRIMARY KEY,

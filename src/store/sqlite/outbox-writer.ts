@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { OutboxJob, ThreadNote } from '../exception-types.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
+import { GroupReader } from './group-reader.js';
 
 /** Repeats of one exception are told in its thread at most this often, with the count so far. */
 const REPEAT_NOTE_EVERY_MS = 5 * 60_000;
@@ -9,7 +10,8 @@ const REPEATS = JSON.stringify({ type: 'repeats' } satisfies ThreadNote);
 interface OutboxRow {
   id: number;
   exception_id: number | null;
-  kind: 'post' | 'update' | 'thread' | 'ephemeral' | 'moved' | 'escalate';
+  group_id: number | null;
+  kind: 'post' | 'update' | 'thread' | 'ephemeral' | 'moved' | 'escalate' | 'group_post' | 'group_update';
   channel: string;
   payload: string;
   attempts: number;
@@ -22,7 +24,10 @@ interface OutboxRow {
 export class OutboxWriter {
   private readonly s;
 
+  private readonly groups: GroupReader;
+
   constructor(private readonly db: Database.Database) {
+    this.groups = new GroupReader(db);
     this.s = {
       insert: db.prepare(
         `INSERT INTO outbox (exception_id, kind, channel, payload, state, due_at, created_at)
@@ -38,10 +43,12 @@ export class OutboxWriter {
         "SELECT max(sent_at) AS sent_at FROM outbox WHERE exception_id = ? AND kind = 'thread' AND payload = ?",
       ),
       due: db.prepare<[number, number, number], OutboxRow>(
-        `SELECT id, exception_id, kind, channel, payload, attempts FROM outbox o
+        `SELECT id, exception_id, group_id, kind, channel, payload, attempts FROM outbox o
          WHERE state = 'pending' AND due_at <= ? AND claimed_until <= ?
            AND (exception_id IS NULL OR id = (SELECT min(id) FROM outbox p
                 WHERE p.exception_id = o.exception_id AND p.state = 'pending'))
+           AND (group_id IS NULL OR id = (SELECT min(id) FROM outbox p
+                WHERE p.group_id = o.group_id AND p.state = 'pending'))
          ORDER BY due_at, id LIMIT ?`,
       ),
       lease: db.prepare('UPDATE outbox SET claimed_until = ? WHERE id = ?'),
@@ -50,13 +57,23 @@ export class OutboxWriter {
       rootTs: db.prepare(
         "UPDATE exceptions SET slack_ts = ? WHERE id = (SELECT exception_id FROM outbox WHERE id = ? AND kind = 'post')",
       ),
+      groupTs: db.prepare(
+        "UPDATE exception_groups SET slack_ts = ? WHERE id = (SELECT group_id FROM outbox WHERE id = ? AND kind = 'group_post')",
+      ),
+      insertForGroup: db.prepare(
+        `INSERT INTO outbox (group_id, kind, channel, payload, state, due_at, created_at)
+         VALUES (?, ?, ?, '{}', 'pending', ?, ?)`,
+      ),
+      pendingOfGroup: db.prepare<[number, string], { id: number }>(
+        "SELECT id FROM outbox WHERE group_id = ? AND kind = ? AND state = 'pending' LIMIT 1",
+      ),
       retry: db.prepare(
         'UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ?, claimed_until = 0 WHERE id = ?',
       ),
       supersede: db.prepare(
         "UPDATE outbox SET state = 'superseded' WHERE exception_id = ? AND state = 'pending' AND kind IN ('update', 'thread')",
       ),
-      defer: db.prepare('UPDATE outbox SET due_at = ?, claimed_until = 0 WHERE id = ?'),
+      release: db.prepare('UPDATE outbox SET claimed_until = 0 WHERE id = ?'),
       failed: db.prepare(
         "UPDATE outbox SET state = 'failed', last_error = ?, claimed_until = 0 WHERE id = ?",
       ),
@@ -83,6 +100,20 @@ export class OutboxWriter {
     const last = this.s.lastRepeatNote.get(exceptionId, REPEATS)?.sent_at ?? null;
     const dueAt = last === null ? now : Math.max(now, last + REPEAT_NOTE_EVERY_MS);
     this.s.insert.run(exceptionId, 'thread', channel, REPEATS, dueAt, now);
+  }
+
+  groupPost(groupId: number, channel: string, now: number): void {
+    this.s.insertForGroup.run(groupId, 'group_post', channel, now, now);
+  }
+
+  /** Like `rerender`, for a group's message. */
+  rerenderGroup(groupId: number, channel: string, now: number): void {
+    if (
+      this.s.pendingOfGroup.get(groupId, 'group_post') ||
+      this.s.pendingOfGroup.get(groupId, 'group_update')
+    )
+      return;
+    this.s.insertForGroup.run(groupId, 'group_update', channel, now, now);
   }
 
   /** The old message of a reassigned exception: re-rendered once to say where it went. */
@@ -112,7 +143,10 @@ export class OutboxWriter {
   complete(id: number, at: number, ts: string | undefined): void {
     this.db.transaction(() => {
       this.s.sent.run(at, id);
-      if (ts !== undefined) this.s.rootTs.run(ts, id);
+      if (ts !== undefined) {
+        this.s.rootTs.run(ts, id);
+        this.s.groupTs.run(ts, id);
+      }
     })();
   }
 
@@ -120,8 +154,8 @@ export class OutboxWriter {
     this.s.retry.run(dueAt, error, id);
   }
 
-  defer(id: number, dueAt: number): void {
-    this.s.defer.run(dueAt, id);
+  release(id: number): void {
+    this.s.release.run(id);
   }
 
   fail(id: number, error: string): void {
@@ -130,6 +164,13 @@ export class OutboxWriter {
 
   private toJob(row: OutboxRow): OutboxJob {
     const base = { id: row.id, channel: row.channel, attempts: row.attempts };
+    if (row.kind === 'group_post' || row.kind === 'group_update') {
+      const group = this.groups.load(row.group_id ?? -1);
+      if (group === undefined) throw new Error(`outbox row ${row.id} names a missing group`);
+      return row.kind === 'group_post'
+        ? { ...base, kind: 'group_post', group }
+        : { ...base, kind: 'group_update', group };
+    }
     if (row.kind === 'ephemeral') {
       const { user, text } = JSON.parse(row.payload) as { user: string; text: string };
       return { ...base, kind: 'ephemeral', user, text };

@@ -1,13 +1,15 @@
 import type Database from 'better-sqlite3';
 import { type DuePolicy, NO_DUE_POLICY } from '../../domain/due-policy.js';
 import type { Stage, StoredEvent } from '../../domain/event.js';
-import type { AuditEntry, ExceptionRecord } from '../../domain/exception.js';
+import type { AuditEntry, ExceptionGroup, ExceptionRecord } from '../../domain/exception.js';
 import type {
   ActionInput,
   ActionOutcome,
   DetectionBatch,
   DetectionOutcome,
   DueWork,
+  GroupActionInput,
+  GroupActionOutcome,
   OutboxHealth,
   OutboxJob,
   ReassignInput,
@@ -20,6 +22,7 @@ import { openDatabase } from './connection.js';
 import { DueQueries } from './due-queries.js';
 import { EVENT_COLUMNS, type EventRow, toStoredEvent } from './event-rows.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
+import { GroupReader } from './group-reader.js';
 import { WriterClient } from './writer-client.js';
 
 const KEY_KINDS = ['order', 'payment', 'shipment'] as const;
@@ -31,6 +34,7 @@ const KEY_KINDS = ['order', 'payment', 'shipment'] as const;
 export class SqliteStore implements Store {
   private readonly q;
   private readonly due: DueQueries;
+  private readonly groups: GroupReader;
   private closed = false;
 
   private constructor(
@@ -38,6 +42,7 @@ export class SqliteStore implements Store {
     private readonly writer: WriterClient,
   ) {
     this.due = new DueQueries(db);
+    this.groups = new GroupReader(db);
     this.q = {
       cartExists: db.prepare<[string], { cart_id: string }>('SELECT cart_id FROM carts WHERE cart_id = ?'),
       linkedCart: db.prepare<[string, string], { cart_id: string }>(
@@ -162,6 +167,14 @@ export class SqliteStore implements Store {
     return this.due.sourceActivity();
   }
 
+  acknowledgeGroup(input: GroupActionInput): Promise<GroupActionOutcome> {
+    return this.writer.call('acknowledgeGroup', input);
+  }
+
+  async findGroup(id: number): Promise<ExceptionGroup | null> {
+    return this.groups.load(id) ?? null;
+  }
+
   applySweep(batch: SweepBatch): Promise<SweepOutcome> {
     return this.writer.call('applySweep', batch);
   }
@@ -186,8 +199,8 @@ export class SqliteStore implements Store {
     return this.writer.call('retryOutbox', input);
   }
 
-  deferOutbox(input: { id: number; dueAt: number }): Promise<void> {
-    return this.writer.call('deferOutbox', input);
+  releaseOutbox(input: { id: number }): Promise<void> {
+    return this.writer.call('releaseOutbox', input);
   }
 
   failOutbox(input: { id: number; error: string }): Promise<void> {

@@ -6,6 +6,8 @@ import type {
   ActionOutcome,
   DetectionBatch,
   DetectionOutcome,
+  GroupActionInput,
+  GroupActionOutcome,
   OutboxJob,
   ReassignInput,
   SweepBatch,
@@ -100,6 +102,10 @@ export class SqliteWriter {
     return this.exceptions.applyAction(input);
   }
 
+  acknowledgeGroup(input: GroupActionInput): GroupActionOutcome {
+    return this.exceptions.acknowledgeGroup(input);
+  }
+
   applySweep(batch: SweepBatch): SweepOutcome {
     return this.sweeps.apply(batch);
   }
@@ -124,8 +130,8 @@ export class SqliteWriter {
     this.outbox.retry(input.id, input.dueAt, input.error);
   }
 
-  deferOutbox(input: { id: number; dueAt: number }): void {
-    this.outbox.defer(input.id, input.dueAt);
+  releaseOutbox(input: { id: number }): void {
+    this.outbox.release(input.id);
   }
 
   failOutbox(input: { id: number; error: string }): void {

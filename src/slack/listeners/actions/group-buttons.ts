@@ -1,0 +1,16 @@
+import type { App, BlockButtonAction } from '@slack/bolt';
+import type { ExceptionActions } from '../../../services/exception-actions.js';
+import { ACTION, decodeButtonValue } from '../../ids.js';
+
+/** "Acknowledge all" on a storm's grouped message. */
+export function registerGroupButtons(app: App, actions: ExceptionActions): void {
+  app.action<BlockButtonAction>(ACTION.acknowledgeAll, async ({ ack, body, action, logger }) => {
+    await ack();
+    const value = decodeButtonValue(action.value);
+    const channel = body.channel?.id;
+    if (value === undefined || channel === undefined) return;
+    await actions
+      .acknowledgeAll({ groupId: value.id, revision: value.rev, actor: body.user.id, channel })
+      .catch((error: unknown) => logger.error('acknowledge all failed:', error));
+  });
+}

@@ -1,0 +1,78 @@
+import type Database from 'better-sqlite3';
+import type { Stage } from '../../domain/event.js';
+import type { ExceptionGroup, ExceptionKind } from '../../domain/exception.js';
+
+interface GroupRow {
+  id: number;
+  group_key: string;
+  kind: string;
+  stage: string;
+  step: string;
+  error_code: string | null;
+  team: string;
+  channel: string;
+  first_seen_at: number;
+  revision: number;
+  slack_ts: string | null;
+}
+
+/** A group as its message shows it: counts by state, value at risk, a sample of carts. */
+export class GroupReader {
+  private readonly s;
+
+  constructor(db: Database.Database) {
+    this.s = {
+      group: db.prepare<[number], GroupRow>('SELECT * FROM exception_groups WHERE id = ?'),
+      counts: db.prepare<
+        [number],
+        { total: number; open: number; acknowledged: number; resolved: number; first: number; last: number }
+      >(
+        `SELECT count(*) AS total, count(*) FILTER (WHERE state = 'open') AS open,
+           count(*) FILTER (WHERE state = 'acknowledged') AS acknowledged,
+           count(*) FILTER (WHERE state = 'resolved') AS resolved,
+           min(first_seen_at) AS first, max(last_seen_at) AS last FROM exceptions WHERE group_id = ?`,
+      ),
+      value: db.prepare<[number], { currency: string; value: number }>(
+        `SELECT amount_currency AS currency, sum(amount_value) AS value FROM exceptions
+         WHERE group_id = ? AND state != 'resolved' AND amount_value IS NOT NULL GROUP BY amount_currency`,
+      ),
+      sample: db.prepare<[number], { cart_id: string }>(
+        'SELECT cart_id FROM exceptions WHERE group_id = ? AND cart_id IS NOT NULL ORDER BY id DESC LIMIT 10',
+      ),
+    };
+  }
+
+  load(groupId: number): ExceptionGroup | undefined {
+    const row = this.s.group.get(groupId);
+    if (!row) return undefined;
+    const counts = this.s.counts.get(groupId) ?? {
+      total: 0,
+      open: 0,
+      acknowledged: 0,
+      resolved: 0,
+      first: 0,
+      last: 0,
+    };
+    const group: ExceptionGroup = {
+      id: row.id,
+      groupKey: row.group_key,
+      kind: row.kind as ExceptionKind,
+      stage: row.stage as Stage,
+      step: row.step,
+      team: row.team,
+      channel: row.channel,
+      firstSeenAt: counts.first,
+      lastSeenAt: counts.last,
+      revision: row.revision,
+      total: counts.total,
+      open: counts.open,
+      acknowledged: counts.acknowledged,
+      resolved: counts.resolved,
+      valueAtRisk: this.s.value.all(groupId),
+      sampleCarts: this.s.sample.all(groupId).map((r) => r.cart_id),
+    };
+    if (row.error_code !== null) group.errorCode = row.error_code;
+    if (row.slack_ts !== null) group.slackTs = row.slack_ts;
+    return group;
+  }
+}
