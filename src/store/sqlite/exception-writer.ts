@@ -188,7 +188,10 @@ export class ExceptionWriter {
    * if any), or its group's, whose message counts members rather than telling each one's story.
    */
   private touched(row: ExceptionRow, now: number, note?: ThreadNote): void {
-    if (row.group_id !== null) return this.groups.changed(row.group_id, row.channel, now);
+    if (row.group_id !== null) {
+      this.groups.changed(row.group_id, row.channel, now);
+      return;
+    }
     this.outbox.rerender(row.id, row.channel, now);
     if (note !== undefined) this.outbox.threadNote(row.id, row.channel, note, now);
   }

@@ -48,14 +48,21 @@ export class GroupWriter {
    */
   place(exceptionId: number, groupKey: string | undefined, channel: string, now: number): void {
     const { min, windowMs, waitMs } = this.policy.grouping;
-    if (groupKey === undefined || min < 2) return this.outbox.post(exceptionId, channel, now);
+    if (groupKey === undefined || min < 2) {
+      this.outbox.post(exceptionId, channel, now);
+      return;
+    }
     const live = this.s.liveGroup.get(groupKey);
     if (live) {
       this.s.join.run(live.id, exceptionId);
-      return this.outbox.rerenderGroup(live.id, live.channel, now);
+      this.outbox.rerenderGroup(live.id, live.channel, now);
+      return;
     }
     const joinable = this.s.joinable.all(groupKey, now - windowMs);
-    if (joinable.length + 1 < min) return this.outbox.post(exceptionId, channel, now + waitMs);
+    if (joinable.length + 1 < min) {
+      this.outbox.post(exceptionId, channel, now + waitMs);
+      return;
+    }
     const groupId = Number(this.s.createGroup.run(exceptionId).lastInsertRowid);
     for (const { id } of [...joinable, { id: exceptionId }]) {
       this.s.join.run(groupId, id);

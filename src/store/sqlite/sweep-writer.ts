@@ -55,7 +55,7 @@ export class SweepWriter {
   /** First the team is mentioned in the thread; after twice the wait, the escalation channel is told. */
   private escalate(step: SweepBatch['escalations'][number], batch: SweepBatch): boolean {
     const row = this.s.byId.get(step.id);
-    if (!row || row.state !== 'open' || row.escalate_at !== step.escalateAt) return false;
+    if (row?.state !== 'open' || row.escalate_at !== step.escalateAt) return false;
     const level = row.escalation_level + 1;
     const waitedMs = this.policy.escalateAfterMs * level;
     const outbox = this.exceptions.outbox;
@@ -72,7 +72,7 @@ export class SweepWriter {
 
   private remind(step: SweepBatch['reminders'][number], now: number): boolean {
     const row = this.s.byId.get(step.id);
-    if (!row || row.state !== 'acknowledged' || row.remind_at !== step.remindAt || row.assignee === null)
+    if (row?.state !== 'acknowledged' || row.remind_at !== step.remindAt || row.assignee === null)
       return false;
     const waitedMs = now - (row.acknowledged_at ?? now);
     this.exceptions.outbox.threadNote(
