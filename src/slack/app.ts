@@ -11,8 +11,10 @@ import { BotIdentityCache } from './bot-identity.js';
 import { registerExceptionButtons } from './listeners/actions/exception-buttons.js';
 import { registerGroupButtons } from './listeners/actions/group-buttons.js';
 import { registerReassignButton } from './listeners/actions/reassign-button.js';
+import { registerResolveWithNote } from './listeners/actions/resolve-with-note.js';
 import { registerTimelineButton } from './listeners/actions/timeline-button.js';
 import { registerReassignSubmission } from './listeners/views/reassign-submission.js';
+import { registerResolveSubmission } from './listeners/views/resolve-submission.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -68,6 +70,8 @@ export function createSlackApp(env: Env, deps: SlackDeps): SlackApp {
   registerTimelineButton(app, deps);
   registerReassignButton(app, deps);
   registerGroupButtons(app, deps.actions);
+  registerResolveWithNote(app, deps);
+  registerResolveSubmission(app, deps.actions);
   registerReassignSubmission(app, deps.actions);
   return {
     app,

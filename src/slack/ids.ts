@@ -8,6 +8,8 @@ export const ACTION = {
   resolve: 'exception.resolve',
   timeline: 'exception.timeline',
   acknowledgeAll: 'group.acknowledge_all',
+  /** The overflow menu: "Resolve with a note…". */
+  more: 'exception.more',
 } as const;
 
 export const BLOCK = {
@@ -16,6 +18,7 @@ export const BLOCK = {
   reassignTeam: 'reassign.team',
   reassignPerson: 'reassign.person',
   reassignNote: 'reassign.note',
+  resolveNote: 'resolve.note',
 } as const;
 
 /** Inputs inside the Reassign modal (each in the block of the same name). */
@@ -23,10 +26,12 @@ export const INPUT = {
   reassignTeam: 'reassign.team.select',
   reassignPerson: 'reassign.person.select',
   reassignNote: 'reassign.note.text',
+  resolveNote: 'resolve.note.text',
 } as const;
 
 export const VIEW = {
   reassign: 'exception.reassign.modal',
+  resolve: 'exception.resolve.modal',
 } as const;
 
 /** What the Reassign modal remembers between opening and submission. */

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACTION } from '../../src/slack/ids.js';
+import { ACTION, BLOCK, INPUT, VIEW } from '../../src/slack/ids.js';
 import { anEvent, at } from '../support/events.js';
 import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
-import { buttonPayload, postInteraction } from '../support/slack-requests.js';
+import { buttonPayload, postInteraction, viewSubmissionPayload } from '../support/slack-requests.js';
 import { waitFor } from '../support/wait-for.js';
 
 let app: SlackTestApp;
@@ -26,11 +26,13 @@ const declined = (overrides: Record<string, unknown> = {}) =>
 
 function buttonsOf(blocks: any[] | undefined): { text: string; action_id: string; value: string }[] {
   const actions = blocks?.find((block) => block.type === 'actions');
-  return (actions?.elements ?? []).map((e: any) => ({
-    text: e.text.text,
-    action_id: e.action_id,
-    value: e.value,
-  }));
+  return (actions?.elements ?? [])
+    .filter((e: any) => e.type === 'button')
+    .map((e: any) => ({
+      text: e.text.text,
+      action_id: e.action_id,
+      value: e.value,
+    }));
 }
 
 function rootPosts() {
@@ -96,7 +98,7 @@ describe('exception messages', () => {
     );
     const [update] = await app.slack.waitForCalls('chat.update', 1);
     const text = JSON.stringify(update?.blocks);
-    expect(text).toContain('Resolved automatically');
+    expect(text).toContain('Resolved automatically: a later step of this cart succeeded');
     expect(buttonsOf(update?.blocks).map((b) => b.text)).toEqual(['Timeline']);
   });
 
@@ -182,6 +184,34 @@ describe('acting on an exception', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await app.running.store.findException(1))?.state).toBe('open');
     expect(app.slack.callsOf('chat.update')).toHaveLength(0);
+  });
+
+  it('when resolved with a note from the menu, then the note is in the audit trail and the thread', async () => {
+    const value = buttonsOf(rootPosts()[0]?.blocks)[0]?.value ?? '';
+    await postInteraction(app.url, buttonPayload({ actionId: ACTION.more, value, overflow: true }));
+    const [open] = await app.slack.waitForCalls('views.open', 1);
+    const view = JSON.parse(open?.args.view);
+    expect(view.callback_id).toBe(VIEW.resolve);
+    const values = {
+      [BLOCK.resolveNote]: { [INPUT.resolveNote]: { type: 'plain_text_input', value: 'Refunded by hand' } },
+    };
+    const res = await postInteraction(
+      app.url,
+      viewSubmissionPayload({
+        callbackId: VIEW.resolve,
+        privateMetadata: view.private_metadata,
+        values,
+        user: 'U0BOB',
+      }),
+    );
+    expect(res.status).toBe(200);
+    const [update] = await app.slack.waitForCalls('chat.update', 1);
+    expect(JSON.stringify(update?.blocks)).toContain('Resolved by <@U0BOB>');
+    const audit = await app.running.store.auditOf(1);
+    expect(audit.at(-1)).toMatchObject({ action: 'resolved', actor: 'U0BOB', note: 'Refunded by hand' });
+    await waitFor(() =>
+      app.slack.callsOf('chat.postMessage').some((c) => String(c.args.text).includes('Refunded by hand')),
+    );
   });
 
   it('when a forged button value is clicked, then nothing changes', async () => {

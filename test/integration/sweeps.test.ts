@@ -83,7 +83,7 @@ describe('stalls', () => {
     await app.running.detectNow();
     app.running.sendNow();
     const [update] = await app.slack.waitForCalls('chat.update', 1);
-    expect(JSON.stringify(update?.blocks)).toContain('Resolved automatically');
+    expect(JSON.stringify(update?.blocks)).toContain('Resolved automatically: the cart moved on');
   });
 
   it('when an event arrives already past its deadline, then it is due at the next sweep', async () => {
@@ -135,7 +135,7 @@ describe('stalls', () => {
     await app.running.detectNow();
     app.running.sendNow();
     const [update] = await app.slack.waitForCalls('chat.update', 1);
-    expect(JSON.stringify(update?.blocks)).toContain('Resolved automatically');
+    expect(JSON.stringify(update?.blocks)).toContain('Resolved automatically: the expected step arrived');
   });
 
   it('when the expected step comes in time, then nothing is posted', async () => {
@@ -188,7 +188,7 @@ describe('backlogs and silent sources', () => {
     );
     await sweepAt(T0 + 4 * MINUTE);
     const [update] = await app.slack.waitForCalls('chat.update', 1);
-    expect(JSON.stringify(update?.blocks)).toContain('Resolved automatically');
+    expect(JSON.stringify(update?.blocks)).toContain('Resolved automatically: the backlog drained');
   });
 
   it('when a watched source sends nothing for twice its interval, then it is posted, and resolves when it runs again', async () => {
@@ -212,7 +212,7 @@ describe('backlogs and silent sources', () => {
     await app.running.detectNow();
     app.running.sendNow();
     const [update] = await app.slack.waitForCalls('chat.update', 1);
-    expect(JSON.stringify(update?.blocks)).toContain('Resolved automatically');
+    expect(JSON.stringify(update?.blocks)).toContain('Resolved automatically: the source is sending again');
   });
 });
 

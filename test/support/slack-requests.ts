@@ -14,6 +14,8 @@ export function slackSignature(body: string, options: { secret?: string; timesta
 export interface ButtonClick {
   actionId: string;
   value: string;
+  /** Send it as an overflow menu choice rather than a button press. */
+  overflow?: boolean;
   user?: string;
   channel?: string;
   messageTs?: string;
@@ -42,14 +44,25 @@ export function buttonPayload(click: ButtonClick): Record<string, unknown> {
     message: { type: 'message', ts: click.messageTs ?? '1700000000.000100', text: '' },
     response_url: 'https://hooks.slack.invalid/actions/T0FAKE/1/abc',
     actions: [
-      {
-        type: 'button',
-        action_id: click.actionId,
-        block_id: 'exception.actions',
-        text: { type: 'plain_text', text: 'button', emoji: true },
-        value: click.value,
-        action_ts: String(Date.now() / 1000),
-      },
+      click.overflow
+        ? {
+            type: 'overflow',
+            action_id: click.actionId,
+            block_id: 'exception.actions',
+            selected_option: {
+              text: { type: 'plain_text', text: 'option', emoji: true },
+              value: click.value,
+            },
+            action_ts: String(Date.now() / 1000),
+          }
+        : {
+            type: 'button',
+            action_id: click.actionId,
+            block_id: 'exception.actions',
+            text: { type: 'plain_text', text: 'button', emoji: true },
+            value: click.value,
+            action_ts: String(Date.now() / 1000),
+          },
     ],
   };
 }

@@ -1,6 +1,6 @@
 import type { ExceptionKind, ExceptionRecord } from '../../domain/exception.js';
 import { ACTION, BLOCK, encodeButtonValue } from '../ids.js';
-import { formatMoney, safe, slackDate, truncate, userMention } from './text.js';
+import { autoResolutionReason, formatMoney, safe, slackDate, truncate, userMention } from './text.js';
 
 export interface SlackMessage {
   text: string;
@@ -93,7 +93,7 @@ function status(exception: ExceptionRecord): string {
   if (exception.state === 'resolved' && exception.resolvedAt !== undefined) {
     const by =
       exception.resolution === 'auto' || exception.resolvedBy === undefined
-        ? 'automatically: a later step of this cart succeeded'
+        ? `automatically: ${autoResolutionReason(exception)}`
         : `by ${userMention(exception.resolvedBy)}`;
     return `Resolved ${by} at ${slackDate(exception.resolvedAt)} · ${why}`;
   }
@@ -115,7 +115,12 @@ function buttons(exception: ExceptionRecord): Record<string, unknown>[] {
     exception.state === 'open'
       ? button('Acknowledge', ACTION.acknowledge, 'primary')
       : button('Unacknowledge', ACTION.unacknowledge);
-  return [claim, button('Reassign', ACTION.reassign), button('Resolve', ACTION.resolve), timeline];
+  const more = {
+    type: 'overflow',
+    action_id: ACTION.more,
+    options: [{ text: { type: 'plain_text', text: 'Resolve with a note…' }, value }],
+  };
+  return [claim, button('Reassign', ACTION.reassign), button('Resolve', ACTION.resolve), timeline, more];
 }
 
 /** Notification and screen-reader text: what, where, how much. */

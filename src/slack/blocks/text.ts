@@ -81,3 +81,12 @@ export function formatDuration(ms: number): string {
   }
   return parts.length > 0 ? parts.join(' ') : '0s';
 }
+
+/** Why an exception of this kind resolved itself, in words. */
+export function autoResolutionReason(exception: { kind: string; dedupKey: string }): string {
+  if (exception.kind === 'backlog') return 'the backlog drained';
+  if (exception.kind === 'silent_source') return 'the source is sending again';
+  if (exception.dedupKey.startsWith('stalled:sla:')) return 'the cart moved on';
+  if (exception.dedupKey.startsWith('stalled:expect:')) return 'the expected step arrived';
+  return 'a later step of this cart succeeded';
+}

@@ -1,6 +1,6 @@
 import type { AuditEntry, ExceptionRecord } from '../../domain/exception.js';
 import type { ThreadNote } from '../../store/exception-types.js';
-import { formatDuration, mentionOf, safe, slackDate, userMention } from './text.js';
+import { autoResolutionReason, formatDuration, mentionOf, safe, slackDate, userMention } from './text.js';
 
 const ACTION_TEXT: Record<AuditEntry['action'], string> = {
   opened: 'opened this',
@@ -9,7 +9,7 @@ const ACTION_TEXT: Record<AuditEntry['action'], string> = {
   unacknowledged: 'released this',
   reassigned: 'reassigned this',
   resolved: 'resolved this',
-  auto_resolved: 'resolved this automatically: a later step of this cart succeeded',
+  auto_resolved: 'resolved this automatically',
 };
 
 /**
@@ -38,11 +38,15 @@ export function renderThreadNote(
         text: `${userMention(note.assignee)}: still yours and unresolved after ${formatDuration(note.waitedMs)}. Resolve it, or reassign it with a note.`,
       };
     case 'action':
-      return actionNote(note, names);
+      return actionNote(note, exception, names);
   }
 }
 
-function actionNote(note: Extract<ThreadNote, { type: 'action' }>, names: (userId: string) => string) {
+function actionNote(
+  note: Extract<ThreadNote, { type: 'action' }>,
+  exception: ExceptionRecord,
+  names: (userId: string) => string,
+) {
   const who = note.actor === 'cartwatch' ? 'Cartwatch' : safe(names(note.actor), 80);
   const noteText = note.note ? `\n> ${safe(note.note, 1000)}` : '';
   if (note.action === 'reassigned') {
@@ -53,6 +57,8 @@ function actionNote(note: Extract<ThreadNote, { type: 'action' }>, names: (userI
     ].filter(Boolean);
     return { text: `${who} reassigned this to ${to.join(' and ') || 'the same owner'}.${noteText}` };
   }
+  if (note.action === 'auto_resolved')
+    return { text: `${who} resolved this automatically: ${autoResolutionReason(exception)}.` };
   return { text: `${who} ${ACTION_TEXT[note.action]}.${noteText}` };
 }
 

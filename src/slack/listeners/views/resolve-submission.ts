@@ -1,0 +1,30 @@
+import type { App } from '@slack/bolt';
+import type { ExceptionActions } from '../../../services/exception-actions.js';
+import { BLOCK, decodeReassignMetadata, INPUT, VIEW } from '../../ids.js';
+
+/** The Resolve modal's submit: resolve, with the note if one was written. */
+export function registerResolveSubmission(app: App, actions: ExceptionActions): void {
+  app.view(VIEW.resolve, async ({ ack, body, view, logger }) => {
+    const metadata = decodeReassignMetadata(view.private_metadata);
+    const raw = view.state.values[BLOCK.resolveNote]?.[INPUT.resolveNote]?.value;
+    const note = typeof raw === 'string' && raw.trim() !== '' ? raw.trim().slice(0, 2000) : undefined;
+    if (metadata === undefined) {
+      await ack({
+        response_action: 'errors',
+        errors: { [BLOCK.resolveNote]: 'This form could not be read; try again.' },
+      });
+      return;
+    }
+    await ack();
+    await actions
+      .act({
+        exceptionId: metadata.id,
+        revision: metadata.rev,
+        action: 'resolve',
+        actor: body.user.id,
+        channel: metadata.channel,
+        ...(note !== undefined && { note }),
+      })
+      .catch((error: unknown) => logger.error('resolve with note failed:', error));
+  });
+}
