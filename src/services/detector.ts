@@ -1,5 +1,5 @@
 import type { CartwatchConfig } from '../config.js';
-import { signalsFor } from '../domain/detection.js';
+import { type Signal, signalsFor } from '../domain/detection.js';
 import type { StoredEvent } from '../domain/event.js';
 import { routeException } from '../domain/routing.js';
 import type { Logger } from '../logger.js';
@@ -72,23 +72,31 @@ export class Detector {
     return [...latest].map(([source, at]) => ({ type: 'source_seen', source, at }));
   }
 
+  private route(signal: Extract<Signal, { type: 'raise' }>) {
+    const { routes, teams } = this.deps.config;
+    return routeException(signal.facts, {
+      routes,
+      teams,
+      ...(signal.owner !== undefined && { owner: signal.owner }),
+    });
+  }
+
   private async runOnce(): Promise<number> {
-    const { store, config, clock } = this.deps;
+    const { store, clock } = this.deps;
     const cursor = await store.detectionCursor();
     const events = await store.eventsAfter(cursor, BATCH);
     const last = events[events.length - 1];
     if (last === undefined) return 0;
-    const changes: DetectionChange[] = events.flatMap((event) =>
-      signalsFor(event).map((signal): DetectionChange => {
-        if (signal.type !== 'raise') return signal;
-        const routing = routeException(signal.facts, {
-          routes: config.routes,
-          teams: config.teams,
-          ...(signal.owner !== undefined && { owner: signal.owner }),
-        });
-        return { type: 'raise', facts: signal.facts, routing, at: signal.at };
-      }),
-    );
+    const changes: DetectionChange[] = [];
+    // Progress only ends SLA stalls (which detection never raises), so once per cart, its latest, will do.
+    const progress = new Map<string, number>();
+    for (const signal of events.flatMap(signalsFor)) {
+      if (signal.type === 'progress')
+        progress.set(signal.cartId, Math.max(signal.at, progress.get(signal.cartId) ?? 0));
+      else if (signal.type === 'resolve') changes.push(signal);
+      else changes.push({ type: 'raise', facts: signal.facts, routing: this.route(signal), at: signal.at });
+    }
+    for (const [cartId, at] of progress) changes.push({ type: 'progress', cartId, at });
     changes.push(...this.sourcesHeardFrom(events));
     const outcome = await store.applyDetection({ from: cursor, cursor: last.seq, changes, now: clock.now() });
     if (outcome.opened + outcome.repeated + outcome.resolved > 0) this.deps.onChanges?.();
