@@ -1,8 +1,12 @@
 import type { Stage, Status } from '../../domain/event.js';
 import type { StoredEvent } from '../store.js';
 
-export const EVENT_COLUMNS = `seq, id, cart_id, order_id, payment_id, shipment_id, sku, stage, step, status,
-  occurred_at, received_at, source, run_id, amount_value, amount_currency, error_code, error_message, raw`;
+/** Without the raw JSON: enough to detect on, and much less to read. */
+export const EVENT_FIELDS = `seq, id, cart_id, order_id, payment_id, shipment_id, sku, stage, step, status,
+  occurred_at, received_at, source, run_id, amount_value, amount_currency, error_code, error_message`;
+
+/** With the raw JSON, for timelines, which show attributes. */
+export const EVENT_COLUMNS = `${EVENT_FIELDS}, raw`;
 
 export interface EventRow {
   seq: number;
@@ -23,7 +27,8 @@ export interface EventRow {
   amount_currency: string | null;
   error_code: string | null;
   error_message: string | null;
-  raw: string;
+  /** Absent when read with EVENT_FIELDS. */
+  raw?: string;
 }
 
 export function toStoredEvent(row: EventRow): StoredEvent {
@@ -52,7 +57,10 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     if (row.error_code !== null) event.error.code = row.error_code;
     if (row.error_message !== null) event.error.message = row.error_message;
   }
-  const attributes = (JSON.parse(row.raw) as { attributes?: Record<string, unknown> }).attributes;
-  if (attributes !== undefined) event.attributes = attributes;
+  // Most events carry no attributes: skip parsing the raw JSON for them (the detector reads every event).
+  if (row.raw?.includes('"attributes"')) {
+    const attributes = (JSON.parse(row.raw) as { attributes?: Record<string, unknown> }).attributes;
+    if (attributes !== undefined) event.attributes = attributes;
+  }
   return event;
 }

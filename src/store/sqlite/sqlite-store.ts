@@ -20,7 +20,7 @@ import type {
 import type { CartHistory, NewEvent, RecordOutcome, Store, StoreHealth } from '../store.js';
 import { openDatabase } from './connection.js';
 import { DueQueries } from './due-queries.js';
-import { EVENT_COLUMNS, type EventRow, toStoredEvent } from './event-rows.js';
+import { EVENT_COLUMNS, EVENT_FIELDS, type EventRow, toStoredEvent } from './event-rows.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupReader } from './group-reader.js';
 import { WriterClient } from './writer-client.js';
@@ -56,7 +56,7 @@ export class SqliteStore implements Store {
            AND (order_id = @key OR payment_id = @key OR shipment_id = @key) ORDER BY occurred_at, seq`,
       ),
       eventsAfter: db.prepare<[number, number], EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+        `SELECT ${EVENT_FIELDS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
       ),
       cursor: db.prepare<[], { value: number }>("SELECT value FROM cursors WHERE name = 'detector'"),
       exception: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
