@@ -7,6 +7,7 @@ import { healthRoute } from './http/health-route.js';
 import { createHttpServer, type Handler } from './http/server.js';
 import { eventsRoute } from './ingest/events-route.js';
 import { createLogger, type Logger } from './logger.js';
+import { CartStatusService } from './services/cart-status.js';
 import { type Clock, systemClock } from './services/clock.js';
 import { Detector } from './services/detector.js';
 import { ExceptionActions } from './services/exception-actions.js';
@@ -77,7 +78,8 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
 
   let slack: SlackApp | undefined;
   if (slackMode === 'slack') {
-    slack = createSlackApp(env, { store, clock, logger, actions, timelines });
+    const status = new CartStatusService({ store, clock, config });
+    slack = createSlackApp(env, { store, clock, logger, actions, timelines, status });
     outbox = new OutboxWorker({
       store,
       client: slack.client,

@@ -3,6 +3,7 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Env } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { CartStatusService } from '../services/cart-status.js';
 import type { Clock } from '../services/clock.js';
 import type { ExceptionActions } from '../services/exception-actions.js';
 import type { TimelineService } from '../services/timeline.js';
@@ -13,6 +14,7 @@ import { registerGroupButtons } from './listeners/actions/group-buttons.js';
 import { registerReassignButton } from './listeners/actions/reassign-button.js';
 import { registerResolveWithNote } from './listeners/actions/resolve-with-note.js';
 import { registerTimelineButton } from './listeners/actions/timeline-button.js';
+import { registerCartStatusCommand } from './listeners/commands/cart-status.js';
 import { registerReassignSubmission } from './listeners/views/reassign-submission.js';
 import { registerResolveSubmission } from './listeners/views/resolve-submission.js';
 
@@ -34,6 +36,7 @@ export interface SlackDeps {
   logger: Logger;
   actions: ExceptionActions;
   timelines: TimelineService;
+  status: CartStatusService;
 }
 
 /** Bolt 5: HTTP mode on our own server (Bolt verifies signatures), or Socket Mode with an app token. */
@@ -72,6 +75,7 @@ export function createSlackApp(env: Env, deps: SlackDeps): SlackApp {
   registerGroupButtons(app, deps.actions);
   registerResolveWithNote(app, deps);
   registerResolveSubmission(app, deps.actions);
+  registerCartStatusCommand(app, deps);
   registerReassignSubmission(app, deps.actions);
   return {
     app,

@@ -15,6 +15,7 @@ import type {
   SweepBatch,
   SweepOutcome,
 } from './exception-types.js';
+import type { CartState, ExceptionOverview } from './status-types.js';
 
 export type { StoredEvent };
 
@@ -73,6 +74,13 @@ export interface Store {
   sourceActivity(): Promise<Map<string, SourceActivity>>;
   /** Raises, resolves, escalates and reminds what the sweep found, claiming each due row once. */
   applySweep(batch: SweepBatch): Promise<SweepOutcome>;
+
+  /** A cart's projection and armed expectations, for "what is it waiting for". */
+  cartState(cartId: string): Promise<CartState | undefined>;
+  /** Live exceptions per team and stage, the oldest unclaimed, resolved since `since`, carts waiting. */
+  exceptionOverview(since: number): Promise<ExceptionOverview>;
+  /** Live exceptions assigned to a person, oldest first. */
+  assignedTo(userId: string, limit: number): Promise<ExceptionRecord[]>;
 
   /** "Acknowledge all" on a storm's grouped message. */
   acknowledgeGroup(input: GroupActionInput): Promise<GroupActionOutcome>;

@@ -123,3 +123,29 @@ export function viewSubmissionPayload(submission: ModalSubmission): Record<strin
     enterprise: null,
   };
 }
+
+/** A slash command, form-encoded and signed as Slack sends it; resolves to the HTTP reply. */
+export async function postCommand(
+  baseUrl: string,
+  text: string,
+  options: { user?: string; command?: string; sign?: boolean; timestamp?: number } = {},
+): Promise<Response> {
+  const body = new URLSearchParams({
+    token: 'legacy-verification-token',
+    team_id: 'T0FAKE',
+    team_domain: 'fake',
+    channel_id: 'C0OPS',
+    channel_name: 'ops',
+    user_id: options.user ?? 'U0ALICE',
+    user_name: 'alice',
+    command: options.command ?? '/cart-status',
+    text,
+    api_app_id: 'A0CARTWATCH',
+    is_enterprise_install: 'false',
+    response_url: 'https://hooks.slack.invalid/commands/T0FAKE/1/abc',
+    trigger_id: '5555.6666.ijkl',
+  }).toString();
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (options.sign !== false) Object.assign(headers, slackSignature(body, options));
+  return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body });
+}

@@ -152,7 +152,15 @@ export class EventWriter {
       // First link wins: a key already tied to a cart stays there.
       if (this.s.insertLink.run(kind, value, cartId, now).changes === 0) continue;
       const adopted = this.s.adoptByKey[column]?.all(cartId, value) ?? [];
-      for (const waiting of adopted) this.project(cartId, waiting);
+      for (const waiting of adopted) {
+        this.project(cartId, waiting);
+        this.followExpectations(cartId, {
+          stage: waiting.stage as Stage,
+          step: waiting.step,
+          status: waiting.status as Status,
+          occurredAt: waiting.occurred_at,
+        });
+      }
     }
   }
 
@@ -172,7 +180,10 @@ export class EventWriter {
   }
 
   /** An "after" step arms its rule for the cart; the "then" step disarms it. */
-  private followExpectations(cartId: string, event: CartEvent): void {
+  private followExpectations(
+    cartId: string,
+    event: Pick<CartEvent, 'stage' | 'step' | 'status' | 'occurredAt'>,
+  ): void {
     this.policy.expect.forEach((rule, index) => {
       if (isStep(rule.next, event.stage, event.step)) this.s.disarm.run(cartId, index);
       else if (event.status === 'succeeded' && isStep(rule.after, event.stage, event.step)) {

@@ -147,6 +147,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX exceptions_live_by_key ON exceptions (dedup_key) WHERE state != 'resolved';
       CREATE INDEX exceptions_live_by_cart ON exceptions (cart_id, stage) WHERE state != 'resolved';
       CREATE INDEX exceptions_by_cart ON exceptions (cart_id);
+      CREATE INDEX exceptions_live_by_assignee ON exceptions (assignee, first_seen_at) WHERE state != 'resolved';
+      CREATE INDEX exceptions_by_resolved_at ON exceptions (resolved_at) WHERE resolved_at IS NOT NULL;
 
       CREATE TABLE exception_audit (
         id           INTEGER PRIMARY KEY,

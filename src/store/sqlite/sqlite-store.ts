@@ -17,12 +17,14 @@ import type {
   SweepBatch,
   SweepOutcome,
 } from '../exception-types.js';
+import type { CartState, ExceptionOverview } from '../status-types.js';
 import type { CartHistory, NewEvent, RecordOutcome, Store, StoreHealth } from '../store.js';
 import { openDatabase } from './connection.js';
 import { DueQueries } from './due-queries.js';
 import { EVENT_COLUMNS, EVENT_FIELDS, type EventRow, toStoredEvent } from './event-rows.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupReader } from './group-reader.js';
+import { StatusQueries } from './status-queries.js';
 import { WriterClient } from './writer-client.js';
 
 const KEY_KINDS = ['order', 'payment', 'shipment'] as const;
@@ -35,6 +37,7 @@ export class SqliteStore implements Store {
   private readonly q;
   private readonly due: DueQueries;
   private readonly groups: GroupReader;
+  private readonly status: StatusQueries;
   private closed = false;
 
   private constructor(
@@ -43,6 +46,7 @@ export class SqliteStore implements Store {
   ) {
     this.due = new DueQueries(db);
     this.groups = new GroupReader(db);
+    this.status = new StatusQueries(db);
     this.q = {
       cartExists: db.prepare<[string], { cart_id: string }>('SELECT cart_id FROM carts WHERE cart_id = ?'),
       linkedCart: db.prepare<[string, string], { cart_id: string }>(
@@ -165,6 +169,18 @@ export class SqliteStore implements Store {
 
   async sourceActivity(): Promise<Map<string, SourceActivity>> {
     return this.due.sourceActivity();
+  }
+
+  async cartState(cartId: string): Promise<CartState | undefined> {
+    return this.status.cartState(cartId);
+  }
+
+  async exceptionOverview(since: number): Promise<ExceptionOverview> {
+    return this.status.overview(since);
+  }
+
+  async assignedTo(userId: string, limit: number): Promise<ExceptionRecord[]> {
+    return this.status.assignedTo(userId, limit);
   }
 
   acknowledgeGroup(input: GroupActionInput): Promise<GroupActionOutcome> {

@@ -1,0 +1,45 @@
+/** The wall-clock parts of an instant in a time zone. */
+export function localParts(ms: number, timeZone: string) {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(ms);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return {
+    year: get('year'),
+    month: get('month'),
+    day: get('day'),
+    hour: get('hour'),
+    minute: get('minute'),
+    second: get('second'),
+  };
+}
+
+/**
+ * The instant the local day of `ms` began in `timeZone`. Found by stepping back by the local time
+ * of day, then correcting once if a daylight-saving change fell in between.
+ */
+export function startOfLocalDay(ms: number, timeZone: string): number {
+  const start = ms - (ms % 1000) - secondsIntoDay(ms, timeZone) * 1000;
+  // A clock change since midnight leaves `start` an hour off: local 01:00 (fell back) or 23:00 (sprang forward).
+  const off = secondsIntoDay(start, timeZone);
+  if (off === 0) return start;
+  return off < 12 * 3600 ? start - off * 1000 : start + (24 * 3600 - off) * 1000;
+}
+
+function secondsIntoDay(ms: number, timeZone: string): number {
+  const { hour, minute, second } = localParts(ms, timeZone);
+  return (hour * 60 + minute) * 60 + second;
+}
+
+/** "2026-11-27" for the local day of `ms` in `timeZone`. */
+export function localDate(ms: number, timeZone: string): string {
+  const { year, month, day } = localParts(ms, timeZone);
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}

@@ -1,0 +1,40 @@
+import type { App } from '@slack/bolt';
+import type { CartStatusService } from '../../../services/cart-status.js';
+import type { Clock } from '../../../services/clock.js';
+import { renderCartReport } from '../../blocks/status/cart-report.js';
+import { renderBadArgument, renderHelp, renderNotFound } from '../../blocks/status/help.js';
+import { renderMine } from '../../blocks/status/mine.js';
+import { renderOverview } from '../../blocks/status/overview.js';
+import { parseCartStatusArgument } from './parse-argument.js';
+
+/** /cart-status: the reply is built within the ack (a few ms), so it needs no second round trip. */
+export function registerCartStatusCommand(app: App, deps: { status: CartStatusService; clock: Clock }): void {
+  app.command('/cart-status', async ({ command, ack, logger }) => {
+    try {
+      const argument = parseCartStatusArgument(command.text);
+      const message = await (async () => {
+        switch (argument.type) {
+          case 'help':
+            return renderHelp();
+          case 'invalid':
+            return renderBadArgument(argument.reason);
+          case 'overview':
+            return renderOverview(await deps.status.overview(), deps.clock.now());
+          case 'mine':
+            return renderMine(await deps.status.mine(command.user_id));
+          case 'id': {
+            const report = await deps.status.cart(argument.id);
+            return report === null ? renderNotFound(argument.id) : renderCartReport(argument.id, report);
+          }
+        }
+      })();
+      await ack({ response_type: 'ephemeral', ...message });
+    } catch (error) {
+      logger.error('/cart-status failed:', error);
+      await ack({
+        response_type: 'ephemeral',
+        text: 'Cartwatch could not answer just now; try again in a moment.',
+      });
+    }
+  });
+}

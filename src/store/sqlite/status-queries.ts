@@ -1,0 +1,104 @@
+import type Database from 'better-sqlite3';
+import { STAGES, type Stage, type Status } from '../../domain/event.js';
+import type { ExceptionRecord } from '../../domain/exception.js';
+import type { CartState, ExceptionOverview, TeamStageCount } from '../status-types.js';
+import { type ExceptionRow, toException } from './exception-rows.js';
+
+interface CartRow {
+  cart_id: string;
+  stage: string;
+  step: string;
+  status: string;
+  last_progress_at: number;
+  value: number | null;
+  currency: string | null;
+  stall_due_at: number | null;
+}
+
+/** Reads for /cart-status and the Home tab; each goes through an index sized by live exceptions or one cart. */
+export class StatusQueries {
+  private readonly s;
+
+  constructor(db: Database.Database) {
+    this.s = {
+      cart: db.prepare<[string], CartRow>('SELECT * FROM carts WHERE cart_id = ?'),
+      expectations: db.prepare<[string], { rule: number; after_at: number; due_at: number }>(
+        'SELECT rule, after_at, due_at FROM expectations WHERE cart_id = ? ORDER BY due_at',
+      ),
+      live: db.prepare<[], { team: string; stage: string; state: string; n: number }>(
+        `SELECT team, stage, state, count(*) AS n FROM exceptions WHERE state != 'resolved' GROUP BY team, stage, state`,
+      ),
+      liveValue: db.prepare<[], { team: string; stage: string; currency: string; value: number }>(
+        `SELECT team, stage, amount_currency AS currency, sum(amount_value) AS value FROM exceptions
+         WHERE state != 'resolved' AND amount_value IS NOT NULL GROUP BY team, stage, amount_currency`,
+      ),
+      oldestUnclaimed: db.prepare<[number], ExceptionRow>(
+        "SELECT * FROM exceptions WHERE state = 'open' ORDER BY first_seen_at LIMIT ?",
+      ),
+      resolvedSince: db.prepare<[number], { n: number }>(
+        'SELECT count(*) AS n FROM exceptions WHERE resolved_at IS NOT NULL AND resolved_at >= ?',
+      ),
+      waiting: db.prepare<[string], { n: number; oldest: number | null }>(
+        "SELECT count(*) AS n, min(last_progress_at) AS oldest FROM carts WHERE stage = ? AND status = 'started'",
+      ),
+      assigned: db.prepare<[string, number], ExceptionRow>(
+        "SELECT * FROM exceptions WHERE assignee = ? AND state != 'resolved' ORDER BY first_seen_at LIMIT ?",
+      ),
+    };
+  }
+
+  cartState(cartId: string): CartState | undefined {
+    const row = this.s.cart.get(cartId);
+    if (!row) return undefined;
+    const state: CartState = {
+      cartId: row.cart_id,
+      stage: row.stage as Stage,
+      step: row.step,
+      status: row.status as Status,
+      lastProgressAt: row.last_progress_at,
+      expectations: this.s.expectations
+        .all(cartId)
+        .map((x) => ({ rule: x.rule, afterAt: x.after_at, dueAt: x.due_at })),
+    };
+    if (row.value !== null && row.currency !== null)
+      state.value = { value: row.value, currency: row.currency };
+    if (row.stall_due_at !== null) state.stallDueAt = row.stall_due_at;
+    return state;
+  }
+
+  overview(since: number): ExceptionOverview {
+    const byKey = new Map<string, TeamStageCount>();
+    const entry = (team: string, stage: string) => {
+      const key = `${team}|${stage}`;
+      let found = byKey.get(key);
+      if (!found) {
+        found = { team, stage: stage as Stage, open: 0, acknowledged: 0, valueAtRisk: [] };
+        byKey.set(key, found);
+      }
+      return found;
+    };
+    for (const row of this.s.live.all()) {
+      const counts = entry(row.team, row.stage);
+      if (row.state === 'open') counts.open += row.n;
+      else counts.acknowledged += row.n;
+    }
+    for (const row of this.s.liveValue.all())
+      entry(row.team, row.stage).valueAtRisk.push({ value: row.value, currency: row.currency });
+    return {
+      byTeamAndStage: [...byKey.values()].sort(
+        (a, b) => a.team.localeCompare(b.team) || a.stage.localeCompare(b.stage),
+      ),
+      oldestUnclaimed: this.s.oldestUnclaimed.all(5).map(toException),
+      resolvedSince: this.s.resolvedSince.get(since)?.n ?? 0,
+      // One index range per stage: the cost is the carts waiting, not all carts.
+      waiting: STAGES.map((stage) => {
+        const row = this.s.waiting.get(stage) ?? { n: 0, oldest: null };
+        return row.oldest === null ? { stage, carts: row.n } : { stage, carts: row.n, oldestAt: row.oldest };
+      }).filter((w) => w.carts > 0),
+    };
+  }
+
+  assignedTo(userId: string, limit: number): ExceptionRecord[] {
+    return this.s.assigned.all(userId, limit).map(toException);
+  }
+}

@@ -1,0 +1,32 @@
+import type { Money, Stage, Status } from '../domain/event.js';
+import type { ExceptionRecord } from '../domain/exception.js';
+
+/** Where a cart stands now, and what it is expected to do next. */
+export interface CartState {
+  cartId: string;
+  stage: Stage;
+  step: string;
+  status: Status;
+  lastProgressAt: number;
+  value?: Money;
+  /** When it overstays its stage's SLA (null once checked or when no SLA applies). */
+  stallDueAt?: number;
+  /** Expect rules armed for it: rule index and due time. */
+  expectations: { rule: number; afterAt: number; dueAt: number }[];
+}
+
+export interface TeamStageCount {
+  team: string;
+  stage: Stage;
+  open: number;
+  acknowledged: number;
+  valueAtRisk: Money[];
+}
+
+export interface ExceptionOverview {
+  byTeamAndStage: TeamStageCount[];
+  oldestUnclaimed: ExceptionRecord[];
+  resolvedSince: number;
+  /** Carts waiting (latest step started) per stage, with the oldest one's last progress. */
+  waiting: { stage: Stage; carts: number; oldestAt?: number }[];
+}
