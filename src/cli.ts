@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { runBackup, runCheckConfig, runImport, runStart } from './cli/commands.js';
+import { runBackup, runCheckConfig, runDigest, runImport, runStart } from './cli/commands.js';
 import { COMMAND_HELP, USAGE } from './cli/help.js';
 import { CartwatchError } from './errors.js';
 
@@ -11,6 +11,7 @@ const COMMANDS: Record<string, Command> = {
   'check-config': runCheckConfig,
   import: runImport,
   backup: runBackup,
+  digest: runDigest,
 };
 
 async function main(argv: string[]): Promise<number> {

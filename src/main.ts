@@ -7,9 +7,11 @@ import { healthRoute } from './http/health-route.js';
 import { createHttpServer, type Handler } from './http/server.js';
 import { eventsRoute } from './ingest/events-route.js';
 import { createLogger, type Logger } from './logger.js';
+import { scheduleDigests } from './schedules/digest-schedule.js';
 import { CartStatusService } from './services/cart-status.js';
 import { type Clock, systemClock } from './services/clock.js';
 import { Detector } from './services/detector.js';
+import { DigestService } from './services/digest.js';
 import { ExceptionActions } from './services/exception-actions.js';
 import { IngestService } from './services/ingest.js';
 import { RetentionService } from './services/retention.js';
@@ -53,6 +55,7 @@ export interface RunningCartwatch {
   detectNow(): Promise<void>;
   /** Runs the due-time sweep (stalls, backlogs, silent sources, escalations, reminders) now. */
   sweepNow(): Promise<void>;
+  digests: DigestService;
   /** Sends what is due in the outbox now. */
   sendNow(): void;
   stop(): Promise<void>;
@@ -75,6 +78,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const actions = new ExceptionActions({ store, clock, config, onChanges: sendNow });
   const retention = new RetentionService({ store, clock, retentionDays: config.retentionDays });
   const sweeper = new Sweeper({ store, clock, config, logger, onChanges: sendNow });
+  const digests = new DigestService({ store, clock, config, onChanges: sendNow });
 
   let slack: SlackApp | undefined;
   if (slackMode === 'slack') {
@@ -114,6 +118,9 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   await slack?.start();
   detector.start(options.tuning?.detectorPollMs);
   sweeper.start();
+  const stopDigests = scheduleDigests(config, digests, logger);
+  // A digest missed while the bot was down is posted now, if it is still the same local day.
+  digests.catchUp().catch((error: unknown) => logger.error('digest catch-up failed:', error));
   outbox?.start();
   const prune = () => {
     retention.pruneNow().catch((error: unknown) => logger.error('retention pruning failed:', error));
@@ -133,12 +140,14 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       await sweeper.sweepNow();
     },
     sendNow,
+    digests,
     async stop() {
       clearTimeout(firstPrune);
       clearInterval(pruning);
       await closeServer(server);
       await detector.stop();
       await sweeper.stop();
+      stopDigests();
       await outbox?.stop();
       await slack?.stop();
       await store.close();

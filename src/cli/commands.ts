@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { checkConfigText, formatProblems, loadConfigFile, loadEnv } from '../config.js';
 import { startCartwatch } from '../main.js';
 import { systemClock } from '../services/clock.js';
+import { DigestService } from '../services/digest.js';
 import { IngestService } from '../services/ingest.js';
+import { digestAsText } from '../slack/blocks/digest.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { printBanner } from './banner.js';
 import { type ImportSummary, importNdjson } from './import-command.js';
@@ -124,4 +126,38 @@ export async function runBackup(args: string[]): Promise<number> {
   }
   process.stdout.write(`backed up to ${target}\n`);
   return 0;
+}
+
+export async function runDigest(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { team: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+  });
+  const env = loadEnv();
+  const { config } = loadConfigFile(env.configPath, { cwd: process.cwd() });
+  const team = values.team;
+  if (team === undefined || !(team in config.teams)) {
+    process.stderr.write(
+      `Usage: cartwatch digest --team NAME [--dry-run]; teams: ${Object.keys(config.teams).join(', ')}\n`,
+    );
+    return 1;
+  }
+  const store = SqliteStore.open(env.dbPath);
+  try {
+    const digests = new DigestService({ store, clock: systemClock, config });
+    if (values['dry-run']) {
+      process.stdout.write(digestAsText(await digests.factsFor(team)));
+      return 0;
+    }
+    const outcome = await digests.run(team);
+    const said: Record<typeof outcome, string> = {
+      posted: `digest for ${team} queued; the running Cartwatch posts it to its channel`,
+      already_ran: `the digest for ${team} already ran today; nothing posted`,
+      quiet_skipped: `a quiet day for ${team} and digest.skip_quiet is on; nothing posted`,
+    };
+    process.stdout.write(`${said[outcome]}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
 }

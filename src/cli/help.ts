@@ -7,6 +7,7 @@ Commands:
   check-config [FILE]   validate a cartwatch.yml and list every problem with its path
   import FILE.ndjson    import events from NDJSON with the same rules as POST /events
   backup FILE           write a consistent copy of the database while it runs
+  digest --team NAME    post a team's daily digest now (--dry-run prints it instead)
 
 Run \`cartwatch COMMAND --help\` for a command's details.
 Environment: see README.md ("Configuration"); a .env file in this folder is read too.
@@ -30,6 +31,12 @@ Imports one event per line into CARTWATCH_DB. Lines are stored in batches (defau
 a batch with an invalid line is not stored at all, and the summary names each invalid line.
 Events already stored count as duplicates, so importing again after a fix is safe.
 Exits 1 when any line was invalid.
+`,
+  digest: `Usage: cartwatch digest --team NAME [--dry-run]
+
+Builds the team's digest for the 24 hours to now. --dry-run prints it as text and changes nothing.
+Without it, the digest is recorded for the team's local date and queued in the outbox, which the
+running Cartwatch sends; a team's digest is never posted twice for the same local date.
 `,
   backup: `Usage: cartwatch backup FILE
 

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Clock } from '../services/clock.js';
 import type { OutboxJob } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
+import { renderDigest } from './blocks/digest.js';
 import { renderExceptionMessage, renderMovedMessage } from './blocks/exception-message.js';
 import { renderGroupMessage } from './blocks/group-message.js';
 import { renderEscalation, renderThreadNote } from './blocks/thread-note.js';
@@ -131,6 +132,14 @@ export class OutboxWorker {
       const message = renderExceptionMessage(job.exception);
       const reply = await client.chat.postMessage({ channel: job.channel, ...message, unfurl_links: false });
       return reply.ts;
+    }
+    if (job.kind === 'digest') {
+      await client.chat.postMessage({
+        channel: job.channel,
+        ...renderDigest(job.facts),
+        unfurl_links: false,
+      });
+      return undefined;
     }
     if (job.kind === 'group_post') {
       const reply = await client.chat.postMessage({

@@ -1,3 +1,4 @@
+import type { DigestFacts } from '../domain/digest.js';
 import type { Stage } from '../domain/event.js';
 import type {
   AuditEntry,
@@ -176,6 +177,7 @@ export type OutboxJob =
       attempts: number;
     }
   | { id: number; kind: 'group_post'; channel: string; group: ExceptionGroup; attempts: number }
+  | { id: number; kind: 'digest'; channel: string; facts: DigestFacts; attempts: number }
   | { id: number; kind: 'group_update'; channel: string; group: ExceptionGroup; attempts: number };
 
 export interface OutboxHealth {

@@ -30,3 +30,15 @@ export interface ExceptionOverview {
   /** Carts waiting (latest step started) per stage, with the oldest one's last progress. */
   waiting: { stage: Stage; carts: number; oldestAt?: number }[];
 }
+
+/** An audit entry with the facts of its exception, for the digest's counts. */
+export interface AuditedChange {
+  exceptionId: number;
+  action: string;
+  at: number;
+  firstSeenAt: number;
+  kind: string;
+  stage: Stage;
+  step: string;
+  errorCode?: string;
+}

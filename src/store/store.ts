@@ -1,3 +1,4 @@
+import type { DigestFacts } from '../domain/digest.js';
 import type { CartEvent, Stage, StoredEvent } from '../domain/event.js';
 import type { AuditEntry, ExceptionGroup, ExceptionRecord } from '../domain/exception.js';
 import type {
@@ -15,7 +16,7 @@ import type {
   SweepBatch,
   SweepOutcome,
 } from './exception-types.js';
-import type { CartState, ExceptionOverview } from './status-types.js';
+import type { AuditedChange, CartState, ExceptionOverview } from './status-types.js';
 
 export type { StoredEvent };
 
@@ -81,6 +82,20 @@ export interface Store {
   exceptionOverview(since: number): Promise<ExceptionOverview>;
   /** Live exceptions assigned to a person, oldest first. */
   assignedTo(userId: string, limit: number): Promise<ExceptionRecord[]>;
+
+  /** Audit entries of a team's exceptions in [from, to), with their exceptions' facts (digest). */
+  changesOfTeam(team: string, from: number, to: number): Promise<AuditedChange[]>;
+  liveOfTeam(team: string): Promise<ExceptionRecord[]>;
+  digestRan(team: string, localDate: string): Promise<boolean>;
+  /** Records the digest run and its outbox row together; false when that team's day already has one. */
+  recordDigest(input: {
+    team: string;
+    localDate: string;
+    channel: string;
+    facts: DigestFacts;
+    at: number;
+    post: boolean;
+  }): Promise<boolean>;
 
   /** "Acknowledge all" on a storm's grouped message. */
   acknowledgeGroup(input: GroupActionInput): Promise<GroupActionOutcome>;

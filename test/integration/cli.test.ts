@@ -96,6 +96,16 @@ describe('cartwatch import', () => {
   });
 });
 
+describe('cartwatch digest', () => {
+  it('when run with --dry-run, then the digest is printed and nothing is recorded; without it, it runs once per day', async () => {
+    const dry = await cartwatch('digest', '--team', 'payments', '--dry-run');
+    expect(dry).toMatchObject({ code: 0, stdout: expect.stringContaining('Cartwatch digest · payments') });
+    expect((await cartwatch('digest', '--team', 'payments')).stdout).toContain('queued');
+    expect((await cartwatch('digest', '--team', 'payments')).stdout).toContain('already ran today');
+    expect((await cartwatch('digest', '--team', 'nobody')).code).toBe(1);
+  });
+});
+
 describe('cartwatch backup and help', () => {
   it('when backing up, then the copy holds the stored events', async () => {
     const event = anEvent();
@@ -107,7 +117,7 @@ describe('cartwatch backup and help', () => {
 
   it('when asked for help, then every command explains itself', async () => {
     expect((await cartwatch('--help')).stdout).toContain('check-config [FILE]');
-    for (const command of ['start', 'check-config', 'import', 'backup']) {
+    for (const command of ['start', 'check-config', 'import', 'backup', 'digest']) {
       const help = await cartwatch(command, '--help');
       expect(help.code, command).toBe(0);
       expect(help.stdout, command).toContain(`Usage: cartwatch ${command}`);

@@ -46,7 +46,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ingestSecret: INGEST_SECRET,
     ...options.env,
   };
-  const config = { ...DEFAULT_CONFIG, ...options.config };
+  // Digests at 23:59 keep the start-up catch-up out of tests that are not about digests.
+  const config = { ...DEFAULT_CONFIG, digest: { at: '23:59', skipQuiet: false }, ...options.config };
   const running = await startCartwatch({
     env,
     config,

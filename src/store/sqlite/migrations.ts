@@ -149,6 +149,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX exceptions_by_cart ON exceptions (cart_id);
       CREATE INDEX exceptions_live_by_assignee ON exceptions (assignee, first_seen_at) WHERE state != 'resolved';
       CREATE INDEX exceptions_by_resolved_at ON exceptions (resolved_at) WHERE resolved_at IS NOT NULL;
+      CREATE INDEX exceptions_live_by_team ON exceptions (team, first_seen_at) WHERE state != 'resolved';
 
       CREATE TABLE exception_audit (
         id           INTEGER PRIMARY KEY,
@@ -159,6 +160,15 @@ export const MIGRATIONS: readonly Migration[] = [
         note         TEXT
       );
       CREATE INDEX exception_audit_by_exception ON exception_audit (exception_id, id);
+      CREATE INDEX exception_audit_by_at ON exception_audit (at);
+
+      -- One digest per team and local date, recorded with its outbox row: never posted twice.
+      CREATE TABLE digest_runs (
+        team       TEXT NOT NULL,
+        local_date TEXT NOT NULL,
+        ran_at     INTEGER NOT NULL,
+        PRIMARY KEY (team, local_date)
+      ) WITHOUT ROWID;
 
       -- Every Slack write, committed with the change that caused it; messages are rendered when sent.
       CREATE TABLE outbox (

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { DigestFacts } from '../../domain/digest.js';
 import type { OutboxJob, ThreadNote } from '../exception-types.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupReader } from './group-reader.js';
@@ -11,7 +12,16 @@ interface OutboxRow {
   id: number;
   exception_id: number | null;
   group_id: number | null;
-  kind: 'post' | 'update' | 'thread' | 'ephemeral' | 'moved' | 'escalate' | 'group_post' | 'group_update';
+  kind:
+    | 'post'
+    | 'update'
+    | 'thread'
+    | 'ephemeral'
+    | 'moved'
+    | 'escalate'
+    | 'group_post'
+    | 'group_update'
+    | 'digest';
   channel: string;
   payload: string;
   attempts: number;
@@ -127,6 +137,11 @@ export class OutboxWriter {
     this.s.insert.run(exceptionId, 'escalate', channel, JSON.stringify({ waitedMs }), now, now);
   }
 
+  /** A daily digest: the facts are fixed when it runs; the message is drawn when sent. */
+  digest(channel: string, facts: DigestFacts, now: number): void {
+    this.s.insert.run(null, 'digest', channel, JSON.stringify(facts), now, now);
+  }
+
   ephemeral(channel: string, user: string, text: string, now: number): void {
     this.s.insert.run(null, 'ephemeral', channel, JSON.stringify({ user, text }), now, now);
   }
@@ -171,6 +186,8 @@ export class OutboxWriter {
         ? { ...base, kind: 'group_post', group }
         : { ...base, kind: 'group_update', group };
     }
+    if (row.kind === 'digest')
+      return { ...base, kind: 'digest', facts: JSON.parse(row.payload) as DigestFacts };
     if (row.kind === 'ephemeral') {
       const { user, text } = JSON.parse(row.payload) as { user: string; text: string };
       return { ...base, kind: 'ephemeral', user, text };

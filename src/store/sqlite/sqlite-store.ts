@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { DigestFacts } from '../../domain/digest.js';
 import { type DuePolicy, NO_DUE_POLICY } from '../../domain/due-policy.js';
 import type { Stage, StoredEvent } from '../../domain/event.js';
 import type { AuditEntry, ExceptionGroup, ExceptionRecord } from '../../domain/exception.js';
@@ -17,7 +18,7 @@ import type {
   SweepBatch,
   SweepOutcome,
 } from '../exception-types.js';
-import type { CartState, ExceptionOverview } from '../status-types.js';
+import type { AuditedChange, CartState, ExceptionOverview } from '../status-types.js';
 import type { CartHistory, NewEvent, RecordOutcome, Store, StoreHealth } from '../store.js';
 import { openDatabase } from './connection.js';
 import { DueQueries } from './due-queries.js';
@@ -181,6 +182,29 @@ export class SqliteStore implements Store {
 
   async assignedTo(userId: string, limit: number): Promise<ExceptionRecord[]> {
     return this.status.assignedTo(userId, limit);
+  }
+
+  async changesOfTeam(team: string, from: number, to: number): Promise<AuditedChange[]> {
+    return this.status.changesOfTeam(team, from, to);
+  }
+
+  async liveOfTeam(team: string): Promise<ExceptionRecord[]> {
+    return this.status.liveOfTeam(team);
+  }
+
+  async digestRan(team: string, localDate: string): Promise<boolean> {
+    return this.status.digestRan(team, localDate);
+  }
+
+  recordDigest(input: {
+    team: string;
+    localDate: string;
+    channel: string;
+    facts: DigestFacts;
+    at: number;
+    post: boolean;
+  }): Promise<boolean> {
+    return this.writer.call('recordDigest', input);
   }
 
   acknowledgeGroup(input: GroupActionInput): Promise<GroupActionOutcome> {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { DigestFacts } from '../../domain/digest.js';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { STAGES, STATUSES } from '../../domain/event.js';
 import type {
@@ -56,6 +57,9 @@ export class SqliteWriter {
         'SELECT cart_id FROM carts WHERE stage = ? AND status = ? AND last_progress_at < ? LIMIT ?',
       ),
       deleteCart: db.prepare('DELETE FROM carts WHERE cart_id = ?'),
+      recordDigestRun: db.prepare(
+        'INSERT OR IGNORE INTO digest_runs (team, local_date, ran_at) VALUES (?, ?, ?)',
+      ),
       deleteLinksOfCart: db.prepare('DELETE FROM correlation_links WHERE cart_id = ?'),
     };
   }
@@ -100,6 +104,22 @@ export class SqliteWriter {
 
   applyAction(input: ActionInput): ActionOutcome {
     return this.exceptions.applyAction(input);
+  }
+
+  /** Records the team's digest for its local date with its outbox row; false if that day's already ran. */
+  recordDigest(input: {
+    team: string;
+    localDate: string;
+    channel: string;
+    facts: DigestFacts;
+    at: number;
+    post: boolean;
+  }): boolean {
+    return this.db.transaction(() => {
+      const inserted = this.statements.recordDigestRun.run(input.team, input.localDate, input.at).changes > 0;
+      if (inserted && input.post) this.outbox.digest(input.channel, input.facts, input.at);
+      return inserted;
+    })();
   }
 
   acknowledgeGroup(input: GroupActionInput): GroupActionOutcome {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { STAGES, type Stage, type Status } from '../../domain/event.js';
 import type { ExceptionRecord } from '../../domain/exception.js';
-import type { CartState, ExceptionOverview, TeamStageCount } from '../status-types.js';
+import type { AuditedChange, CartState, ExceptionOverview, TeamStageCount } from '../status-types.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 
 interface CartRow {
@@ -40,6 +40,29 @@ export class StatusQueries {
       ),
       waiting: db.prepare<[string], { n: number; oldest: number | null }>(
         "SELECT count(*) AS n, min(last_progress_at) AS oldest FROM carts WHERE stage = ? AND status = 'started'",
+      ),
+      changes: db.prepare<
+        [number, number, string],
+        {
+          exception_id: number;
+          action: string;
+          at: number;
+          first_seen_at: number;
+          kind: string;
+          stage: string;
+          step: string;
+          error_code: string | null;
+        }
+      >(
+        `SELECT a.exception_id, a.action, a.at, e.first_seen_at, e.kind, e.stage, e.step, e.error_code
+         FROM exception_audit a JOIN exceptions e ON e.id = a.exception_id
+         WHERE a.at >= ? AND a.at < ? AND e.team = ? ORDER BY a.id`,
+      ),
+      liveOfTeam: db.prepare<[string], ExceptionRow>(
+        "SELECT * FROM exceptions WHERE team = ? AND state != 'resolved' ORDER BY first_seen_at",
+      ),
+      digestRan: db.prepare<[string, string], { ran_at: number }>(
+        'SELECT ran_at FROM digest_runs WHERE team = ? AND local_date = ?',
       ),
       assigned: db.prepare<[string, number], ExceptionRow>(
         "SELECT * FROM exceptions WHERE assignee = ? AND state != 'resolved' ORDER BY first_seen_at LIMIT ?",
@@ -96,6 +119,30 @@ export class StatusQueries {
         return row.oldest === null ? { stage, carts: row.n } : { stage, carts: row.n, oldestAt: row.oldest };
       }).filter((w) => w.carts > 0),
     };
+  }
+
+  changesOfTeam(team: string, from: number, to: number): AuditedChange[] {
+    return this.s.changes.all(from, to, team).map((row) => {
+      const change: AuditedChange = {
+        exceptionId: row.exception_id,
+        action: row.action,
+        at: row.at,
+        firstSeenAt: row.first_seen_at,
+        kind: row.kind,
+        stage: row.stage as Stage,
+        step: row.step,
+      };
+      if (row.error_code !== null) change.errorCode = row.error_code;
+      return change;
+    });
+  }
+
+  liveOfTeam(team: string): ExceptionRecord[] {
+    return this.s.liveOfTeam.all(team).map(toException);
+  }
+
+  digestRan(team: string, localDate: string): boolean {
+    return this.s.digestRan.get(team, localDate) !== undefined;
   }
 
   assignedTo(userId: string, limit: number): ExceptionRecord[] {

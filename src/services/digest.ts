@@ -1,0 +1,132 @@
+import type { CartwatchConfig } from '../config.js';
+import { type DigestFacts, isQuiet, median, topCounts } from '../domain/digest.js';
+import type { Money } from '../domain/event.js';
+import { localDate, localParts } from '../domain/local-time.js';
+import type { AuditedChange } from '../store/status-types.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from './clock.js';
+
+const DAY = 86_400_000;
+
+export type DigestOutcome = 'posted' | 'already_ran' | 'quiet_skipped';
+
+/** The daily digest per team: what it says, and posting it once per team and local day. */
+export class DigestService {
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; config: CartwatchConfig; onChanges?: () => void },
+  ) {}
+
+  /** The last 24 hours to `now` for one team, each figure beside the 24 hours before. */
+  async factsFor(team: string, now = this.deps.clock.now()): Promise<DigestFacts> {
+    const { store } = this.deps;
+    const from = now - DAY;
+    const [today, yesterday, live] = await Promise.all([
+      store.changesOfTeam(team, from, now),
+      store.changesOfTeam(team, from - DAY, from),
+      store.liveOfTeam(team),
+    ]);
+    const count = (changes: AuditedChange[], action: string) =>
+      changes.filter((c) => c.action === action).length;
+    const compared = (action: string) => ({ now: count(today, action), before: count(yesterday, action) });
+    const opened = today.filter((c) => c.action === 'opened');
+    const oldest = live.find((e) => e.state === 'open');
+    const facts: DigestFacts = {
+      team,
+      localDate: localDate(now, this.zoneOf(team)),
+      from,
+      to: now,
+      opened: compared('opened'),
+      acknowledged: compared('acknowledged'),
+      resolved: compared('resolved'),
+      autoResolved: compared('auto_resolved'),
+      carriedOver: live.filter((e) => e.firstSeenAt < from).length,
+      stillOpen: live.length,
+      medianAckMs: {
+        now: medianWait(today, ['acknowledged']),
+        before: medianWait(yesterday, ['acknowledged']),
+      },
+      medianResolveMs: {
+        now: medianWait(today, ['resolved', 'auto_resolved']),
+        before: medianWait(yesterday, ['resolved', 'auto_resolved']),
+      },
+      topSteps: topCounts(
+        opened.map((c) => `${c.stage}.${c.step}`),
+        5,
+      ).map(({ label, count }) => ({ what: label, count })),
+      topErrors: topCounts(
+        opened.flatMap((c) => (c.errorCode ? [c.errorCode] : [])),
+        5,
+      ).map(({ label, count }) => ({
+        code: label,
+        count,
+      })),
+      valueAtRisk: sumByCurrency(live.flatMap((e) => (e.amount ? [e.amount] : []))),
+    };
+    if (oldest) {
+      facts.oldestUnclaimed = {
+        kind: oldest.kind,
+        what: `${oldest.kind} ${oldest.stage}.${oldest.step}`,
+        since: oldest.firstSeenAt,
+        ...(oldest.cartId !== undefined && { cartId: oldest.cartId }),
+      };
+    }
+    return facts;
+  }
+
+  /**
+   * Posts the team's digest for its local day unless that day already has one. The run is recorded
+   * with its outbox row in one transaction, so restarts, a second scheduler or a clock change cannot
+   * post it twice.
+   */
+  async run(team: string): Promise<DigestOutcome> {
+    const now = this.deps.clock.now();
+    const channel = this.deps.config.teams[team]?.channel;
+    if (channel === undefined) throw new Error(`no team "${team}" in the config`);
+    const day = localDate(now, this.zoneOf(team));
+    if (await this.deps.store.digestRan(team, day)) return 'already_ran';
+    const facts = await this.factsFor(team, now);
+    const post = !(this.deps.config.digest.skipQuiet && isQuiet(facts));
+    const recorded = await this.deps.store.recordDigest({
+      team,
+      localDate: day,
+      channel,
+      facts,
+      at: now,
+      post,
+    });
+    if (!recorded) return 'already_ran';
+    this.deps.onChanges?.();
+    return post ? 'posted' : 'quiet_skipped';
+  }
+
+  /** On start: a digest whose time has passed today and did not run (the bot was down) runs now. */
+  async catchUp(): Promise<string[]> {
+    const now = this.deps.clock.now();
+    const ran: string[] = [];
+    for (const team of Object.keys(this.deps.config.teams)) {
+      if (!this.isPastDigestTime(team, now)) continue;
+      if ((await this.run(team)) === 'posted') ran.push(team);
+    }
+    return ran;
+  }
+
+  zoneOf(team: string): string {
+    return this.deps.config.teams[team]?.timezone ?? this.deps.config.timezone;
+  }
+
+  private isPastDigestTime(team: string, now: number): boolean {
+    const [hour = 0, minute = 0] = this.deps.config.digest.at.split(':').map(Number);
+    const local = localParts(now, this.zoneOf(team));
+    return local.hour * 60 + local.minute >= hour * 60 + minute;
+  }
+}
+
+function medianWait(changes: readonly AuditedChange[], actions: readonly string[]): number | undefined {
+  return median(changes.filter((c) => actions.includes(c.action)).map((c) => c.at - c.firstSeenAt));
+}
+
+function sumByCurrency(amounts: readonly Money[]): Money[] {
+  const sums = new Map<string, number>();
+  for (const { value, currency } of amounts) sums.set(currency, (sums.get(currency) ?? 0) + value);
+  return [...sums].map(([currency, value]) => ({ currency, value }));
+}

@@ -1,0 +1,64 @@
+import type { Compared, DigestFacts } from '../../domain/digest.js';
+import { isQuiet } from '../../domain/digest.js';
+import type { SlackMessage } from './exception-message.js';
+import { formatDuration, formatMoney, safe, slackDate } from './text.js';
+
+function change(c: Compared): string {
+  const delta = c.now - c.before;
+  return `${c.now} (${delta === 0 ? '±0' : delta > 0 ? `+${delta}` : `${delta}`} vs. the day before)`;
+}
+
+function changeMs(c: Compared<number | undefined> | undefined): string {
+  if (c?.now === undefined) return '—';
+  const before =
+    c.before === undefined ? 'none the day before' : `${formatDuration(c.before)} the day before`;
+  return `${formatDuration(c.now)} (${before})`;
+}
+
+/** The morning digest for one team; a quiet day gets one line. */
+export function renderDigest(facts: DigestFacts): SlackMessage {
+  const title = `Cartwatch digest · ${safe(facts.team, 60)} · ${facts.localDate}`;
+  if (isQuiet(facts)) {
+    const text = `${title}: a quiet day. Nothing new, nothing open.`;
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  }
+  const risk = facts.valueAtRisk.map((m) => formatMoney(m.value, m.currency)).join(' + ') || '—';
+  const oldest = facts.oldestUnclaimed
+    ? `${safe(facts.oldestUnclaimed.what, 120)}${facts.oldestUnclaimed.cartId ? ` · cart \`${safe(facts.oldestUnclaimed.cartId, 80)}\`` : ''} · since ${slackDate(facts.oldestUnclaimed.since)}`
+    : 'none';
+  const top = (items: { label: string; count: number }[]) =>
+    items.length > 0 ? items.map((i) => `\`${safe(i.label, 80)}\` ${i.count}`).join(', ') : '—';
+  const lines = [
+    `*New:* ${change(facts.opened)}`,
+    `*Acknowledged:* ${change(facts.acknowledged)}`,
+    `*Resolved:* ${change(facts.resolved)} · *automatically:* ${change(facts.autoResolved)}`,
+    `*Carried over open:* ${facts.carriedOver} · *open now:* ${facts.stillOpen}`,
+    `*Oldest unclaimed:* ${oldest}`,
+    `*Median time to acknowledge:* ${changeMs(facts.medianAckMs)}`,
+    `*Median time to resolve:* ${changeMs(facts.medianResolveMs)}`,
+    `*Top failing steps:* ${top(facts.topSteps.map((s) => ({ label: s.what, count: s.count })))}`,
+    `*Top error codes:* ${top(facts.topErrors.map((e) => ({ label: e.code, count: e.count })))}`,
+    `*Value at risk:* ${risk}`,
+  ];
+  return {
+    text: `${title}: ${facts.opened.now} new, ${facts.stillOpen} open`,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
+      { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `The 24 hours to ${slackDate(facts.to)}` }] },
+    ],
+  };
+}
+
+/** The digest as plain text, for `cartwatch digest --dry-run`. */
+export function digestAsText(facts: DigestFacts): string {
+  const message = renderDigest(facts);
+  const texts = message.blocks.flatMap((block) => {
+    const text = (block as { text?: { text?: string } }).text?.text;
+    return text === undefined ? [] : [text];
+  });
+  return `${texts
+    .join('\n')
+    .replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1')
+    .replace(/\*/g, '')}\n`;
+}

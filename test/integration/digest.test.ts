@@ -1,0 +1,148 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/config.js';
+import { HOUR, MINUTE, TestClock } from '../support/clock.js';
+import { anEvent } from '../support/events.js';
+import { FakeSlack } from '../support/fake-slack.js';
+import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
+import { tempDir } from '../support/temp.js';
+import { waitFor } from '../support/wait-for.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const running: { stop(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.stop();
+});
+
+const digestConfig = (overrides: Partial<typeof DEFAULT_CONFIG> = {}) => ({
+  digest: { at: '09:00', skipQuiet: false },
+  teams: {
+    ...DEFAULT_CONFIG.teams,
+    fulfillment: { channel: 'C0FULFIL', timezone: 'America/Chicago' },
+  },
+  ...overrides,
+});
+
+async function start(
+  clock: TestClock,
+  options: { dbPath?: string; slack?: FakeSlack; config?: object } = {},
+) {
+  const app = await startSlackTestApp({ clock, config: digestConfig(), ...options } as Parameters<
+    typeof startSlackTestApp
+  >[0]);
+  running.push(app);
+  return app;
+}
+
+const digests = (app: SlackTestApp, channel: string) =>
+  app.slack
+    .callsOf('chat.postMessage')
+    .filter((c) => c.args.channel === channel && String(c.args.text).startsWith('Cartwatch digest'));
+
+describe('daily digest', () => {
+  it('when the payments team had failures yesterday, then its digest counts them against the day before, with top steps and value at risk', async () => {
+    const nine = Date.parse('2026-11-27T09:00:00Z');
+    const clock = new TestClock(nine - 20 * HOUR);
+    const app = await start(clock, {
+      config: { ...digestConfig(), digest: { at: '23:59', skipQuiet: false } },
+    });
+    await app.postEvents([
+      anEvent({
+        cart_id: 'a',
+        status: 'failed',
+        error: { code: 'card_declined' },
+        amount: { value: 5000, currency: 'USD' },
+        occurred_at: iso(nine - 20 * HOUR),
+      }),
+      anEvent({
+        cart_id: 'b',
+        status: 'failed',
+        error: { code: 'card_declined' },
+        occurred_at: iso(nine - 20 * HOUR),
+      }),
+      anEvent({
+        cart_id: 'c',
+        step: 'capture',
+        status: 'failed',
+        error: { code: 'expired' },
+        occurred_at: iso(nine - 20 * HOUR),
+      }),
+    ]);
+    await app.running.detectNow();
+    clock.set(iso(nine - 19 * HOUR));
+    await app.postEvents(anEvent({ cart_id: 'b', status: 'succeeded', occurred_at: iso(nine - 19 * HOUR) }));
+    await app.running.detectNow();
+    clock.set(iso(nine));
+    expect(await app.running.digests.run('payments')).toBe('posted');
+    app.running.sendNow();
+    await waitFor(() => digests(app, 'C0PAYMENTS').length === 1, { what: 'the digest' });
+    const [digest] = digests(app, 'C0PAYMENTS');
+    const text = JSON.stringify(digest?.blocks);
+    expect(digest?.args.text).toBe('Cartwatch digest · payments · 2026-11-27: 3 new, 2 open');
+    expect(text).toContain('*New:* 3 (+3 vs. the day before)');
+    expect(text).toContain('*automatically:* 1 (+1 vs. the day before)');
+    expect(text).toContain('`payment.authorize` 2');
+    expect(text).toContain('`card_declined` 2');
+    expect(text).toContain('USD 50.00');
+    expect(text).toContain('Median time to resolve:* 1h');
+  });
+
+  it('when the digest already ran today, then running it again, or restarting, posts nothing more', async () => {
+    const temp = tempDir();
+    const dbPath = path.join(temp.dir, 'digest.db');
+    const clock = new TestClock(Date.parse('2026-11-27T09:00:30Z'));
+    const slack = await new FakeSlack().start();
+    const first = await startSlackTestApp({ clock, dbPath, slack, config: digestConfig() });
+    await slack.waitForCalls('chat.postMessage', 2);
+    expect(await first.running.digests.run('payments')).toBe('already_ran');
+    await first.stop();
+    clock.advance(2 * HOUR);
+    const second = await start(clock, { dbPath, slack });
+    await second.running.digests.catchUp();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(digests(second, 'C0PAYMENTS')).toHaveLength(1);
+    expect(digests(second, 'C0OPS')).toHaveLength(1);
+    await slack.stop();
+    temp.cleanup();
+  });
+
+  it("when the bot was down at 09:00, then the missed digest is posted on start the same day, in each team's own zone", async () => {
+    // 14:30 UTC: past 09:00 in UTC (payments, ops), only 08:30 in Chicago (fulfillment).
+    const clock = new TestClock(Date.parse('2026-11-27T14:30:00Z'));
+    const app = await start(clock);
+    await app.slack.waitForCalls('chat.postMessage', 2);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(digests(app, 'C0PAYMENTS')[0]?.args.text).toBe(
+      'Cartwatch digest · payments · 2026-11-27: a quiet day. Nothing new, nothing open.',
+    );
+    expect(digests(app, 'C0FULFIL')).toHaveLength(0);
+    clock.advance(31 * MINUTE);
+    await app.running.digests.catchUp();
+    app.running.sendNow();
+    await app.slack.waitForCalls('chat.postMessage', 3);
+    expect(digests(app, 'C0FULFIL')[0]?.args.text).toContain('fulfillment · 2026-11-27');
+  });
+
+  it('when the day is quiet and skip_quiet is set, then no digest is posted, and none on restart either', async () => {
+    const clock = new TestClock(Date.parse('2026-11-27T09:05:00Z'));
+    const app = await start(clock, {
+      config: { ...digestConfig(), digest: { at: '09:00', skipQuiet: true } },
+    });
+    await app.running.digests.catchUp();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(app.slack.callsOf('chat.postMessage')).toHaveLength(0);
+    expect(await app.running.digests.run('payments')).toBe('already_ran');
+  });
+
+  it('when clocks fall back overnight in Chicago, then the digest is keyed to the local date, once', async () => {
+    // 2026-11-01: Chicago leaves daylight time at 02:00 local. 09:00 CST is 15:00 UTC.
+    const clock = new TestClock(Date.parse('2026-11-01T15:00:30Z'));
+    const app = await start(clock);
+    await app.running.digests.catchUp();
+    app.running.sendNow();
+    await app.slack.waitForCalls('chat.postMessage', 3);
+    expect(digests(app, 'C0FULFIL').map((c) => c.args.text)).toEqual([
+      expect.stringContaining('fulfillment · 2026-11-01'),
+    ]);
+  });
+});
