@@ -83,7 +83,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   let slack: SlackApp | undefined;
   if (slackMode === 'slack') {
     const status = new CartStatusService({ store, clock, config });
-    slack = createSlackApp(env, { store, clock, logger, actions, timelines, status });
+    slack = createSlackApp(env, { store, clock, logger, actions, timelines, status, config });
     outbox = new OutboxWorker({
       store,
       client: slack.client,

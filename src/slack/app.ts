@@ -1,7 +1,7 @@
 import type { RequestListener } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
-import type { Env } from '../config.js';
+import type { CartwatchConfig, Env } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CartStatusService } from '../services/cart-status.js';
 import type { Clock } from '../services/clock.js';
@@ -9,12 +9,14 @@ import type { ExceptionActions } from '../services/exception-actions.js';
 import type { TimelineService } from '../services/timeline.js';
 import type { Store } from '../store/store.js';
 import { BotIdentityCache } from './bot-identity.js';
+import { HomePublisher } from './home-publisher.js';
 import { registerExceptionButtons } from './listeners/actions/exception-buttons.js';
 import { registerGroupButtons } from './listeners/actions/group-buttons.js';
 import { registerReassignButton } from './listeners/actions/reassign-button.js';
 import { registerResolveWithNote } from './listeners/actions/resolve-with-note.js';
 import { registerTimelineButton } from './listeners/actions/timeline-button.js';
 import { registerCartStatusCommand } from './listeners/commands/cart-status.js';
+import { registerAppHomeOpened } from './listeners/events/app-home-opened.js';
 import { registerReassignSubmission } from './listeners/views/reassign-submission.js';
 import { registerResolveSubmission } from './listeners/views/resolve-submission.js';
 
@@ -37,6 +39,7 @@ export interface SlackDeps {
   actions: ExceptionActions;
   timelines: TimelineService;
   status: CartStatusService;
+  config: CartwatchConfig;
 }
 
 /** Bolt 5: HTTP mode on our own server (Bolt verifies signatures), or Socket Mode with an app token. */
@@ -69,14 +72,16 @@ export function createSlackApp(env: Env, deps: SlackDeps): SlackApp {
     app = new App({ ...common, receiver });
     requestListener = receiver.requestListener;
   }
-  registerExceptionButtons(app, deps.actions);
+  const home = new HomePublisher({ client, status: deps.status, config: deps.config, logger: deps.logger });
+  registerExceptionButtons(app, deps.actions, home);
   registerTimelineButton(app, deps);
   registerReassignButton(app, deps);
-  registerGroupButtons(app, deps.actions);
+  registerGroupButtons(app, deps.actions, home);
   registerResolveWithNote(app, deps);
-  registerResolveSubmission(app, deps.actions);
+  registerResolveSubmission(app, deps.actions, home);
+  registerAppHomeOpened(app, home);
   registerCartStatusCommand(app, deps);
-  registerReassignSubmission(app, deps.actions);
+  registerReassignSubmission(app, deps.actions, home);
   return {
     app,
     client,

@@ -149,3 +149,19 @@ export async function postCommand(
   if (options.sign !== false) Object.assign(headers, slackSignature(body, options));
   return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body });
 }
+
+/** An Events API delivery (JSON, signed), e.g. app_home_opened. */
+export async function postSlackEvent(baseUrl: string, event: Record<string, unknown>): Promise<Response> {
+  const body = JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: 'T0FAKE',
+    api_app_id: 'A0CARTWATCH',
+    event: { event_ts: String(Date.now() / 1000), ...event },
+    type: 'event_callback',
+    event_id: `Ev${Date.now()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T0FAKE', user_id: 'U0BOT', is_bot: true, is_enterprise_install: false }],
+  });
+  const headers = { 'content-type': 'application/json', ...slackSignature(body) };
+  return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body });
+}

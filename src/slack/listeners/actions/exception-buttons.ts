@@ -1,6 +1,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { ExceptionActions } from '../../../services/exception-actions.js';
 import type { PersonAction } from '../../../store/exception-types.js';
+import type { HomePublisher } from '../../home-publisher.js';
 import { ACTION, decodeButtonValue } from '../../ids.js';
 
 const BUTTONS: [string, PersonAction][] = [
@@ -10,7 +11,7 @@ const BUTTONS: [string, PersonAction][] = [
 ];
 
 /** Acknowledge, Unacknowledge and Resolve: ack at once, then one call to the service. */
-export function registerExceptionButtons(app: App, actions: ExceptionActions): void {
+export function registerExceptionButtons(app: App, actions: ExceptionActions, home: HomePublisher): void {
   for (const [actionId, action] of BUTTONS) {
     app.action<BlockButtonAction>(actionId, async ({ ack, body, action: button, logger }) => {
       await ack();
@@ -23,6 +24,7 @@ export function registerExceptionButtons(app: App, actions: ExceptionActions): v
       await actions
         .act({ exceptionId: value.id, revision: value.rev, action, actor: body.user.id, channel })
         .catch((error: unknown) => logger.error(`${actionId} failed:`, error));
+      await home.refresh(body.user.id);
     });
   }
 }

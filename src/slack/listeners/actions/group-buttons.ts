@@ -1,9 +1,10 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { ExceptionActions } from '../../../services/exception-actions.js';
+import type { HomePublisher } from '../../home-publisher.js';
 import { ACTION, decodeButtonValue } from '../../ids.js';
 
 /** "Acknowledge all" on a storm's grouped message. */
-export function registerGroupButtons(app: App, actions: ExceptionActions): void {
+export function registerGroupButtons(app: App, actions: ExceptionActions, home: HomePublisher): void {
   app.action<BlockButtonAction>(ACTION.acknowledgeAll, async ({ ack, body, action, logger }) => {
     await ack();
     const value = decodeButtonValue(action.value);
@@ -12,5 +13,6 @@ export function registerGroupButtons(app: App, actions: ExceptionActions): void 
     await actions
       .acknowledgeAll({ groupId: value.id, revision: value.rev, actor: body.user.id, channel })
       .catch((error: unknown) => logger.error('acknowledge all failed:', error));
+    await home.refresh(body.user.id);
   });
 }

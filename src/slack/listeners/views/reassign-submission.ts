@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { ExceptionActions } from '../../../services/exception-actions.js';
+import type { HomePublisher } from '../../home-publisher.js';
 import { BLOCK, decodeReassignMetadata, INPUT, VIEW } from '../../ids.js';
 
 const submission = z.object({
@@ -17,7 +18,7 @@ const submission = z.object({
 });
 
 /** The Reassign modal's submit: checked here (errors shown in the modal), then one call to the service. */
-export function registerReassignSubmission(app: App, actions: ExceptionActions): void {
+export function registerReassignSubmission(app: App, actions: ExceptionActions, home: HomePublisher): void {
   app.view(VIEW.reassign, async ({ ack, body, view, logger }) => {
     const metadata = decodeReassignMetadata(view.private_metadata);
     const values = view.state.values;
@@ -54,5 +55,6 @@ export function registerReassignSubmission(app: App, actions: ExceptionActions):
         ...(person !== undefined && { assignee: person }),
       })
       .catch((error: unknown) => logger.error('reassign failed:', error));
+    await home.refresh(body.user.id);
   });
 }

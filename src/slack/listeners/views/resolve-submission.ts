@@ -1,9 +1,10 @@
 import type { App } from '@slack/bolt';
 import type { ExceptionActions } from '../../../services/exception-actions.js';
+import type { HomePublisher } from '../../home-publisher.js';
 import { BLOCK, decodeReassignMetadata, INPUT, VIEW } from '../../ids.js';
 
 /** The Resolve modal's submit: resolve, with the note if one was written. */
-export function registerResolveSubmission(app: App, actions: ExceptionActions): void {
+export function registerResolveSubmission(app: App, actions: ExceptionActions, home: HomePublisher): void {
   app.view(VIEW.resolve, async ({ ack, body, view, logger }) => {
     const metadata = decodeReassignMetadata(view.private_metadata);
     const raw = view.state.values[BLOCK.resolveNote]?.[INPUT.resolveNote]?.value;
@@ -26,5 +27,6 @@ export function registerResolveSubmission(app: App, actions: ExceptionActions): 
         ...(note !== undefined && { note }),
       })
       .catch((error: unknown) => logger.error('resolve with note failed:', error));
+    await home.refresh(body.user.id);
   });
 }
