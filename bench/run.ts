@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { rssMb, type Served, serve } from './processes.js';
+import { measureStatus } from './status.js';
 
 /**
  * `npm run bench`: drives a bare node:http server and Cartwatch with the same load and prints
@@ -105,6 +106,18 @@ async function main(): Promise<void> {
   });
   report('ingest.rss.mb', peakRss, 'MB');
   budget('ingest.rss.mb', peakRss < 200, '< 200 MB resident while ingesting');
+
+  const carts = Number(process.env.BENCH_CARTS ?? 100_000);
+  const status = await measureStatus(carts);
+  for (const figure of status) report(figure.name, figure.value, figure.unit);
+  const value = (name: string) => status.find((f) => f.name === name)?.value ?? Number.POSITIVE_INFINITY;
+  budget(
+    'status.timeline.p99.ms',
+    value('status.timeline.p99.ms') < 5,
+    `< 5 ms at p99 with ${carts * 10} events`,
+  );
+  budget('status.overview.ms', value('status.overview.ms') < 50, '< 50 ms');
+  budget('digest.team.ms', value('digest.team.ms') < 1000, '< 1 s for a busy day');
 
   process.stdout.write('\n');
   for (const b of budgets) process.stdout.write(`# ${b.ok ? 'ok  ' : 'MISS'} ${b.name} ${b.text}\n`);
