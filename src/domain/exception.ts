@@ -76,10 +76,10 @@ export interface ExceptionGroup {
   sampleCarts: string[];
 }
 
-/** What a storm shares; only failures and stalls are grouped. */
-export function groupKeyOf(facts: ExceptionFacts): string | undefined {
+/** What a storm shares: one owner team, kind, step and error code. Only failures and stalls are grouped. */
+export function groupKeyOf(facts: ExceptionFacts, team: string): string | undefined {
   if (facts.kind !== 'failed' && facts.kind !== 'stalled') return undefined;
-  return `${facts.kind}|${facts.stage}.${facts.step}|${facts.errorCode ?? ''}`;
+  return `${team}|${facts.kind}|${facts.stage}.${facts.step}|${facts.errorCode ?? ''}`;
 }
 
 export interface AuditEntry {

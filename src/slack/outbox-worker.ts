@@ -78,8 +78,16 @@ export class OutboxWorker {
   private async drain(): Promise<void> {
     try {
       for (;;) {
-        const jobs = await this.o.store.claimOutbox({ now: this.o.clock.now(), limit: 20, leaseMs: 60_000 });
-        if (jobs.length === 0) return;
+        const jobs = await this.o.store.claimOutbox({
+          now: this.o.clock.now(),
+          limit: 20,
+          leaseMs: 60_000,
+          pacedChannels: this.pacedChannels(),
+        });
+        if (jobs.length === 0) {
+          this.wakeWhenPaceEnds();
+          return;
+        }
         let sent = 0;
         await this.o.names.load(
           jobs.flatMap((job) =>
@@ -95,11 +103,24 @@ export class OutboxWorker {
     }
   }
 
+  /** Posts held back by a channel's pace are picked up the moment it ends, not at the next poll. */
+  private wakeWhenPaceEnds(): void {
+    const now = performance.now();
+    const next = Math.min(...[...this.nextPostAt.values()].filter((at) => at > now));
+    if (Number.isFinite(next)) setTimeout(() => this.wake(), next - now + 1).unref();
+  }
+
+  /** Channels that must wait before their next post; their posts are not claimed meanwhile. */
+  private pacedChannels(): string[] {
+    const now = performance.now();
+    return [...this.nextPostAt].filter(([, at]) => at > now).map(([channel]) => channel);
+  }
+
   /** Sends one row; false when it had to wait for its channel's pace (it is released, not failed). */
   private async send(job: OutboxJob): Promise<boolean> {
     // chat.postMessage is paced per channel; updates have a looser limit of their own. Pace is
     // wall-clock time (it is Slack's), unlike due times, which follow the app's clock.
-    const posts = job.kind !== 'update' && job.kind !== 'moved' && job.kind !== 'group_update';
+    const posts = !['update', 'moved', 'group_update', 'ephemeral'].includes(job.kind);
     const waitMs = (this.nextPostAt.get(job.channel) ?? 0) - performance.now();
     if (posts && waitMs > 0) {
       await this.o.store.releaseOutbox({ id: job.id });

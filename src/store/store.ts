@@ -107,7 +107,12 @@ export interface Store {
   enqueueEphemeral(input: { channel: string; user: string; text: string; at: number }): Promise<void>;
 
   /** Leases up to `limit` due outbox rows (posts before their updates and thread replies). */
-  claimOutbox(input: { now: number; limit: number; leaseMs: number }): Promise<OutboxJob[]>;
+  claimOutbox(input: {
+    now: number;
+    limit: number;
+    leaseMs: number;
+    pacedChannels?: string[];
+  }): Promise<OutboxJob[]>;
   /** Marks a row sent; a root post's ts is stored on its exception in the same transaction. */
   completeOutbox(input: { id: number; at: number; ts?: string }): Promise<void>;
   retryOutbox(input: { id: number; dueAt: number; error: string }): Promise<void>;

@@ -69,11 +69,12 @@ export class ExceptionWriter {
           resolved_by = ?, escalate_at = NULL, remind_at = NULL, revision = revision + 1 WHERE id = ?`),
       setState:
         db.prepare(`UPDATE exceptions SET state = ?, assignee = ?, acknowledged_at = ?, resolution = ?,
-          resolved_at = ?, resolved_by = ?, escalate_at = ?, remind_at = ?, revision = revision + 1 WHERE id = ?`),
+          resolved_at = ?, resolved_by = ?, escalate_at = ?, remind_at = ?, escalation_level = ?,
+          revision = revision + 1 WHERE id = ?`),
       move: db.prepare(`UPDATE exceptions SET team = ?, channel = ?, route_reason = ?, slack_ts = NULL,
           revision = revision + 1 WHERE id = ?`),
       assign: db.prepare(`UPDATE exceptions SET assignee = ?, state = 'open', acknowledged_at = NULL,
-          escalate_at = ?, remind_at = NULL, revision = revision + 1 WHERE id = ?`),
+          escalate_at = ?, escalation_level = 0, remind_at = NULL, revision = revision + 1 WHERE id = ?`),
       leaveGroup: db.prepare('UPDATE exceptions SET group_id = NULL WHERE id = ?'),
       audit: db.prepare(
         'INSERT INTO exception_audit (exception_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)',
@@ -160,11 +161,11 @@ export class ExceptionWriter {
         at,
         at,
         now + this.policy.escalateAfterMs,
-        groupKeyOf(facts) ?? null,
+        groupKeyOf(facts, routing.team) ?? null,
       ).lastInsertRowid,
     );
     this.s.audit.run(id, now, SYSTEM_ACTOR, 'opened', null);
-    this.groups.place(id, groupKeyOf(facts), routing.channel, now);
+    this.groups.place(id, groupKeyOf(facts, routing.team), routing.channel, now);
     return 'opened';
   }
 
@@ -214,13 +215,28 @@ export class ExceptionWriter {
     })();
   }
 
-  /** state, assignee, acknowledged_at, resolution, resolved_at, resolved_by, escalate_at, remind_at. */
+  /** state, assignee, acknowledged_at, resolution, resolved_at, resolved_by, escalate_at, remind_at, escalation_level. */
   private nextColumns(row: ExceptionRow, input: ActionInput, to: string) {
     const { escalateAfterMs, remindAfterMs } = this.policy;
+    // Storm members are reminded and escalated through nobody's thread: their group's message has none yet.
+    const remindAt = row.group_id === null ? input.at + remindAfterMs : null;
+    const level = row.escalation_level;
     if (to === 'acknowledged')
-      return [to, input.actor, input.at, null, null, null, null, input.at + remindAfterMs] as const;
-    if (to === 'open') return [to, null, null, null, null, null, input.at + escalateAfterMs, null] as const;
-    return [to, row.assignee, row.acknowledged_at, 'manual', input.at, input.actor, null, null] as const;
+      return [to, input.actor, input.at, null, null, null, null, remindAt, level] as const;
+    // Released: escalation starts over, from the team mention.
+    const escalateAt = row.group_id === null ? input.at + escalateAfterMs : null;
+    if (to === 'open') return [to, null, null, null, null, null, escalateAt, null, 0] as const;
+    return [
+      to,
+      row.assignee,
+      row.acknowledged_at,
+      'manual',
+      input.at,
+      input.actor,
+      null,
+      null,
+      level,
+    ] as const;
   }
 
   /** Hands an exception to another team (a new message in its channel) and/or person; its clock carries over. */

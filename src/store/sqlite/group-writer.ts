@@ -19,16 +19,22 @@ export class GroupWriter {
         `SELECT g.id, g.channel FROM exception_groups g WHERE g.group_key = ? AND EXISTS
            (SELECT 1 FROM exceptions e WHERE e.group_id = g.id AND e.state != 'resolved') ORDER BY g.id DESC LIMIT 1`,
       ),
-      // Recent, live, ungrouped, and still waiting for their own post: these can still join quietly.
-      joinable: db.prepare<[string, number], { id: number }>(
+      // Recent, live, ungrouped, still waiting for their own post and not being posted at this moment
+      // (a post in flight would land beside the group): these can still join quietly.
+      joinable: db.prepare<[string, number, number], { id: number }>(
         `SELECT e.id FROM exceptions e WHERE e.group_key = ? AND e.state != 'resolved' AND e.group_id IS NULL
-           AND e.first_seen_at >= ? AND e.slack_ts IS NULL`,
+           AND e.first_seen_at >= ? AND e.slack_ts IS NULL
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.exception_id = e.id AND o.kind = 'post'
+                           AND o.state = 'pending' AND o.claimed_until > ?)`,
       ),
       createGroup:
         db.prepare(`INSERT INTO exception_groups (group_key, kind, stage, step, error_code, team, channel,
           first_seen_at) SELECT group_key, kind, stage, step, error_code, team, channel, first_seen_at
           FROM exceptions WHERE id = ?`),
-      join: db.prepare('UPDATE exceptions SET group_id = ? WHERE id = ?'),
+      // Members are escalated and reminded as a storm, not each through a thread it does not have.
+      join: db.prepare(
+        'UPDATE exceptions SET group_id = ?, escalate_at = NULL, remind_at = NULL WHERE id = ?',
+      ),
       cancelOwnPost: db.prepare(
         "UPDATE outbox SET state = 'superseded' WHERE exception_id = ? AND state = 'pending' AND kind IN ('post', 'update', 'thread')",
       ),
@@ -58,7 +64,7 @@ export class GroupWriter {
       this.outbox.rerenderGroup(live.id, live.channel, now);
       return;
     }
-    const joinable = this.s.joinable.all(groupKey, now - windowMs);
+    const joinable = this.s.joinable.all(groupKey, now - windowMs, now);
     if (joinable.length + 1 < min) {
       this.outbox.post(exceptionId, channel, now + waitMs);
       return;

@@ -141,6 +141,7 @@ export const MIGRATIONS: readonly Migration[] = [
         revision      INTEGER NOT NULL DEFAULT 0,
         slack_ts      TEXT
       );
+      CREATE INDEX exception_groups_by_key ON exception_groups (group_key, id);
       CREATE INDEX exceptions_by_escalate_at ON exceptions (escalate_at) WHERE escalate_at IS NOT NULL;
       CREATE INDEX exceptions_by_remind_at ON exceptions (remind_at) WHERE remind_at IS NOT NULL;
       -- One live exception per dedup key; a resolved one leaves room for the next.
@@ -187,8 +188,10 @@ export const MIGRATIONS: readonly Migration[] = [
         sent_at       INTEGER
       );
       CREATE INDEX outbox_pending_by_due ON outbox (due_at) WHERE state = 'pending';
-      CREATE INDEX outbox_pending_by_exception ON outbox (exception_id, kind) WHERE state = 'pending';
-      CREATE INDEX outbox_pending_by_group ON outbox (group_id, kind) WHERE state = 'pending';
+      -- Whole-table (not pending-only) so "when was the last repeat note sent" is a lookup, not a scan.
+      CREATE INDEX outbox_by_exception ON outbox (exception_id, kind) WHERE exception_id IS NOT NULL;
+      CREATE INDEX outbox_by_group ON outbox (group_id, kind) WHERE group_id IS NOT NULL;
+      CREATE INDEX outbox_failed ON outbox (id) WHERE state = 'failed';
 
       CREATE TABLE cursors (
         name  TEXT PRIMARY KEY,

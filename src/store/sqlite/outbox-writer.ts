@@ -43,8 +43,9 @@ export class OutboxWriter {
         `INSERT INTO outbox (exception_id, kind, channel, payload, state, due_at, created_at)
          VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
       ),
-      pendingOf: db.prepare<[number, string], { id: number }>(
-        "SELECT id FROM outbox WHERE exception_id = ? AND kind = ? AND state = 'pending' LIMIT 1",
+      // Pending and not being sent right now: a row already claimed was rendered before this change.
+      pendingOf: db.prepare<[number, string, number], { id: number }>(
+        "SELECT id FROM outbox WHERE exception_id = ? AND kind = ? AND state = 'pending' AND claimed_until <= ? LIMIT 1",
       ),
       pendingRepeatNote: db.prepare<[number, string], { id: number }>(
         "SELECT id FROM outbox WHERE exception_id = ? AND kind = 'thread' AND state = 'pending' AND payload = ? LIMIT 1",
@@ -52,14 +53,21 @@ export class OutboxWriter {
       lastRepeatNote: db.prepare<[number, string], { sent_at: number | null }>(
         "SELECT max(sent_at) AS sent_at FROM outbox WHERE exception_id = ? AND kind = 'thread' AND payload = ?",
       ),
-      due: db.prepare<[number, number, number], OutboxRow>(
+      // In order per message: a row waits for earlier rows of its exception (or group) that are due,
+      // or that create the message. A note due later (batched repeats) blocks nothing.
+      // Channels still inside their posting pace are left out, so one busy channel starves no other.
+      due: db.prepare<{ now: number; paced: string; limit: number }, OutboxRow>(
         `SELECT id, exception_id, group_id, kind, channel, payload, attempts FROM outbox o
-         WHERE state = 'pending' AND due_at <= ? AND claimed_until <= ?
-           AND (exception_id IS NULL OR id = (SELECT min(id) FROM outbox p
-                WHERE p.exception_id = o.exception_id AND p.state = 'pending'))
-           AND (group_id IS NULL OR id = (SELECT min(id) FROM outbox p
-                WHERE p.group_id = o.group_id AND p.state = 'pending'))
-         ORDER BY due_at, id LIMIT ?`,
+         WHERE state = 'pending' AND due_at <= @now AND claimed_until <= @now
+           AND NOT (kind IN ('post', 'thread', 'escalate', 'group_post', 'digest')
+                    AND channel IN (SELECT value FROM json_each(@paced)))
+           AND (exception_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p
+                WHERE p.exception_id = o.exception_id AND p.state = 'pending' AND p.id < o.id
+                  AND (p.due_at <= @now OR p.kind IN ('post', 'moved'))))
+           AND (group_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p
+                WHERE p.group_id = o.group_id AND p.state = 'pending' AND p.id < o.id
+                  AND (p.due_at <= @now OR p.kind = 'group_post')))
+         ORDER BY due_at, id LIMIT @limit`,
       ),
       lease: db.prepare('UPDATE outbox SET claimed_until = ? WHERE id = ?'),
       exception: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
@@ -74,8 +82,8 @@ export class OutboxWriter {
         `INSERT INTO outbox (group_id, kind, channel, payload, state, due_at, created_at)
          VALUES (?, ?, ?, '{}', 'pending', ?, ?)`,
       ),
-      pendingOfGroup: db.prepare<[number, string], { id: number }>(
-        "SELECT id FROM outbox WHERE group_id = ? AND kind = ? AND state = 'pending' LIMIT 1",
+      pendingOfGroup: db.prepare<[number, string, number], { id: number }>(
+        "SELECT id FROM outbox WHERE group_id = ? AND kind = ? AND state = 'pending' AND claimed_until <= ? LIMIT 1",
       ),
       retry: db.prepare(
         'UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ?, claimed_until = 0 WHERE id = ?',
@@ -96,7 +104,8 @@ export class OutboxWriter {
 
   /** Asks for the root message to be rendered again; one pending re-render (or the post itself) is enough. */
   rerender(exceptionId: number, channel: string, now: number): void {
-    if (this.s.pendingOf.get(exceptionId, 'post') || this.s.pendingOf.get(exceptionId, 'update')) return;
+    if (this.s.pendingOf.get(exceptionId, 'post', now) || this.s.pendingOf.get(exceptionId, 'update', now))
+      return;
     this.s.insert.run(exceptionId, 'update', channel, '{}', now, now);
   }
 
@@ -119,8 +128,8 @@ export class OutboxWriter {
   /** Like `rerender`, for a group's message. */
   rerenderGroup(groupId: number, channel: string, now: number): void {
     if (
-      this.s.pendingOfGroup.get(groupId, 'group_post') ||
-      this.s.pendingOfGroup.get(groupId, 'group_update')
+      this.s.pendingOfGroup.get(groupId, 'group_post', now) ||
+      this.s.pendingOfGroup.get(groupId, 'group_update', now)
     )
       return;
     this.s.insertForGroup.run(groupId, 'group_update', channel, now, now);
@@ -146,9 +155,9 @@ export class OutboxWriter {
     this.s.insert.run(null, 'ephemeral', channel, JSON.stringify({ user, text }), now, now);
   }
 
-  claim(now: number, limit: number, leaseMs: number): OutboxJob[] {
+  claim(now: number, limit: number, leaseMs: number, pacedChannels: readonly string[] = []): OutboxJob[] {
     return this.db.transaction(() =>
-      this.s.due.all(now, now, limit).map((row) => {
+      this.s.due.all({ now, paced: JSON.stringify(pacedChannels), limit }).map((row) => {
         this.s.lease.run(now + leaseMs, row.id);
         return this.toJob(row);
       }),
@@ -182,9 +191,10 @@ export class OutboxWriter {
     if (row.kind === 'group_post' || row.kind === 'group_update') {
       const group = this.groups.load(row.group_id ?? -1);
       if (group === undefined) throw new Error(`outbox row ${row.id} names a missing group`);
+      const current = { ...base, channel: group.channel, group };
       return row.kind === 'group_post'
-        ? { ...base, kind: 'group_post', group }
-        : { ...base, kind: 'group_update', group };
+        ? { ...current, kind: 'group_post' }
+        : { ...current, kind: 'group_update' };
     }
     if (row.kind === 'digest')
       return { ...base, kind: 'digest', facts: JSON.parse(row.payload) as DigestFacts };

@@ -74,10 +74,11 @@ export class SqliteStore implements Store {
       >(
         'SELECT exception_id, at, actor, action, note FROM exception_audit WHERE exception_id = ? ORDER BY id',
       ),
-      outboxCounts: db.prepare<[], { pending: number; failed: number; oldest: number | null }>(
-        `SELECT count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'failed') AS failed,
-           min(due_at) FILTER (WHERE state = 'pending') AS oldest FROM outbox WHERE state != 'sent'`,
+      // Each count walks its own partial index: sent rows, however many, are never read.
+      outboxPending: db.prepare<[], { n: number; oldest: number | null }>(
+        "SELECT count(*) AS n, min(due_at) AS oldest FROM outbox WHERE state = 'pending'",
       ),
+      outboxFailed: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM outbox WHERE state = 'failed'"),
       lastOutboxError: db.prepare<[], { last_error: string }>(
         "SELECT last_error FROM outbox WHERE state = 'failed' ORDER BY id DESC LIMIT 1",
       ),
@@ -227,7 +228,12 @@ export class SqliteStore implements Store {
     return this.writer.call('enqueueEphemeral', input);
   }
 
-  claimOutbox(input: { now: number; limit: number; leaseMs: number }): Promise<OutboxJob[]> {
+  claimOutbox(input: {
+    now: number;
+    limit: number;
+    leaseMs: number;
+    pacedChannels?: string[];
+  }): Promise<OutboxJob[]> {
     return this.writer.call('claimOutbox', input);
   }
 
@@ -248,10 +254,11 @@ export class SqliteStore implements Store {
   }
 
   async outboxHealth(): Promise<OutboxHealth> {
-    const counts = this.q.outboxCounts.get() ?? { pending: 0, failed: 0, oldest: null };
-    const health: OutboxHealth = { pending: counts.pending, failed: counts.failed };
-    if (counts.oldest !== null) health.oldestPendingDueAt = counts.oldest;
-    const last = counts.failed > 0 ? this.q.lastOutboxError.get() : undefined;
+    const pending = this.q.outboxPending.get() ?? { n: 0, oldest: null };
+    const failed = this.q.outboxFailed.get()?.n ?? 0;
+    const health: OutboxHealth = { pending: pending.n, failed };
+    if (pending.oldest !== null) health.oldestPendingDueAt = pending.oldest;
+    const last = failed > 0 ? this.q.lastOutboxError.get() : undefined;
     if (last) health.lastError = last.last_error;
     return health;
   }

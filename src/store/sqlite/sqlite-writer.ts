@@ -138,8 +138,8 @@ export class SqliteWriter {
     this.exceptions.enqueueEphemeral(input);
   }
 
-  claimOutbox(input: { now: number; limit: number; leaseMs: number }): OutboxJob[] {
-    return this.outbox.claim(input.now, input.limit, input.leaseMs);
+  claimOutbox(input: { now: number; limit: number; leaseMs: number; pacedChannels?: string[] }): OutboxJob[] {
+    return this.outbox.claim(input.now, input.limit, input.leaseMs, input.pacedChannels);
   }
 
   completeOutbox(input: { id: number; at: number; ts?: string }): void {
