@@ -44,6 +44,11 @@ export function stallDueAt(
   return occurredAt + sla;
 }
 
+/** A rule's name that survives reordering the config: "payment.authorize>payment.capture". */
+export function expectRuleKey(rule: { after: StepRef; next: StepRef }): string {
+  return `${rule.after.stage}.${rule.after.step}>${rule.next.stage}.${rule.next.step}`;
+}
+
 export function isStep(ref: StepRef, stage: Stage, step: string): boolean {
   return ref.stage === stage && ref.step === step;
 }

@@ -1,4 +1,5 @@
 import type { CartwatchConfig } from '../config.js';
+import { expectRuleKey } from '../domain/due-policy.js';
 import type { AuditEntry, ExceptionRecord } from '../domain/exception.js';
 import { startOfLocalDay } from '../domain/local-time.js';
 import { buildTimeline, type TimelineEntry } from '../domain/timeline.js';
@@ -48,7 +49,7 @@ export class CartStatusService {
       report.next.push(nextStep(`progress in ${state.stage} (SLA)`, state.stallDueAt, now));
     }
     for (const expectation of state?.expectations ?? []) {
-      const rule = this.deps.config.expect[expectation.rule];
+      const rule = this.deps.config.expect.find((r) => expectRuleKey(r) === expectation.rule);
       if (rule) report.next.push(nextStep(`${rule.next.stage}.${rule.next.step}`, expectation.dueAt, now));
     }
     return report;

@@ -10,8 +10,8 @@ export interface ActRequest {
   actor: string;
   /** The revision their message showed. */
   revision: number;
-  /** Where to answer them privately. */
-  channel: string;
+  /** Where to answer them privately; absent for clicks on the Home tab (the exception's channel is used). */
+  channel?: string;
   note?: string;
 }
 
@@ -38,11 +38,13 @@ export class ExceptionActions {
 
   async act(request: ActRequest): Promise<ActResult> {
     const { store, clock } = this.deps;
-    const exception = await store.findException(request.exceptionId);
-    if (exception === null) {
+    const found = await store.findException(request.exceptionId);
+    if (found === null) {
       await this.tell(request, 'That exception does not exist (any more); nothing was done.');
       return { ok: false, reason: 'not_found' };
     }
+    const exception = found;
+    request = { ...request, channel: request.channel ?? exception.channel };
     if (!this.mayAct(exception.team, request.actor)) {
       await this.tell(
         request,
@@ -129,7 +131,8 @@ export class ExceptionActions {
     return Object.keys(this.deps.config.teams);
   }
 
-  private async tell(request: { channel: string; actor: string }, text: string): Promise<void> {
+  private async tell(request: { channel?: string; actor: string }, text: string): Promise<void> {
+    if (request.channel === undefined) return;
     await this.deps.store.enqueueEphemeral({
       channel: request.channel,
       user: request.actor,

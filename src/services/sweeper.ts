@@ -1,4 +1,5 @@
 import type { CartwatchConfig } from '../config.js';
+import { expectRuleKey } from '../domain/due-policy.js';
 import type { Stage } from '../domain/event.js';
 import type { ExceptionFacts } from '../domain/exception.js';
 import { routeException } from '../domain/routing.js';
@@ -15,6 +16,7 @@ import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 
 const LIMIT = 500;
+const MAX_PAGES = 20;
 
 /**
  * The due-time sweep: stalls (SLA and expect rules), backlogs, silent sources, escalations and
@@ -58,7 +60,9 @@ export class Sweeper {
 
   async sweepNow(): Promise<SweepOutcome> {
     const total: SweepOutcome = { opened: 0, resolved: 0, escalated: 0, reminded: 0 };
-    for (let first = true; ; first = false) {
+    // Bounded: a sweep that finds a full page keeps going, but never forever.
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const first = page === 0;
       const now = this.deps.clock.now();
       const due = await this.deps.store.dueWork(now, LIMIT);
       const batch = this.batchFor(due, now);
@@ -77,21 +81,25 @@ export class Sweeper {
 
   private batchFor(due: DueWork, now: number): SweepBatch {
     const { config } = this.deps;
-    const batch: SweepBatch = { now, raises: [], resolves: [], escalations: [], reminders: [] };
+    const batch: SweepBatch = { now, raises: [], resolves: [], escalations: [], reminders: [], drops: [] };
     if (config.escalation.channel !== undefined) batch.escalationChannel = config.escalation.channel;
     for (const stall of due.stalls) {
       const claim = { type: 'stall' as const, cartId: stall.cartId, dueAt: stall.dueAt };
       batch.raises.push({ ...this.routed(stallFacts(stall)), at: stall.dueAt, claim });
     }
     for (const expectation of due.expectations) {
-      const rule = config.expect[expectation.rule];
-      if (rule === undefined) continue; // the rule was removed from the config since it was armed
       const claim = {
         type: 'expect' as const,
         cartId: expectation.cartId,
         rule: expectation.rule,
         dueAt: expectation.dueAt,
       };
+      const rule = config.expect.find((r) => expectRuleKey(r) === expectation.rule);
+      if (rule === undefined) {
+        // Armed under a rule since removed from the config: dropped, so it is not read again.
+        batch.drops.push(claim);
+        continue;
+      }
       batch.raises.push({
         ...this.routed(missingStepFacts(expectation, rule)),
         at: expectation.dueAt,

@@ -31,7 +31,7 @@ export interface DueStall {
 /** An expect rule whose "then" step did not come in time. */
 export interface DueExpectation {
   cartId: string;
-  rule: number;
+  rule: string;
   afterAt: number;
   dueAt: number;
   amount?: { value: number; currency: string };
@@ -54,7 +54,7 @@ export interface DueWork {
 /** Marks the due row consumed in the same transaction, so a sweep raises each due thing once, across restarts. */
 export type SweepClaim =
   | { type: 'stall'; cartId: string; dueAt: number }
-  | { type: 'expect'; cartId: string; rule: number; dueAt: number }
+  | { type: 'expect'; cartId: string; rule: string; dueAt: number }
   /** Backlogs and silent sources: raise only when none is live. */
   | { type: 'once' };
 
@@ -65,6 +65,8 @@ export interface SweepBatch {
   /** `escalateAt` as read: if it moved meanwhile (someone acknowledged), the step is skipped. */
   escalations: { id: number; escalateAt: number; mention?: string }[];
   reminders: { id: number; remindAt: number }[];
+  /** Expectations armed under rules no longer configured: deleted. */
+  drops: Extract<SweepClaim, { type: 'expect' }>[];
   /** Where second-level escalations are posted; none configured: the thread mention is the last step. */
   escalationChannel?: string;
 }

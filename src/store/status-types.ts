@@ -11,8 +11,8 @@ export interface CartState {
   value?: Money;
   /** When it overstays its stage's SLA (null once checked or when no SLA applies). */
   stallDueAt?: number;
-  /** Expect rules armed for it: rule index and due time. */
-  expectations: { rule: number; afterAt: number; dueAt: number }[];
+  /** Expect rules armed for it: the rule's key ("after>then") and due time. */
+  expectations: { rule: string; afterAt: number; dueAt: number }[];
 }
 
 export interface TeamStageCount {

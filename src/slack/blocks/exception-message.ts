@@ -1,6 +1,6 @@
 import type { ExceptionKind, ExceptionRecord } from '../../domain/exception.js';
 import { ACTION, BLOCK, encodeButtonValue } from '../ids.js';
-import { autoResolutionReason, formatMoney, safe, slackDate, truncate, userMention } from './text.js';
+import { autoResolutionReason, formatMoney, plain, safe, slackDate, userMention } from './text.js';
 
 export interface SlackMessage {
   text: string;
@@ -22,7 +22,7 @@ export function renderExceptionMessage(exception: ExceptionRecord): SlackMessage
     {
       type: 'header',
       // plain_text: event data in it can never format, ping or link.
-      text: { type: 'plain_text', text: truncate(headline(exception), 150), emoji: true },
+      text: { type: 'plain_text', text: plain(headline(exception), 150), emoji: true },
     },
     { type: 'section', fields: fields(exception) },
   ];
@@ -48,7 +48,7 @@ export function renderMovedMessage(exception: ExceptionRecord, actor: string): S
     blocks: [
       {
         type: 'header',
-        text: { type: 'plain_text', text: truncate(`➡️ ${headline(exception).slice(2)}`, 150), emoji: true },
+        text: { type: 'plain_text', text: plain(`➡️ ${headline(exception).slice(2)}`, 150), emoji: true },
       },
       {
         type: 'section',

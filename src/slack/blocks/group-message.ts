@@ -1,7 +1,7 @@
 import type { ExceptionGroup } from '../../domain/exception.js';
 import { ACTION, BLOCK, encodeButtonValue } from '../ids.js';
 import type { SlackMessage } from './exception-message.js';
-import { formatMoney, safe, slackDate, truncate } from './text.js';
+import { formatMoney, plain, safe, slackDate } from './text.js';
 
 /** One message for a storm: how many carts, what they share, the money at risk, who holds what. */
 export function renderGroupMessage(group: ExceptionGroup): SlackMessage {
@@ -13,7 +13,7 @@ export function renderGroupMessage(group: ExceptionGroup): SlackMessage {
   const blocks: Record<string, unknown>[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: truncate(`${mark} ${group.total} carts: ${what}`, 150), emoji: true },
+      text: { type: 'plain_text', text: plain(`${mark} ${group.total} carts: ${what}`, 150), emoji: true },
     },
     {
       type: 'section',

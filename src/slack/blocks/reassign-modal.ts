@@ -1,13 +1,13 @@
 import type { ExceptionRecord } from '../../domain/exception.js';
 import { BLOCK, encodeReassignMetadata, INPUT, VIEW } from '../ids.js';
-import { truncate } from './text.js';
+import { plain } from './text.js';
 
 /** The Reassign modal: another team and/or a person, and a handoff note that is required. */
 export function renderReassignModal(
   exception: ExceptionRecord,
   options: { teams: string[]; channel: string },
 ) {
-  const option = (team: string) => ({ text: { type: 'plain_text', text: truncate(team, 75) }, value: team });
+  const option = (team: string) => ({ text: { type: 'plain_text', text: plain(team, 75) }, value: team });
   return {
     type: 'modal' as const,
     callback_id: VIEW.reassign,
@@ -24,7 +24,7 @@ export function renderReassignModal(
         type: 'section',
         text: {
           type: 'plain_text',
-          text: truncate(
+          text: plain(
             `${exception.stage}.${exception.step}${exception.cartId ? ` · cart ${exception.cartId}` : ''}`,
             300,
           ),
@@ -39,7 +39,10 @@ export function renderReassignModal(
           type: 'static_select',
           action_id: INPUT.reassignTeam,
           options: options.teams.slice(0, 100).map(option),
-          initial_option: option(exception.team),
+          // Only a listed team may be the initial option, or Slack refuses the whole modal.
+          ...(options.teams.slice(0, 100).includes(exception.team) && {
+            initial_option: option(exception.team),
+          }),
         },
       },
       {

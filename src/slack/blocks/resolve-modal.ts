@@ -1,6 +1,6 @@
 import type { ExceptionRecord } from '../../domain/exception.js';
 import { BLOCK, encodeReassignMetadata, INPUT, VIEW } from '../ids.js';
-import { truncate } from './text.js';
+import { plain } from './text.js';
 
 /** "Resolve with a note…": the note is optional and goes to the audit trail and the thread. */
 export function renderResolveModal(exception: ExceptionRecord, options: { channel: string }) {
@@ -21,7 +21,7 @@ export function renderResolveModal(exception: ExceptionRecord, options: { channe
         type: 'section',
         text: {
           type: 'plain_text',
-          text: truncate(
+          text: plain(
             `${exception.stage}.${exception.step}${exception.cartId ? ` · cart ${exception.cartId}` : ''}`,
             300,
           ),

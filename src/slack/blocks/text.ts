@@ -3,7 +3,15 @@
  * ping (`<!channel>`, `<@U…>`) or forge a link, and card numbers and e-mail addresses masked.
  */
 export function safe(text: string, maxLength = 500): string {
-  return escapeMrkdwn(truncate(mask(text), maxLength));
+  const escaped = escapeMrkdwn(mask(text));
+  if (escaped.length <= maxLength) return escaped;
+  // Cut after escaping (escaping can grow text fivefold), never through the middle of an entity.
+  return `${escaped.slice(0, maxLength - 1).replace(/&[a-z]*$/, '')}…`;
+}
+
+/** Outside text for plain_text fields (headers, modal text): nothing formats there, but it is masked. */
+export function plain(text: string, maxLength: number): string {
+  return truncate(mask(text), maxLength);
 }
 
 export function escapeMrkdwn(text: string): string {

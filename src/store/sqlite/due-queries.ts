@@ -15,7 +15,7 @@ interface StallRow {
 
 interface ExpectationRow {
   cart_id: string;
-  rule: number;
+  rule: string;
   after_at: number;
   due_at: number;
   value: number | null;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type DuePolicy, isStep, stallDueAt } from '../../domain/due-policy.js';
+import { type DuePolicy, expectRuleKey, isStep, stallDueAt } from '../../domain/due-policy.js';
 import type { CartEvent, Stage, Status } from '../../domain/event.js';
 import type { NewEvent, RecordOutcome } from '../store.js';
 
@@ -75,6 +75,11 @@ export class EventWriter {
         'INSERT OR REPLACE INTO expectations (cart_id, rule, after_at, due_at) VALUES (?, ?, ?, ?)',
       ),
       disarm: db.prepare('DELETE FROM expectations WHERE cart_id = ? AND rule = ?'),
+      // Exceptions raised while only the key was known move to the cart (keys and dedup keys alike).
+      rekeyExceptions: db.prepare(`UPDATE OR IGNORE exceptions SET cart_id = @cart,
+          dedup_key = iif(substr(dedup_key, 1, length('failed:' || @key || ':')) = 'failed:' || @key || ':',
+                          'failed:' || @cart || substr(dedup_key, length('failed:' || @key) + 1), dedup_key)
+        WHERE cart_id = @key AND state != 'resolved'`),
       heardFrom:
         db.prepare(`INSERT INTO sources (name, last_seen_at, last_stage, last_run_id) VALUES (?, ?, ?, ?)
         ON CONFLICT (name) DO UPDATE SET last_seen_at = excluded.last_seen_at, last_stage = excluded.last_stage,
@@ -152,6 +157,7 @@ export class EventWriter {
       // First link wins: a key already tied to a cart stays there.
       if (this.s.insertLink.run(kind, value, cartId, now).changes === 0) continue;
       const adopted = this.s.adoptByKey[column]?.all(cartId, value) ?? [];
+      if (adopted.length > 0) this.s.rekeyExceptions.run({ cart: cartId, key: value });
       for (const waiting of adopted) {
         this.project(cartId, waiting);
         this.followExpectations(cartId, {
@@ -184,10 +190,10 @@ export class EventWriter {
     cartId: string,
     event: Pick<CartEvent, 'stage' | 'step' | 'status' | 'occurredAt'>,
   ): void {
-    this.policy.expect.forEach((rule, index) => {
-      if (isStep(rule.next, event.stage, event.step)) this.s.disarm.run(cartId, index);
+    this.policy.expect.forEach((rule) => {
+      if (isStep(rule.next, event.stage, event.step)) this.s.disarm.run(cartId, expectRuleKey(rule));
       else if (event.status === 'succeeded' && isStep(rule.after, event.stage, event.step)) {
-        this.s.arm.run(cartId, index, event.occurredAt, event.occurredAt + rule.withinMs);
+        this.s.arm.run(cartId, expectRuleKey(rule), event.occurredAt, event.occurredAt + rule.withinMs);
       }
     });
   }

@@ -75,6 +75,9 @@ export class ExceptionWriter {
           revision = revision + 1 WHERE id = ?`),
       assign: db.prepare(`UPDATE exceptions SET assignee = ?, state = 'open', acknowledged_at = NULL,
           escalate_at = ?, escalation_level = 0, remind_at = NULL, revision = revision + 1 WHERE id = ?`),
+      laterSuccess: db.prepare<[string, string, number], { found: number }>(
+        `SELECT 1 AS found FROM events WHERE cart_id = ? AND stage = ? AND status = 'succeeded' AND occurred_at > ? LIMIT 1`,
+      ),
       leaveGroup: db.prepare('UPDATE exceptions SET group_id = NULL WHERE id = ?'),
       audit: db.prepare(
         'INSERT INTO exception_audit (exception_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)',
@@ -102,7 +105,7 @@ export class ExceptionWriter {
       case 'raise': {
         const result = this.raise(change.facts, change.routing, change.at, now);
         if (result === 'opened') outcome.opened += 1;
-        else outcome.repeated += 1;
+        else if (result === 'repeated') outcome.repeated += 1;
         return;
       }
       case 'resolve':
@@ -141,6 +144,15 @@ export class ExceptionWriter {
         this.outbox.repeatNote(live.id, live.channel, now);
       }
       return 'repeated';
+    }
+    // A failure that arrives after its cart already succeeded in that stage (webhooks come out of
+    // order) was settled before it was seen: opening it would leave it open for good.
+    if (
+      facts.kind === 'failed' &&
+      facts.cartId !== undefined &&
+      this.s.laterSuccess.get(facts.cartId, facts.stage, at)
+    ) {
+      return 'skipped';
     }
     const id = Number(
       this.s.insert.run(
@@ -249,10 +261,12 @@ export class ExceptionWriter {
         return { ok: false, reason: 'stale', exception: toException(row) };
       }
       const team = input.team !== undefined && input.team.name !== row.team ? input.team : undefined;
-      if (team !== undefined && row.group_id !== null) {
-        // Leaving its storm for another team: from now on it has a message of its own.
+      const grouped = row.group_id !== null;
+      if (row.group_id !== null) {
+        // Handed to someone: it leaves its storm and gets a message (and thread) of its own.
         this.s.leaveGroup.run(row.id);
         this.groups.changed(row.group_id, row.channel, input.at);
+        if (team === undefined) this.outbox.post(row.id, row.channel, input.at);
       }
       if (team !== undefined) {
         if (row.slack_ts !== null)
@@ -271,7 +285,8 @@ export class ExceptionWriter {
         ...(input.assignee !== undefined && { assignee: input.assignee }),
         ...(team !== undefined && { team: team.name }),
       };
-      if (team !== undefined) this.outbox.threadNote(row.id, team.channel, handoff, input.at);
+      if (team !== undefined || grouped)
+        this.outbox.threadNote(row.id, team?.channel ?? row.channel, handoff, input.at);
       else this.touched(row, input.at, handoff);
       return { ok: true, exception: toException(this.s.byId.get(row.id) as ExceptionRow) };
     })();

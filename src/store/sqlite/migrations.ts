@@ -69,7 +69,7 @@ export const MIGRATIONS: readonly Migration[] = [
       -- An expect rule armed by its "after" step, disarmed by its "then" step, due when it ran out.
       CREATE TABLE expectations (
         cart_id  TEXT NOT NULL,
-        rule     INTEGER NOT NULL,       -- index into the config's expect list
+        rule     TEXT NOT NULL,          -- the rule as "after>then", stable across config edits
         after_at INTEGER NOT NULL,
         due_at   INTEGER NOT NULL,
         PRIMARY KEY (cart_id, rule)

@@ -57,6 +57,10 @@ export class SqliteWriter {
         'SELECT cart_id FROM carts WHERE stage = ? AND status = ? AND last_progress_at < ? LIMIT ?',
       ),
       deleteCart: db.prepare('DELETE FROM carts WHERE cart_id = ?'),
+      oldestOutbox: db.prepare<[number], { id: number; created_at: number }>(
+        'SELECT id, created_at FROM outbox ORDER BY id LIMIT ?',
+      ),
+      deleteDoneOutboxUpTo: db.prepare("DELETE FROM outbox WHERE id <= ? AND state IN ('sent', 'superseded')"),
       recordDigestRun: db.prepare(
         'INSERT OR IGNORE INTO digest_runs (team, local_date, ran_at) VALUES (?, ?, ?)',
       ),
@@ -83,8 +87,15 @@ export class SqliteWriter {
       if (row.received_at >= cutoff) break;
       lastOld = row.seq;
     }
+    let lastOldOutbox: number | undefined;
+    for (const row of s.oldestOutbox.all(limit)) {
+      if (row.created_at >= cutoff) break;
+      lastOldOutbox = row.id;
+    }
     return this.db.transaction(() => {
       const deleted = lastOld === undefined ? 0 : s.deleteEventsUpTo.run(lastOld).changes;
+      // Sent Slack writes past retention go too; pending and failed ones stay.
+      if (lastOldOutbox !== undefined) s.deleteDoneOutboxUpTo.run(lastOldOutbox);
       // Per stage and status so the (stage, status, last_progress_at) index finds idle carts without a scan.
       for (const stage of STAGES) {
         for (const status of STATUSES) {

@@ -22,7 +22,7 @@ export class StatusQueries {
   constructor(db: Database.Database) {
     this.s = {
       cart: db.prepare<[string], CartRow>('SELECT * FROM carts WHERE cart_id = ?'),
-      expectations: db.prepare<[string], { rule: number; after_at: number; due_at: number }>(
+      expectations: db.prepare<[string], { rule: string; after_at: number; due_at: number }>(
         'SELECT rule, after_at, due_at FROM expectations WHERE cart_id = ? ORDER BY due_at',
       ),
       live: db.prepare<[], { team: string; stage: string; state: string; n: number }>(

@@ -41,6 +41,7 @@ export class SweepWriter {
       }
       for (const step of batch.escalations) if (this.escalate(step, batch)) outcome.escalated += 1;
       for (const step of batch.reminders) if (this.remind(step, batch.now)) outcome.reminded += 1;
+      for (const drop of batch.drops) this.claim(drop);
       return outcome;
     })();
   }

@@ -2,7 +2,7 @@ import type { AuditEntry } from '../../../domain/exception.js';
 import type { TimelineEntry } from '../../../domain/timeline.js';
 import type { CartReport } from '../../../services/cart-status.js';
 import type { SlackMessage } from '../exception-message.js';
-import { formatDuration, formatMoney, safe, slackDate, truncate, userMention } from '../text.js';
+import { formatDuration, formatMoney, plain, safe, slackDate, userMention } from '../text.js';
 
 const FIRST = 10;
 const LAST = 40;
@@ -21,7 +21,7 @@ export function renderCartReport(id: string, report: CartReport): SlackMessage {
   const value = report.value ? ` · value ${formatMoney(report.value.value, report.value.currency)}` : '';
   const unlinked = report.cartId === null ? ' · not linked to a cart yet' : '';
   const blocks: Record<string, unknown>[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`Cart ${cart}`, 150) } },
+    { type: 'header', text: { type: 'plain_text', text: plain(`Cart ${cart}`, 150) } },
     {
       type: 'context',
       elements: [{ type: 'mrkdwn', text: `${report.entries.length} events${value}${unlinked}` }],

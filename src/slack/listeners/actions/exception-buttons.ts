@@ -16,13 +16,20 @@ export function registerExceptionButtons(app: App, actions: ExceptionActions, ho
     app.action<BlockButtonAction>(actionId, async ({ ack, body, action: button, logger }) => {
       await ack();
       const value = decodeButtonValue(button.value);
+      // No channel when clicked on the Home tab: the service answers in the exception's channel.
       const channel = body.channel?.id;
-      if (value === undefined || channel === undefined) {
-        logger.warn(`ignored ${actionId}: the button value or channel is missing or malformed`);
+      if (value === undefined) {
+        logger.warn(`ignored ${actionId}: the button value is missing or malformed`);
         return;
       }
       await actions
-        .act({ exceptionId: value.id, revision: value.rev, action, actor: body.user.id, channel })
+        .act({
+          exceptionId: value.id,
+          revision: value.rev,
+          action,
+          actor: body.user.id,
+          ...(channel && { channel }),
+        })
         .catch((error: unknown) => logger.error(`${actionId} failed:`, error));
       await home.refresh(body.user.id);
     });

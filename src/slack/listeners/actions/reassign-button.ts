@@ -9,11 +9,11 @@ export function registerReassignButton(app: App, deps: { store: Store; actions: 
   app.action<BlockButtonAction>(ACTION.reassign, async ({ ack, body, action, client, logger }) => {
     await ack();
     const value = decodeButtonValue(action.value);
-    const channel = body.channel?.id;
-    if (value === undefined || channel === undefined) return;
+    if (value === undefined) return;
     try {
       const exception = await deps.store.findException(value.id);
       if (exception === null || exception.state === 'resolved') return;
+      const channel = body.channel?.id ?? exception.channel;
       // The modal carries the revision the clicker saw, so a change meanwhile makes the submission stale.
       const shown = { ...exception, revision: value.rev };
       const view = renderReassignModal(shown, { teams: deps.actions.teamNames(), channel });

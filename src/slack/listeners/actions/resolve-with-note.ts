@@ -8,11 +8,11 @@ export function registerResolveWithNote(app: App, deps: { store: Store }): void 
   app.action<BlockOverflowAction>(ACTION.more, async ({ ack, body, action, client, logger }) => {
     await ack();
     const value = decodeButtonValue(action.selected_option.value);
-    const channel = body.channel?.id;
-    if (value === undefined || channel === undefined) return;
+    if (value === undefined) return;
     try {
       const exception = await deps.store.findException(value.id);
       if (exception === null || exception.state === 'resolved') return;
+      const channel = body.channel?.id ?? exception.channel;
       const view = renderResolveModal({ ...exception, revision: value.rev }, { channel });
       await client.views.open({ trigger_id: body.trigger_id, view });
     } catch (error) {

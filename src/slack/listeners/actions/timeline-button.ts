@@ -13,8 +13,7 @@ export function registerTimelineButton(
   app.action<BlockButtonAction>(ACTION.timeline, async ({ ack, body, action, logger }) => {
     await ack();
     const value = decodeButtonValue(action.value);
-    const channel = body.channel?.id;
-    if (value === undefined || channel === undefined) return;
+    if (value === undefined) return;
     try {
       const exception = await deps.store.findException(value.id);
       const cartId = exception?.cartId;
@@ -22,7 +21,9 @@ export function registerTimelineButton(
         cartId === undefined
           ? 'This exception is not about one cart.'
           : renderTimelineText(cartId, await deps.timelines.forId(cartId));
-      await deps.store.enqueueEphemeral({ channel, user: body.user.id, text, at: deps.clock.now() });
+      const channel = body.channel?.id ?? exception?.channel;
+      if (channel !== undefined)
+        await deps.store.enqueueEphemeral({ channel, user: body.user.id, text, at: deps.clock.now() });
     } catch (error) {
       logger.error('timeline failed:', error);
     }
