@@ -60,7 +60,9 @@ export class SqliteWriter {
       oldestOutbox: db.prepare<[number], { id: number; created_at: number }>(
         'SELECT id, created_at FROM outbox ORDER BY id LIMIT ?',
       ),
-      deleteDoneOutboxUpTo: db.prepare("DELETE FROM outbox WHERE id <= ? AND state IN ('sent', 'superseded')"),
+      deleteDoneOutboxUpTo: db.prepare(
+        "DELETE FROM outbox WHERE id <= ? AND state IN ('sent', 'superseded')",
+      ),
       recordDigestRun: db.prepare(
         'INSERT OR IGNORE INTO digest_runs (team, local_date, ran_at) VALUES (?, ?, ?)',
       ),
