@@ -95,8 +95,10 @@ export async function measureStatus(carts: number): Promise<Figure[]> {
     }
     const digestStart = performance.now();
     // A minute on, so the day's audit entries (all stamped `now`) fall inside the digest's window.
-    await new DigestService({ store, clock, config }).factsFor('payments', now + 60_000);
+    const facts = await new DigestService({ store, clock, config }).factsFor('payments', now + 60_000);
     const digestMs = performance.now() - digestStart;
+    if (facts.opened.now === 0)
+      throw new Error('the bench day raised no exceptions: the digest figure would mean nothing');
     const sweeper = new Sweeper({
       store,
       clock: { now: () => now - 23 * 3_600_000 },
@@ -111,6 +113,7 @@ export async function measureStatus(carts: number): Promise<Figure[]> {
       { name: 'status.timeline.p99.ms', value: percentile(timeline, 99), unit: 'ms' },
       { name: 'status.overview.ms', value: percentile(overview, 95), unit: 'ms' },
       { name: 'digest.team.ms', value: digestMs, unit: 'ms' },
+      { name: 'digest.team.opened', value: facts.opened.now, unit: 'exceptions' },
       { name: 'sweep.idle.ms', value: sweepMs, unit: 'ms' },
     ];
   } finally {

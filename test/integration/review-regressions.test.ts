@@ -81,12 +81,15 @@ describe('storms and keys', () => {
     expect(roots().find((c) => c.args.channel === 'C0PAYMENTS')?.args.text).toContain('3 carts');
   });
 
-  it('when a failure arrives after its cart already succeeded in that stage, then no exception is opened', async () => {
+  it('when a failure arrives after its cart already succeeded in that stage, then it is recorded resolved and nobody is pinged', async () => {
     app = await startSlackTestApp();
     await app.postEvents(anEvent({ cart_id: 'ok', status: 'succeeded', occurred_at: iso(T0 + MINUTE) }));
     await app.postEvents(declined('ok', { occurred_at: iso(T0) }));
     await app.running.detectNow();
-    expect(await app.running.store.exceptionsOfCart('ok')).toEqual([]);
+    const [exception] = await app.running.store.exceptionsOfCart('ok');
+    expect(exception).toMatchObject({ state: 'resolved', resolution: 'auto' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(app.slack.callsOf('chat.postMessage')).toHaveLength(0);
   });
 
   it("when a failure was raised under an order id before the cart was linked, then it moves to the cart and the cart's success resolves it", async () => {

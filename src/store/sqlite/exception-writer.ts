@@ -145,15 +145,12 @@ export class ExceptionWriter {
       }
       return 'repeated';
     }
-    // A failure that arrives after its cart already succeeded in that stage (webhooks come out of
-    // order) was settled before it was seen: opening it would leave it open for good.
-    if (
+    // A failure whose cart already succeeded later in that stage (out-of-order webhooks, or a backlog
+    // detected late) was settled before anyone could act: it is kept for the record, resolved, unposted.
+    const settled =
       facts.kind === 'failed' &&
       facts.cartId !== undefined &&
-      this.s.laterSuccess.get(facts.cartId, facts.stage, at)
-    ) {
-      return 'skipped';
-    }
+      this.s.laterSuccess.get(facts.cartId, facts.stage, at);
     const id = Number(
       this.s.insert.run(
         facts.dedupKey,
@@ -177,6 +174,11 @@ export class ExceptionWriter {
       ).lastInsertRowid,
     );
     this.s.audit.run(id, now, SYSTEM_ACTOR, 'opened', null);
+    if (settled) {
+      this.s.resolveAuto.run(now, SYSTEM_ACTOR, id);
+      this.s.audit.run(id, now, SYSTEM_ACTOR, 'auto_resolved', 'a later success had already arrived');
+      return 'opened';
+    }
     this.groups.place(id, groupKeyOf(facts, routing.team), routing.channel, now);
     return 'opened';
   }
