@@ -1,5 +1,6 @@
 import type { ExceptionRecord } from '../../domain/exception.js';
-import { BLOCK, encodeReassignMetadata, INPUT, VIEW } from '../ids.js';
+import { BLOCK, INPUT, VIEW } from '../ids.js';
+import { exceptionModal } from './exception-modal.js';
 import { plain } from './text.js';
 
 /** The Reassign modal: another team and/or a person, and a handoff note that is required. */
@@ -8,28 +9,14 @@ export function renderReassignModal(
   options: { teams: string[]; channel: string },
 ) {
   const option = (team: string) => ({ text: { type: 'plain_text', text: plain(team, 75) }, value: team });
-  return {
-    type: 'modal' as const,
-    callback_id: VIEW.reassign,
-    private_metadata: encodeReassignMetadata({
-      id: exception.id,
-      rev: exception.revision,
-      channel: options.channel,
-    }),
-    title: { type: 'plain_text' as const, text: 'Reassign exception' },
-    submit: { type: 'plain_text' as const, text: 'Reassign' },
-    close: { type: 'plain_text' as const, text: 'Cancel' },
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'plain_text',
-          text: plain(
-            `${exception.stage}.${exception.step}${exception.cartId ? ` · cart ${exception.cartId}` : ''}`,
-            300,
-          ),
-        },
-      },
+  const teams = options.teams.slice(0, 100);
+  return exceptionModal({
+    callbackId: VIEW.reassign,
+    title: 'Reassign exception',
+    submit: 'Reassign',
+    exception,
+    channel: options.channel,
+    inputs: [
       {
         type: 'input',
         block_id: BLOCK.reassignTeam,
@@ -38,11 +25,9 @@ export function renderReassignModal(
         element: {
           type: 'static_select',
           action_id: INPUT.reassignTeam,
-          options: options.teams.slice(0, 100).map(option),
+          options: teams.map(option),
           // Only a listed team may be the initial option, or Slack refuses the whole modal.
-          ...(options.teams.slice(0, 100).includes(exception.team) && {
-            initial_option: option(exception.team),
-          }),
+          ...(teams.includes(exception.team) && { initial_option: option(exception.team) }),
         },
       },
       {
@@ -65,5 +50,5 @@ export function renderReassignModal(
         },
       },
     ],
-  };
+  });
 }
