@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/config.js';
 import { ACTION } from '../../src/slack/ids.js';
 import { MINUTE, TestClock } from '../support/clock.js';
 import { anEvent } from '../support/events.js';
@@ -96,5 +97,43 @@ describe('storm grouping', () => {
       expect.stringContaining('cart c1'),
       expect.stringContaining('cart c2'),
     ]);
+  });
+
+  it('when a storm stays unacknowledged, then it escalates once, in its own thread and then to the escalation channel', async () => {
+    await app.stop();
+    clock = new TestClock(T0);
+    app = await startSlackTestApp({
+      clock,
+      tuning: { grouping: { min: 5, windowMs: 5 * MINUTE, waitMs: 10_000 } },
+      config: {
+        teams: {
+          ...DEFAULT_CONFIG.teams,
+          payments: { channel: 'C0PAYMENTS', timezone: 'UTC', mention: 'S0PAYTEAM' },
+        },
+        escalation: {
+          afterMs: 15 * MINUTE,
+          channel: 'C0MANAGERS',
+          remindAcknowledgedAfterMs: 4 * 60 * MINUTE,
+        },
+      },
+    });
+    await app.postEvents(['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((cart) => declined(cart, 500)));
+    await settle();
+    const [group] = await app.slack.waitForCalls('chat.postMessage', 1);
+    clock.advance(16 * MINUTE);
+    await app.running.sweepNow();
+    await settle();
+    const notes = app.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts !== undefined);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.args).toMatchObject({
+      thread_ts: group?.reply?.ts,
+      text: expect.stringContaining('<!subteam^S0PAYTEAM>'),
+    });
+    clock.advance(15 * MINUTE);
+    await app.running.sweepNow();
+    await settle();
+    const managers = app.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'C0MANAGERS');
+    expect(managers).toHaveLength(1);
+    expect(managers[0]?.args.text).toContain('https://fake.slack/archives/C0PAYMENTS/p');
   });
 });

@@ -238,8 +238,8 @@ export class ExceptionWriter {
     if (to === 'acknowledged')
       return [to, input.actor, input.at, null, null, null, null, remindAt, level] as const;
     // Released: escalation starts over, from the team mention.
-    const escalateAt = row.group_id === null ? input.at + escalateAfterMs : null;
-    if (to === 'open') return [to, null, null, null, null, null, escalateAt, null, 0] as const;
+    if (to === 'open')
+      return [to, null, null, null, null, null, input.at + escalateAfterMs, null, 0] as const;
     return [
       to,
       row.assignee,

@@ -31,10 +31,8 @@ export class GroupWriter {
         db.prepare(`INSERT INTO exception_groups (group_key, kind, stage, step, error_code, team, channel,
           first_seen_at) SELECT group_key, kind, stage, step, error_code, team, channel, first_seen_at
           FROM exceptions WHERE id = ?`),
-      // Members are escalated and reminded as a storm, not each through a thread it does not have.
-      join: db.prepare(
-        'UPDATE exceptions SET group_id = ?, escalate_at = NULL, remind_at = NULL WHERE id = ?',
-      ),
+      // Members are escalated as a storm (see SweepWriter), and not reminded one by one.
+      join: db.prepare('UPDATE exceptions SET group_id = ?, remind_at = NULL WHERE id = ?'),
       cancelOwnPost: db.prepare(
         "UPDATE outbox SET state = 'superseded' WHERE exception_id = ? AND state = 'pending' AND kind IN ('post', 'update', 'thread')",
       ),

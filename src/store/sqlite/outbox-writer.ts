@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DigestFacts } from '../../domain/digest.js';
+import type { ExceptionRecord } from '../../domain/exception.js';
 import type { OutboxJob, ThreadNote } from '../exception-types.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupReader } from './group-reader.js';
@@ -42,6 +43,10 @@ export class OutboxWriter {
       insert: db.prepare(
         `INSERT INTO outbox (exception_id, kind, channel, payload, state, due_at, created_at)
          VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
+      ),
+      insertWithGroup: db.prepare(
+        `INSERT INTO outbox (exception_id, group_id, kind, channel, payload, state, due_at, created_at)
+         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
       ),
       // Pending and not being sent right now: a row already claimed was rendered before this change.
       pendingOf: db.prepare<[number, string, number], { id: number }>(
@@ -109,8 +114,11 @@ export class OutboxWriter {
     this.s.insert.run(exceptionId, 'update', channel, '{}', now, now);
   }
 
-  threadNote(exceptionId: number, channel: string, note: ThreadNote, now: number): void {
-    this.s.insert.run(exceptionId, 'thread', channel, JSON.stringify(note), now, now);
+  /** With `groupId`, the note belongs in the storm's thread rather than the member's own (it has none). */
+  threadNote(exceptionId: number, channel: string, note: ThreadNote, now: number, groupId?: number): void {
+    if (groupId === undefined)
+      this.s.insert.run(exceptionId, 'thread', channel, JSON.stringify(note), now, now);
+    else this.s.insertWithGroup.run(exceptionId, groupId, 'thread', channel, JSON.stringify(note), now, now);
   }
 
   /** Batches repeats: one pending note at a time, and no sooner than REPEAT_NOTE_EVERY_MS after the last. */
@@ -142,8 +150,10 @@ export class OutboxWriter {
   }
 
   /** A post in the escalation channel that links the exception's message. */
-  escalate(exceptionId: number, channel: string, waitedMs: number, now: number): void {
-    this.s.insert.run(exceptionId, 'escalate', channel, JSON.stringify({ waitedMs }), now, now);
+  escalate(exceptionId: number, channel: string, waitedMs: number, now: number, groupId?: number): void {
+    const payload = JSON.stringify({ waitedMs });
+    if (groupId === undefined) this.s.insert.run(exceptionId, 'escalate', channel, payload, now, now);
+    else this.s.insertWithGroup.run(exceptionId, groupId, 'escalate', channel, payload, now, now);
   }
 
   /** A daily digest: the facts are fixed when it runs; the message is drawn when sent. */
@@ -186,6 +196,19 @@ export class OutboxWriter {
     this.s.failed.run(error, id);
   }
 
+  /** A note or escalation written for a storm is about the group's message: its thread, its link. */
+  private shownAs(exception: ExceptionRecord, row: OutboxRow): ExceptionRecord {
+    if (row.group_id === null || row.exception_id === null) return exception;
+    const group = this.groups.load(row.group_id);
+    if (group === undefined) return exception;
+    const { slackTs: _own, ...rest } = exception;
+    return {
+      ...rest,
+      channel: group.channel,
+      ...(group.slackTs !== undefined && { slackTs: group.slackTs }),
+    };
+  }
+
   private toJob(row: OutboxRow): OutboxJob {
     const base = { id: row.id, channel: row.channel, attempts: row.attempts };
     if (row.kind === 'group_post' || row.kind === 'group_update') {
@@ -202,7 +225,10 @@ export class OutboxWriter {
       const { user, text } = JSON.parse(row.payload) as { user: string; text: string };
       return { ...base, kind: 'ephemeral', user, text };
     }
-    const exception = toException(this.s.exception.get(row.exception_id ?? -1) as ExceptionRow);
+    const exception = this.shownAs(
+      toException(this.s.exception.get(row.exception_id ?? -1) as ExceptionRow),
+      row,
+    );
     if (row.kind === 'escalate') {
       const { waitedMs } = JSON.parse(row.payload) as { waitedMs: number };
       return { ...base, kind: 'escalate', waitedMs, exception };

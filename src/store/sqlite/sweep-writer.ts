@@ -22,6 +22,9 @@ export class SweepWriter {
       claimExpectation: db.prepare('DELETE FROM expectations WHERE cart_id = ? AND rule = ? AND due_at = ?'),
       byId: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
       escalate: db.prepare('UPDATE exceptions SET escalation_level = ?, escalate_at = ? WHERE id = ?'),
+      groupSpokesman: db.prepare<[number], { id: number }>(
+        "SELECT min(id) AS id FROM exceptions WHERE group_id = ? AND state = 'open' AND escalate_at IS NOT NULL",
+      ),
       remind: db.prepare('UPDATE exceptions SET remind_at = ? WHERE id = ?'),
     };
   }
@@ -57,14 +60,26 @@ export class SweepWriter {
   private escalate(step: SweepBatch['escalations'][number], batch: SweepBatch): boolean {
     const row = this.s.byId.get(step.id);
     if (row?.state !== 'open' || row.escalate_at !== step.escalateAt) return false;
+    const groupId = row.group_id ?? undefined;
+    // A storm escalates once, through its oldest open member; the others stand down.
+    if (groupId !== undefined && this.s.groupSpokesman.get(groupId)?.id !== row.id) {
+      this.s.escalate.run(row.escalation_level, null, row.id);
+      return false;
+    }
     const level = row.escalation_level + 1;
     const waitedMs = this.policy.escalateAfterMs * level;
     const outbox = this.exceptions.outbox;
     if (level === 1) {
       const mention = step.mention === undefined ? {} : { mention: step.mention };
-      outbox.threadNote(row.id, row.channel, { type: 'escalation', waitedMs, ...mention }, batch.now);
+      outbox.threadNote(
+        row.id,
+        row.channel,
+        { type: 'escalation', waitedMs, ...mention },
+        batch.now,
+        groupId,
+      );
     } else if (batch.escalationChannel !== undefined) {
-      outbox.escalate(row.id, batch.escalationChannel, waitedMs, batch.now);
+      outbox.escalate(row.id, batch.escalationChannel, waitedMs, batch.now, groupId);
     }
     const hasNextStep = level === 1 && batch.escalationChannel !== undefined;
     this.s.escalate.run(level, hasNextStep ? step.escalateAt + this.policy.escalateAfterMs : null, row.id);
