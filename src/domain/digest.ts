@@ -18,6 +18,8 @@ export interface DigestFacts {
   topSteps: { what: string; count: number }[];
   topErrors: { code: string; count: number }[];
   valueAtRisk: Money[];
+  /** What the team's previous digest said of the standing figures, for comparison. */
+  previous?: { localDate: string; stillOpen: number; carriedOver: number; valueAtRisk: Money[] };
 }
 
 export interface Compared<T = number> {

@@ -62,6 +62,15 @@ export class DigestService {
       })),
       valueAtRisk: sumByCurrency(live.flatMap((e) => (e.amount ? [e.amount] : []))),
     };
+    const previous = await store.previousDigest(team, facts.localDate);
+    if (previous) {
+      facts.previous = {
+        localDate: previous.localDate,
+        stillOpen: previous.stillOpen,
+        carriedOver: previous.carriedOver,
+        valueAtRisk: previous.valueAtRisk,
+      };
+    }
     if (oldest) {
       facts.oldestUnclaimed = {
         kind: oldest.kind,

@@ -87,6 +87,8 @@ export interface Store {
   changesOfTeam(team: string, from: number, to: number): Promise<AuditedChange[]>;
   liveOfTeam(team: string): Promise<ExceptionRecord[]>;
   digestRan(team: string, localDate: string): Promise<boolean>;
+  /** The facts of the team's latest digest before that local date, if any. */
+  previousDigest(team: string, beforeLocalDate: string): Promise<DigestFacts | undefined>;
   /** Records the digest run and its outbox row together; false when that team's day already has one. */
   recordDigest(input: {
     team: string;

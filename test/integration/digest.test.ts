@@ -1,6 +1,8 @@
 import path from 'node:path';
+import { getTasks } from 'node-cron';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config.js';
+import { localParts } from '../../src/domain/local-time.js';
 import { HOUR, MINUTE, TestClock } from '../support/clock.js';
 import { anEvent } from '../support/events.js';
 import { FakeSlack } from '../support/fake-slack.js';
@@ -144,5 +146,53 @@ describe('daily digest', () => {
     expect(digests(app, 'C0FULFIL').map((c) => c.args.text)).toEqual([
       expect.stringContaining('fulfillment · 2026-11-01'),
     ]);
+  });
+
+  it("when the next day comes, then open counts and value at risk are compared with what the day before's digest said", async () => {
+    const clock = new TestClock(Date.parse('2026-11-26T08:00:00Z'));
+    const app = await start(clock, {
+      config: { ...digestConfig(), digest: { at: '23:59', skipQuiet: false } },
+    });
+    await app.postEvents(
+      anEvent({
+        cart_id: 'd1',
+        status: 'failed',
+        error: { code: 'x' },
+        amount: { value: 700, currency: 'USD' },
+      }),
+    );
+    await app.running.detectNow();
+    clock.set('2026-11-26T09:00:00Z');
+    expect(await app.running.digests.run('payments')).toBe('posted');
+    await app.postEvents(
+      anEvent({
+        cart_id: 'd2',
+        status: 'failed',
+        error: { code: 'y' },
+        amount: { value: 300, currency: 'USD' },
+      }),
+    );
+    await app.running.detectNow();
+    clock.set('2026-11-27T09:00:00Z');
+    expect(await app.running.digests.run('payments')).toBe('posted');
+    app.running.sendNow();
+    await waitFor(() => digests(app, 'C0PAYMENTS').length === 2, { what: 'two digests' });
+    const text = JSON.stringify(digests(app, 'C0PAYMENTS')[1]?.blocks);
+    expect(text).toContain('*open now:* 2 (was 1 on 2026-11-26)');
+    expect(text).toContain('*Value at risk:* USD 10.00 (was USD 7.00 on 2026-11-26)');
+  });
+
+  it("when digests are scheduled, then each team's task next runs at 09:00 in its own time zone", async () => {
+    await start(new TestClock(Date.parse('2026-11-27T08:00:00Z')));
+    const nextRun = (name: string) =>
+      [...getTasks().values()].find((task) => task.name === name)?.getNextRun();
+    for (const [task, zone] of [
+      ['digest-payments', 'UTC'],
+      ['digest-fulfillment', 'America/Chicago'],
+    ] as const) {
+      const next = nextRun(task);
+      expect(next, task).toBeInstanceOf(Date);
+      expect(localParts(next?.getTime() ?? 0, zone), task).toMatchObject({ hour: 9, minute: 0 });
+    }
   });
 });

@@ -15,6 +15,15 @@ function changeMs(c: Compared<number | undefined> | undefined): string {
   return `${formatDuration(c.now)} (${before})`;
 }
 
+function money(amounts: readonly { value: number; currency: string }[]): string {
+  return amounts.map((m) => formatMoney(m.value, m.currency)).join(' + ') || '—';
+}
+
+/** " (was 3 on 2026-11-26)", from the previous digest, when there was one. */
+function was(facts: DigestFacts, pick: (previous: NonNullable<DigestFacts['previous']>) => string): string {
+  return facts.previous ? ` (was ${pick(facts.previous)} on ${facts.previous.localDate})` : '';
+}
+
 /** The morning digest for one team; a quiet day gets one line. */
 export function renderDigest(facts: DigestFacts): SlackMessage {
   const title = `Cartwatch digest · ${safe(facts.team, 60)} · ${facts.localDate}`;
@@ -22,7 +31,7 @@ export function renderDigest(facts: DigestFacts): SlackMessage {
     const text = `${title}: a quiet day. Nothing new, nothing open.`;
     return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
   }
-  const risk = facts.valueAtRisk.map((m) => formatMoney(m.value, m.currency)).join(' + ') || '—';
+  const risk = money(facts.valueAtRisk);
   const oldest = facts.oldestUnclaimed
     ? `${safe(facts.oldestUnclaimed.what, 120)}${facts.oldestUnclaimed.cartId ? ` · cart \`${safe(facts.oldestUnclaimed.cartId, 80)}\`` : ''} · since ${slackDate(facts.oldestUnclaimed.since)}`
     : 'none';
@@ -32,13 +41,13 @@ export function renderDigest(facts: DigestFacts): SlackMessage {
     `*New:* ${change(facts.opened)}`,
     `*Acknowledged:* ${change(facts.acknowledged)}`,
     `*Resolved:* ${change(facts.resolved)} · *automatically:* ${change(facts.autoResolved)}`,
-    `*Carried over open:* ${facts.carriedOver} · *open now:* ${facts.stillOpen}`,
+    `*Carried over open:* ${facts.carriedOver}${was(facts, (p) => `${p.carriedOver}`)} · *open now:* ${facts.stillOpen}${was(facts, (p) => `${p.stillOpen}`)}`,
     `*Oldest unclaimed:* ${oldest}`,
     `*Median time to acknowledge:* ${changeMs(facts.medianAckMs)}`,
     `*Median time to resolve:* ${changeMs(facts.medianResolveMs)}`,
     `*Top failing steps:* ${top(facts.topSteps.map((s) => ({ label: s.what, count: s.count })))}`,
     `*Top error codes:* ${top(facts.topErrors.map((e) => ({ label: e.code, count: e.count })))}`,
-    `*Value at risk:* ${risk}`,
+    `*Value at risk:* ${risk}${was(facts, (p) => money(p.valueAtRisk))}`,
   ];
   return {
     text: `${title}: ${facts.opened.now} new, ${facts.stillOpen} open`,

@@ -168,6 +168,7 @@ export const MIGRATIONS: readonly Migration[] = [
         team       TEXT NOT NULL,
         local_date TEXT NOT NULL,
         ran_at     INTEGER NOT NULL,
+        facts      TEXT NOT NULL,   -- what it said, so the next day's digest can compare with it
         PRIMARY KEY (team, local_date)
       ) WITHOUT ROWID;
 

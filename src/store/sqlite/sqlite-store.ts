@@ -193,6 +193,10 @@ export class SqliteStore implements Store {
     return this.status.liveOfTeam(team);
   }
 
+  async previousDigest(team: string, beforeLocalDate: string): Promise<DigestFacts | undefined> {
+    return this.status.previousDigest(team, beforeLocalDate);
+  }
+
   async digestRan(team: string, localDate: string): Promise<boolean> {
     return this.status.digestRan(team, localDate);
   }

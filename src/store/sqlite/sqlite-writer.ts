@@ -64,7 +64,7 @@ export class SqliteWriter {
         "DELETE FROM outbox WHERE id <= ? AND state IN ('sent', 'superseded')",
       ),
       recordDigestRun: db.prepare(
-        'INSERT OR IGNORE INTO digest_runs (team, local_date, ran_at) VALUES (?, ?, ?)',
+        'INSERT OR IGNORE INTO digest_runs (team, local_date, ran_at, facts) VALUES (?, ?, ?, ?)',
       ),
       deleteLinksOfCart: db.prepare('DELETE FROM correlation_links WHERE cart_id = ?'),
     };
@@ -129,7 +129,13 @@ export class SqliteWriter {
     post: boolean;
   }): boolean {
     return this.db.transaction(() => {
-      const inserted = this.statements.recordDigestRun.run(input.team, input.localDate, input.at).changes > 0;
+      const inserted =
+        this.statements.recordDigestRun.run(
+          input.team,
+          input.localDate,
+          input.at,
+          JSON.stringify(input.facts),
+        ).changes > 0;
       if (inserted && input.post) this.outbox.digest(input.channel, input.facts, input.at);
       return inserted;
     })();

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { DigestFacts } from '../../domain/digest.js';
 import { STAGES, type Stage, type Status } from '../../domain/event.js';
 import type { ExceptionRecord } from '../../domain/exception.js';
 import type { AuditedChange, CartState, ExceptionOverview, TeamStageCount } from '../status-types.js';
@@ -60,6 +61,9 @@ export class StatusQueries {
       ),
       liveOfTeam: db.prepare<[string], ExceptionRow>(
         "SELECT * FROM exceptions WHERE team = ? AND state != 'resolved' ORDER BY first_seen_at",
+      ),
+      previousDigest: db.prepare<[string, string], { facts: string }>(
+        'SELECT facts FROM digest_runs WHERE team = ? AND local_date < ? ORDER BY local_date DESC LIMIT 1',
       ),
       digestRan: db.prepare<[string, string], { ran_at: number }>(
         'SELECT ran_at FROM digest_runs WHERE team = ? AND local_date = ?',
@@ -139,6 +143,11 @@ export class StatusQueries {
 
   liveOfTeam(team: string): ExceptionRecord[] {
     return this.s.liveOfTeam.all(team).map(toException);
+  }
+
+  previousDigest(team: string, beforeLocalDate: string): DigestFacts | undefined {
+    const row = this.s.previousDigest.get(team, beforeLocalDate);
+    return row === undefined ? undefined : (JSON.parse(row.facts) as DigestFacts);
   }
 
   digestRan(team: string, localDate: string): boolean {
