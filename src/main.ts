@@ -75,6 +75,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const detector = new Detector({ store, clock, config, logger, onChanges: sendNow });
   const ingest = new IngestService({ store, clock, onRecorded: () => detector.wake() });
   const timelines = new TimelineService({ store });
+  const status = new CartStatusService({ store, clock, config });
   const actions = new ExceptionActions({ store, clock, config, onChanges: sendNow });
   const retention = new RetentionService({ store, clock, retentionDays: config.retentionDays });
   const sweeper = new Sweeper({ store, clock, config, logger, onChanges: sendNow });
@@ -82,7 +83,6 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
 
   let slack: SlackApp | undefined;
   if (slackMode === 'slack') {
-    const status = new CartStatusService({ store, clock, config });
     slack = createSlackApp(env, { store, clock, logger, actions, timelines, status, config });
     outbox = new OutboxWorker({
       store,
@@ -110,7 +110,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const slackListener = slack?.requestListener;
   if (slackListener) exact[SLACK_EVENTS_PATH] = (req, res) => slackListener(req, res);
   const server = createHttpServer(
-    { exact, prefix: { [CARTS_PREFIX]: cartsRoute({ timelines, secret: ingestSecret.value }) } },
+    { exact, prefix: { [CARTS_PREFIX]: cartsRoute({ status, secret: ingestSecret.value }) } },
     logger,
   );
 

@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TimelineEntry } from '../domain/timeline.js';
 import { bearerMatches, credentialsOf, signatureMatches } from '../ingest/auth.js';
-import type { TimelineService } from '../services/timeline.js';
+import type { CartReport, CartStatusService } from '../services/cart-status.js';
 import { sendError, sendJson } from './reply.js';
 
 export const CARTS_PREFIX = '/carts/';
 
 /** GET /carts/{id}: a cart's timeline by cart, order, payment or shipment id, behind the ingest secret. */
-export function cartsRoute(deps: { timelines: TimelineService; secret: string | undefined }) {
+export function cartsRoute(deps: { status: CartStatusService; secret: string | undefined }) {
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     if (req.method !== 'GET') return sendError(res, 405, 'use GET to read a cart', {}, { allow: 'GET' });
     if (!authorized(req, deps.secret)) {
@@ -21,11 +21,15 @@ export function cartsRoute(deps: { timelines: TimelineService; secret: string | 
     }
     if (id === '' || id.length > 200)
       return sendError(res, 400, 'give a cart, order, payment or shipment id');
-    const timeline = await deps.timelines.forId(id);
-    if (timeline === null) {
+    const report = await deps.status.cart(id);
+    if (report === null) {
       return sendError(res, 404, `no cart, order, payment or shipment is known by "${id}"`);
     }
-    sendJson(res, 200, { cart_id: timeline.cartId, events: timeline.entries.map(toWire), exceptions: [] });
+    sendJson(res, 200, {
+      cart_id: report.cartId,
+      events: report.entries.map(toWire),
+      exceptions: report.exceptions.map(exceptionToWire),
+    });
   };
 }
 
@@ -61,5 +65,32 @@ function toWire({ event, sincePreviousMs, stepDurationMs, late }: TimelineEntry)
     late,
     since_previous_ms: sincePreviousMs,
     step_duration_ms: stepDurationMs,
+  };
+}
+
+function exceptionToWire({ exception: e, audit }: CartReport['exceptions'][number]) {
+  const time = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  return {
+    id: e.id,
+    kind: e.kind,
+    state: e.state,
+    resolution: e.resolution,
+    stage: e.stage,
+    step: e.step,
+    error_code: e.errorCode,
+    error_message: e.errorMessage,
+    amount: e.amount,
+    team: e.team,
+    assignee: e.assignee,
+    count: e.count,
+    first_seen_at: time(e.firstSeenAt),
+    last_seen_at: time(e.lastSeenAt),
+    resolved_at: time(e.resolvedAt),
+    audit: audit.map((entry) => ({
+      at: time(entry.at),
+      actor: entry.actor,
+      action: entry.action,
+      note: entry.note,
+    })),
   };
 }

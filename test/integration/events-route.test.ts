@@ -201,3 +201,28 @@ describe('POST /events hostile nesting', () => {
     ]);
   });
 });
+
+describe('GET /carts/{id}', () => {
+  it('when a cart has a failed step, then its timeline lists the exception with its audit trail', async () => {
+    await app.postEvents(anEvent({ cart_id: 'cart_e', status: 'failed', error: { code: 'card_declined' } }));
+    await app.running.detectNow();
+    const cart = await app.getCart('cart_e');
+    expect(cart.status).toBe(200);
+    expect(cart.body.exceptions).toEqual([
+      expect.objectContaining({
+        kind: 'failed',
+        state: 'open',
+        stage: 'payment',
+        step: 'authorize',
+        error_code: 'card_declined',
+        team: 'payments',
+        audit: [expect.objectContaining({ actor: 'cartwatch', action: 'opened' })],
+      }),
+    ]);
+  });
+
+  it('when the id is unknown or the secret is missing, then it answers 404 or 401', async () => {
+    expect((await app.getCart('nothing_here')).status).toBe(404);
+    expect((await app.getCart('cart_e', {})).status).toBe(401);
+  });
+});
