@@ -7,6 +7,8 @@ import { healthRoute } from './http/health-route.js';
 import { createHttpServer, type Handler } from './http/server.js';
 import { eventsRoute } from './ingest/events-route.js';
 import { createLogger, type Logger } from './logger.js';
+import { createSandbox } from './sandbox/index.js';
+import type { SandboxWorkspace } from './sandbox/workspace.js';
 import { scheduleDigests } from './schedules/digest-schedule.js';
 import { CartStatusService } from './services/cart-status.js';
 import { type Clock, systemClock } from './services/clock.js';
@@ -51,6 +53,8 @@ export interface RunningCartwatch {
   store: Store;
   ingestSecret: IngestSecret;
   slackMode: SlackMode;
+  /** Set when running against the local Slack sandbox. */
+  sandbox?: SandboxWorkspace;
   /** Runs detection until every stored event is processed (tests and tools wait on it). */
   detectNow(): Promise<void>;
   /** Runs the due-time sweep (stalls, backlogs, silent sources, escalations, reminders) now. */
@@ -81,9 +85,11 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const sweeper = new Sweeper({ store, clock, config, logger, onChanges: sendNow });
   const digests = new DigestService({ store, clock, config, onChanges: sendNow });
 
+  // Without Slack credentials (outside production) the bot talks to the local sandbox instead.
+  const sandbox = slackMode === 'none' ? createSandbox(config) : undefined;
   let slack: SlackApp | undefined;
-  if (slackMode === 'slack') {
-    slack = createSlackApp(env, { store, clock, logger, actions, timelines, status, config });
+  const connectSlack = (slackEnv: Env) => {
+    slack = createSlackApp(slackEnv, { store, clock, logger, actions, timelines, status, config });
     outbox = new OutboxWorker({
       store,
       client: slack.client,
@@ -93,7 +99,9 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       ...(options.tuning?.outboxPollMs !== undefined && { pollMs: options.tuning.outboxPollMs }),
       ...(options.tuning?.postIntervalMs !== undefined && { postIntervalMs: options.tuning.postIntervalMs }),
     });
-  }
+    const listener = slack.requestListener;
+    if (listener) exact[SLACK_EVENTS_PATH] = (req, res) => listener(req, res);
+  };
 
   const exact: Record<string, Handler> = {
     '/events': eventsRoute({
@@ -107,15 +115,20 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       slack: () => (outbox ? outbox.health() : { state: 'not configured' }),
     }),
   };
-  const slackListener = slack?.requestListener;
-  if (slackListener) exact[SLACK_EVENTS_PATH] = (req, res) => slackListener(req, res);
+  if (slackMode === 'slack') connectSlack(env);
   const server = createHttpServer(
-    { exact, prefix: { [CARTS_PREFIX]: cartsRoute({ status, secret: ingestSecret.value }) } },
+    {
+      exact,
+      prefix: { [CARTS_PREFIX]: cartsRoute({ status, secret: ingestSecret.value }), ...sandbox?.routes },
+    },
     logger,
   );
 
   const port = await listen(server, env.port);
-  await slack?.start();
+  const url = `http://127.0.0.1:${port}`;
+  // The sandbox's address is known only now, so the bot's Slack side is built against it here.
+  if (sandbox) connectSlack(sandbox.slackEnv(env, url));
+  await (slack as SlackApp | undefined)?.start();
   detector.start(options.tuning?.detectorPollMs);
   sweeper.start();
   const stopDigests = scheduleDigests(config, digests, logger);
@@ -131,8 +144,9 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
 
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url,
     store,
+    ...(sandbox && { sandbox: sandbox.workspace }),
     ingestSecret,
     slackMode,
     detectNow: () => detector.catchUp(),

@@ -7,10 +7,11 @@ export function printBanner(running: RunningCartwatch, info: { configSource: str
     `  config:   ${info.configSource}`,
     `  database: ${info.dbPath}`,
   ];
-  if (running.slackMode === 'none') {
+  if (running.sandbox) {
     lines.push(
       '',
-      '  !! No Slack credentials: running without Slack. Exceptions are not posted anywhere yet.',
+      '  !! No Slack credentials: this is the LOCAL SLACK SANDBOX, not your workspace.',
+      `  !! Open ${running.url}/sandbox to see the channels, click the buttons and run /cart-status.`,
       '  !! To go live, create the app from manifest.yml and set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.',
     );
   }

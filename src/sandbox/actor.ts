@@ -1,0 +1,160 @@
+import { createHmac } from 'node:crypto';
+import type { SandboxWorkspace } from './workspace.js';
+
+export type SandboxAction =
+  | {
+      type: 'click';
+      user: string;
+      channel?: string;
+      ts?: string;
+      actionId: string;
+      value: string;
+      overflow?: boolean;
+    }
+  | { type: 'command'; user: string; channel: string; text: string }
+  | { type: 'submit'; user: string; viewId: string; values: Record<string, Record<string, unknown>> }
+  | { type: 'home'; user: string };
+
+/**
+ * Plays the person at the sandbox page: turns what they do into the requests Slack would send
+ * (slash commands, block_actions, view_submission, app_home_opened), signed exactly as Slack signs.
+ */
+export class SandboxActor {
+  constructor(
+    private readonly deps: { workspace: SandboxWorkspace; baseUrl: () => string; signingSecret: string },
+  ) {}
+
+  async act(action: SandboxAction): Promise<{ status: number; errors?: Record<string, string> }> {
+    switch (action.type) {
+      case 'click':
+        return this.post('form', { payload: JSON.stringify(this.blockActions(action)) });
+      case 'command':
+        return this.command(action);
+      case 'submit':
+        return this.submit(action);
+      case 'home':
+        return this.post('json', {
+          type: 'event_callback',
+          team_id: 'T0SANDBOX',
+          api_app_id: 'A0SANDBOX',
+          event: {
+            type: 'app_home_opened',
+            user: action.user,
+            channel: `D${action.user}`,
+            tab: 'home',
+            event_ts: `${Date.now() / 1000}`,
+          },
+          event_id: `Ev${Date.now()}`,
+          event_time: Math.floor(Date.now() / 1000),
+        });
+    }
+  }
+
+  private blockActions(action: Extract<SandboxAction, { type: 'click' }>) {
+    const element = action.overflow
+      ? {
+          type: 'overflow',
+          action_id: action.actionId,
+          selected_option: { text: { type: 'plain_text', text: '' }, value: action.value },
+        }
+      : {
+          type: 'button',
+          action_id: action.actionId,
+          value: action.value,
+          text: { type: 'plain_text', text: '' },
+        };
+    const inMessage = action.channel !== undefined && action.ts !== undefined;
+    return {
+      type: 'block_actions',
+      user: { id: action.user, username: action.user.toLowerCase(), team_id: 'T0SANDBOX' },
+      api_app_id: 'A0SANDBOX',
+      team: { id: 'T0SANDBOX', domain: 'sandbox' },
+      trigger_id: `sandbox.${action.user}.${Date.now()}`,
+      container: inMessage
+        ? { type: 'message', channel_id: action.channel, message_ts: action.ts }
+        : { type: 'view' },
+      ...(inMessage && { channel: { id: action.channel, name: action.channel?.toLowerCase() } }),
+      ...(inMessage && { message: { ts: action.ts } }),
+      actions: [{ ...element, block_id: 'sandbox', action_ts: `${Date.now() / 1000}` }],
+    };
+  }
+
+  private async command(action: Extract<SandboxAction, { type: 'command' }>) {
+    const reply = await this.post('form', {
+      command: '/cart-status',
+      text: action.text,
+      user_id: action.user,
+      user_name: action.user.toLowerCase(),
+      channel_id: action.channel,
+      team_id: 'T0SANDBOX',
+      api_app_id: 'A0SANDBOX',
+      response_url: 'http://sandbox.invalid/response',
+      trigger_id: `sandbox.${action.user}.${Date.now()}`,
+    });
+    // The command's answer is the ack body: shown to the caller only, as Slack does.
+    if (reply.body && typeof reply.body === 'object') {
+      const { text, blocks } = reply.body as { text?: string; blocks?: unknown[] };
+      this.deps.workspace.ephemerals.push({
+        channel: action.channel,
+        user: action.user,
+        text: text ?? '',
+        ...(blocks && { blocks }),
+        at: Date.now(),
+      });
+      this.deps.workspace.changed();
+    }
+    return { status: reply.status };
+  }
+
+  private async submit(action: Extract<SandboxAction, { type: 'submit' }>) {
+    const { workspace } = this.deps;
+    const modal = workspace.modals.find((m) => m.id === action.viewId);
+    if (modal === undefined) return { status: 404 };
+    const reply = await this.post('form', {
+      payload: JSON.stringify({
+        type: 'view_submission',
+        team: { id: 'T0SANDBOX', domain: 'sandbox' },
+        user: { id: action.user, username: action.user.toLowerCase(), team_id: 'T0SANDBOX' },
+        api_app_id: 'A0SANDBOX',
+        trigger_id: `sandbox.${action.user}.${Date.now()}`,
+        view: { ...modal.view, id: modal.id, state: { values: action.values } },
+      }),
+    });
+    const body = reply.body as { response_action?: string; errors?: Record<string, string> } | undefined;
+    if (body?.response_action === 'errors')
+      return { status: reply.status, ...(body.errors && { errors: body.errors }) };
+    workspace.modals.splice(workspace.modals.indexOf(modal), 1);
+    workspace.changed();
+    return { status: reply.status };
+  }
+
+  private async post(format: 'form' | 'json', fields: Record<string, unknown>) {
+    const body =
+      format === 'json'
+        ? JSON.stringify(fields)
+        : new URLSearchParams(
+            Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)]),
+          ).toString();
+    const timestamp = Math.floor(Date.now() / 1000);
+    const signature = createHmac('sha256', this.deps.signingSecret)
+      .update(`v0:${timestamp}:${body}`)
+      .digest('hex');
+    const res = await fetch(`${this.deps.baseUrl()}/slack/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': format === 'json' ? 'application/json' : 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': `v0=${signature}`,
+      },
+      body,
+    });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, body: parsed };
+  }
+}

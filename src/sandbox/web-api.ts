@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../http/body.js';
+import { sendJson } from '../http/reply.js';
+import type { SandboxWorkspace } from './workspace.js';
+
+export const SANDBOX_API_PREFIX = '/sandbox/api/';
+export const SANDBOX_BOT = { userId: 'U0CARTWATCH', botId: 'B0CARTWATCH', teamId: 'T0SANDBOX' };
+
+type Args = Record<string, unknown>;
+
+/**
+ * The Web API methods Cartwatch calls, answered as Slack answers them, so the bot runs unchanged
+ * with SLACK_API_URL pointed here.
+ */
+export function sandboxWebApi(workspace: SandboxWorkspace) {
+  const methods: Record<string, (args: Args) => Args> = {
+    'auth.test': () => ({
+      url: 'http://sandbox/',
+      team: 'Sandbox',
+      user: 'cartwatch',
+      team_id: SANDBOX_BOT.teamId,
+      user_id: SANDBOX_BOT.userId,
+      bot_id: SANDBOX_BOT.botId,
+    }),
+    'chat.postMessage': (args) => {
+      const channel = String(args.channel ?? '');
+      if (!workspace.channels.includes(channel)) return { ok: false, error: 'channel_not_found' };
+      const ts = workspace.nextTs();
+      workspace.messages.push({
+        channel,
+        ts,
+        text: String(args.text ?? ''),
+        ...(args.blocks !== undefined && { blocks: parseJson(args.blocks) as unknown[] }),
+        ...(args.thread_ts !== undefined && { threadTs: String(args.thread_ts) }),
+      });
+      workspace.changed();
+      return { channel, ts, message: { ts, text: args.text } };
+    },
+    'chat.update': (args) => {
+      const message = workspace.find(String(args.channel), String(args.ts));
+      if (!message) return { ok: false, error: 'message_not_found' };
+      message.text = String(args.text ?? '');
+      if (args.blocks !== undefined) message.blocks = parseJson(args.blocks) as unknown[];
+      message.edited = true;
+      workspace.changed();
+      return { channel: message.channel, ts: message.ts };
+    },
+    'chat.postEphemeral': (args) => {
+      workspace.ephemerals.push({
+        channel: String(args.channel),
+        user: String(args.user),
+        text: String(args.text ?? ''),
+        ...(args.blocks !== undefined && { blocks: parseJson(args.blocks) as unknown[] }),
+        at: Date.now(),
+      });
+      workspace.changed();
+      return { message_ts: workspace.nextTs() };
+    },
+    'chat.getPermalink': (args) => ({
+      channel: args.channel,
+      permalink: `/sandbox#${args.channel}/${args.message_ts}`,
+    }),
+    'views.open': (args) => {
+      const id = `V${workspace.nextTs().replace('.', '')}`;
+      // The sandbox's trigger ids carry the user they were made for: sandbox.<user>.<time>.
+      const user = String(args.trigger_id ?? '').split('.')[1] ?? 'U0SANDBOX';
+      workspace.modals.push({ id, user, view: parseJson(args.view) as Record<string, unknown> });
+      workspace.changed();
+      return { view: { id } };
+    },
+    'views.publish': (args) => {
+      workspace.homes.set(String(args.user_id), parseJson(args.view) as Record<string, unknown>);
+      workspace.changed();
+      return { view: { id: `VHOME${args.user_id}` } };
+    },
+    'users.info': (args) => ({
+      user: {
+        id: args.user,
+        name: String(args.user).toLowerCase(),
+        real_name: sandboxName(String(args.user)),
+      },
+    }),
+    'conversations.info': (args) => ({
+      channel: { id: args.channel, name: String(args.channel).toLowerCase() },
+    }),
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    const method = path.slice(SANDBOX_API_PREFIX.length);
+    const body = (await readBody(req, 1024 * 1024)).toString('utf8');
+    const args = req.headers['content-type']?.includes('json')
+      ? (parseJson(body) as Args)
+      : Object.fromEntries(new URLSearchParams(body));
+    const handler = methods[method];
+    if (handler === undefined) return sendJson(res, 200, { ok: false, error: 'unknown_method' });
+    const reply = handler(args ?? {});
+    sendJson(res, 200, { ok: true, ...reply });
+  };
+}
+
+/** The people the sandbox page lets you act as. */
+export const SANDBOX_PEOPLE: Record<string, string> = {
+  U0ANNA: 'Anna (payments)',
+  U0BEN: 'Ben (fulfillment)',
+  U0CARA: 'Cara (ops)',
+};
+
+function sandboxName(user: string): string {
+  return SANDBOX_PEOPLE[user]?.split(' ')[0] ?? user;
+}
+
+function parseJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ACTION, BLOCK, INPUT } from '../../src/slack/ids.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { anEvent } from '../support/events.js';
+import { waitFor } from '../support/wait-for.js';
+
+let app: TestApp;
+beforeEach(async () => {
+  app = await startTestApp();
+});
+afterEach(async () => {
+  await app.stop();
+});
+
+const state = async () => (await fetch(`${app.url}/sandbox/state`)).json() as Promise<any>;
+const act = async (body: object) =>
+  (
+    await fetch(`${app.url}/sandbox/act`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  ).json() as Promise<any>;
+const roots = (s: any, channel: string) =>
+  s.messages.filter((m: any) => m.channel === channel && !m.threadTs);
+const buttons = (m: any) =>
+  m.blocks.find((b: any) => b.type === 'actions').elements.filter((e: any) => e.type === 'button');
+
+describe('the local Slack sandbox', () => {
+  it('when started without Slack credentials, then the page is served and the bot posts into the sandbox channels', async () => {
+    expect(app.running.sandbox?.channels).toEqual(['C0PAYMENTS', 'C0FULFIL', 'C0OPS']);
+    const page = await fetch(`${app.url}/sandbox`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<title>Cartwatch sandbox</title>');
+    await app.postEvents(anEvent({ cart_id: 'sb1', status: 'failed', error: { code: 'card_declined' } }));
+    await waitFor(async () => roots(await state(), 'C0PAYMENTS').length === 1, {
+      what: 'the sandbox message',
+    });
+  });
+
+  it('when a person acknowledges, reassigns and asks /cart-status in the page, then the bot answers as in Slack', async () => {
+    await app.postEvents(anEvent({ cart_id: 'sb2', status: 'failed', error: { code: 'card_declined' } }));
+    await waitFor(async () => roots(await state(), 'C0PAYMENTS').length === 1, { what: 'the message' });
+    let message = roots(await state(), 'C0PAYMENTS')[0];
+    const ack = buttons(message).find((b: any) => b.action_id === ACTION.acknowledge);
+    await act({
+      type: 'click',
+      user: 'U0ANNA',
+      channel: message.channel,
+      ts: message.ts,
+      actionId: ack.action_id,
+      value: ack.value,
+    });
+    await waitFor(
+      async () =>
+        JSON.stringify(roots(await state(), 'C0PAYMENTS')[0].blocks).includes('Acknowledged by <@U0ANNA>'),
+      {
+        what: 'the acknowledged message',
+      },
+    );
+
+    message = roots(await state(), 'C0PAYMENTS')[0];
+    const reassign = buttons(message).find((b: any) => b.action_id === ACTION.reassign);
+    await act({
+      type: 'click',
+      user: 'U0ANNA',
+      channel: message.channel,
+      ts: message.ts,
+      actionId: reassign.action_id,
+      value: reassign.value,
+    });
+    await waitFor(async () => (await state()).modals.length === 1, { what: 'the modal' });
+    const modal = (await state()).modals[0];
+    expect(modal.user).toBe('U0ANNA');
+    const missing = await act({ type: 'submit', user: 'U0ANNA', viewId: modal.id, values: {} });
+    expect(missing.errors[BLOCK.reassignNote]).toContain('handoff note');
+    await act({
+      type: 'submit',
+      user: 'U0ANNA',
+      viewId: modal.id,
+      values: {
+        [BLOCK.reassignTeam]: {
+          [INPUT.reassignTeam]: { type: 'static_select', selected_option: { value: 'fulfillment' } },
+        },
+        [BLOCK.reassignNote]: { [INPUT.reassignNote]: { type: 'plain_text_input', value: 'Over to you' } },
+      },
+    });
+    await waitFor(async () => roots(await state(), 'C0FULFIL').length === 1, {
+      what: 'the message in fulfilment',
+    });
+    expect(JSON.stringify(roots(await state(), 'C0PAYMENTS')[0].blocks)).toContain(
+      'Reassigned to <#C0FULFIL>',
+    );
+
+    await act({ type: 'command', user: 'U0BEN', channel: 'C0FULFIL', text: 'sb2' });
+    const answer = (await state()).ephemerals.find((e: any) => e.user === 'U0BEN');
+    expect(JSON.stringify(answer.blocks)).toContain('reassigned: to team fulfillment: Over to you');
+  });
+
+  it('when the page sends something that is not an action, then it is refused and nothing happens', async () => {
+    const res = await fetch(`${app.url}/sandbox/act`, { method: 'POST', body: '{"type":"drop tables"}' });
+    expect(res.status).toBe(400);
+    expect((await state()).messages).toEqual([]);
+  });
+});
