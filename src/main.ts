@@ -158,11 +158,13 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     async stop() {
       clearTimeout(firstPrune);
       clearInterval(pruning);
-      await closeServer(server);
-      await detector.stop();
-      await sweeper.stop();
+      // Background work first (the sandbox's Slack stand-in lives on this server), then HTTP: the
+      // server stops accepting and lets in-flight requests and their commits finish; the store last.
       stopDigests();
+      await sweeper.stop();
+      await detector.stop();
       await outbox?.stop();
+      await closeServer(server);
       await slack?.stop();
       await store.close();
     },
