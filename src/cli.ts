@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { runBackup, runCheckConfig, runDigest, runImport, runStart } from './cli/commands.js';
+import { runBackup, runCheckConfig, runDemo, runDigest, runImport, runStart } from './cli/commands.js';
 import { COMMAND_HELP, USAGE } from './cli/help.js';
 import { CartwatchError } from './errors.js';
 
@@ -12,6 +12,7 @@ const COMMANDS: Record<string, Command> = {
   import: runImport,
   backup: runBackup,
   digest: runDigest,
+  demo: runDemo,
 };
 
 async function main(argv: string[]): Promise<number> {

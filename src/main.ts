@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CartwatchConfig, Env } from './config.js';
+import { feedDemo } from './demo/feeder.js';
 import { type DuePolicy, NO_DUE_POLICY } from './domain/due-policy.js';
 import { CARTS_PREFIX, cartsRoute } from './http/carts-route.js';
 import { healthRoute } from './http/health-route.js';
@@ -38,6 +39,8 @@ export interface StartOptions {
   config: CartwatchConfig;
   clock?: Clock;
   logger?: Logger;
+  /** Feed the demo stream (always with --demo; by default in the sandbox when the database is empty). */
+  demo?: boolean;
   /** Timings tests shorten; production uses the defaults. */
   tuning?: {
     outboxPollMs?: number;
@@ -135,6 +138,8 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   // A digest missed while the bot was down is posted now, if it is still the same local day.
   digests.catchUp().catch((error: unknown) => logger.error('digest catch-up failed:', error));
   outbox?.start();
+  const feedingDemo = options.demo ?? (sandbox !== undefined && (await store.eventsAfter(0, 1)).length === 0);
+  const stopDemo = feedingDemo ? feedDemo({ ingest, logger, now: clock.now() }) : undefined;
   const prune = () => {
     retention.pruneNow().catch((error: unknown) => logger.error('retention pruning failed:', error));
   };
@@ -160,6 +165,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       clearInterval(pruning);
       // Background work first (the sandbox's Slack stand-in lives on this server), then HTTP: the
       // server stops accepting and lets in-flight requests and their commits finish; the store last.
+      stopDemo?.();
       stopDigests();
       await sweeper.stop();
       await detector.stop();

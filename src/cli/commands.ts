@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConfigText, formatProblems, loadConfigFile, loadEnv } from '../config.js';
+import { demoEvents } from '../demo/stream.js';
 import { startCartwatch } from '../main.js';
 import { systemClock } from '../services/clock.js';
 import { DigestService } from '../services/digest.js';
@@ -12,12 +13,20 @@ import { printBanner } from './banner.js';
 import { type ImportSummary, importNdjson } from './import-command.js';
 
 export async function runStart(args: string[]): Promise<number> {
-  parseArgs({ args, options: {} });
+  const { values } = parseArgs({
+    args,
+    options: { demo: { type: 'boolean' }, 'no-demo': { type: 'boolean' } },
+  });
+  const demo = values['no-demo'] ? false : values.demo;
   // Listen for signals before anything else, so a stop requested during start-up is not lost.
   const stopRequested = firstSignal(['SIGTERM', 'SIGINT']);
   const env = loadEnv();
   const { config, source } = loadConfigFile(env.configPath, { cwd: process.cwd() });
-  const running = await startCartwatch({ env, config });
+  const running = await startCartwatch({
+    env,
+    config,
+    ...(values.demo !== undefined && { demo: values.demo }),
+  });
   printBanner(running, { configSource: source, dbPath: env.dbPath });
   const signal = await stopRequested;
   process.stderr.write(`cartwatch: ${signal} received, finishing in-flight requests…\n`);
@@ -160,4 +169,24 @@ export async function runDigest(args: string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+export async function runDemo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { events: { type: 'string', default: '200' } } });
+  const wanted = Number(values.events);
+  if (!Number.isInteger(wanted) || wanted < 1) {
+    process.stderr.write('Usage: cartwatch demo --events N\n');
+    return 1;
+  }
+  const now = Date.now();
+  const lines: string[] = [];
+  // Each batch of carts gets its own run stamp, so ids stay unique however many are asked for.
+  for (let run = 0; lines.length < wanted; run++) {
+    for (const event of demoEvents({ now, carts: 50, run: `${now}${run}` })) {
+      if (lines.length === wanted) break;
+      lines.push(JSON.stringify(event));
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
 }

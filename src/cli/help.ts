@@ -8,16 +8,25 @@ Commands:
   import FILE.ndjson    import events from NDJSON with the same rules as POST /events
   backup FILE           write a consistent copy of the database while it runs
   digest --team NAME    post a team's daily digest now (--dry-run prints it instead)
+  demo --events N       write N events of the demo stream as NDJSON (for import and benchmarks)
 
 Run \`cartwatch COMMAND --help\` for a command's details.
 Environment: see README.md ("Configuration"); a .env file in this folder is read too.
 `;
 
 export const COMMAND_HELP: Record<string, string> = {
-  start: `Usage: cartwatch start
+  demo: `Usage: cartwatch demo --events N
+
+Writes N events of the demo stream to standard output as NDJSON: carts through checkout, payment,
+order and fulfilment, with card declines, a capture that never comes, a fulfilment backlog and a
+late event. Feed it to \`cartwatch import\` or POST /events.
+`,
+  start: `Usage: cartwatch start [--demo]
 
 Starts the HTTP server on PORT (default 3000): POST /events, GET /carts/{id}, GET /healthz,
-and Slack's requests under /slack/. Reads CARTWATCH_CONFIG (or ./cartwatch.yml, else built-in
+and Slack's requests under /slack/. Without Slack credentials it runs the local Slack sandbox at
+/sandbox, and feeds it the demo stream when the database is empty (--demo: always; --demo=false:
+never). Reads CARTWATCH_CONFIG (or ./cartwatch.yml, else built-in
 defaults) and CARTWATCH_DB (default ./data/cartwatch.db). Stops cleanly on SIGTERM or SIGINT.
 `,
   'check-config': `Usage: cartwatch check-config [FILE]

@@ -55,6 +55,8 @@ function text(mrkdwn) {
     .replace(/<@([A-Z0-9]+)>/g, (_, id) => '@' + ((state.data?.people?.[id] ?? id).split(' ')[0]))
     .replace(/<#([A-Z0-9]+)>/g, '#$1')
     .replace(/<([^|>]+)\\|([^>]+)>/g, '$2')
+    .replace(/\\*([^*\\n]+)\\*/g, '$1')
+    .replace(/\`([^\`\\n]+)\`/g, '$1')
     .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 

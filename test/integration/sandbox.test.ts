@@ -103,3 +103,22 @@ describe('the local Slack sandbox', () => {
     expect((await state()).messages).toEqual([]);
   });
 });
+
+describe('the demo stream', () => {
+  it('when started with the demo, then declines reach the payments channel and the stream is valid for import', async () => {
+    const demo = await startTestApp({ demo: true });
+    try {
+      await waitFor(
+        async () => {
+          const s = (await (await fetch(`${demo.url}/sandbox/state`)).json()) as any;
+          return s.messages.some(
+            (m: any) => m.channel === 'C0PAYMENTS' && String(m.text).includes('card_declined'),
+          );
+        },
+        { what: 'a decline in the sandbox', timeoutMs: 15_000 },
+      );
+    } finally {
+      await demo.stop();
+    }
+  }, 20_000);
+});

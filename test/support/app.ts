@@ -33,6 +33,7 @@ export interface TestAppOptions {
   clock?: Clock;
   dbPath?: string;
   tuning?: StartOptions['tuning'];
+  demo?: boolean;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -60,6 +61,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       grouping: { waitMs: 0 },
       ...options.tuning,
     },
+    // The sandbox feeds the demo to an empty database; tests ask for it when they want it.
+    demo: options.demo ?? false,
     ...(options.clock && { clock: options.clock }),
   });
   const url = running.url;
