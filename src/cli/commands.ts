@@ -25,7 +25,7 @@ export async function runStart(args: string[]): Promise<number> {
   const running = await startCartwatch({
     env,
     config,
-    ...(values.demo !== undefined && { demo: values.demo }),
+    ...(demo !== undefined && { demo }),
   });
   printBanner(running, { configSource: source, dbPath: env.dbPath });
   const signal = await stopRequested;

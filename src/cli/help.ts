@@ -25,7 +25,7 @@ late event. Feed it to \`cartwatch import\` or POST /events.
 
 Starts the HTTP server on PORT (default 3000): POST /events, GET /carts/{id}, GET /healthz,
 and Slack's requests under /slack/. Without Slack credentials it runs the local Slack sandbox at
-/sandbox, and feeds it the demo stream when the database is empty (--demo: always; --demo=false:
+/sandbox, and feeds it the demo stream when the database is empty (--demo: always; --no-demo:
 never). Reads CARTWATCH_CONFIG (or ./cartwatch.yml, else built-in
 defaults) and CARTWATCH_DB (default ./data/cartwatch.db). Stops cleanly on SIGTERM or SIGINT.
 `,
