@@ -57,7 +57,7 @@ async function load(url: string, options: { body: () => string; connections: num
 
 async function withCartwatch<T>(run: (served: Served) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cartwatch-bench-'));
-  const served = await serve(cli, ['start'], {
+  const served = await serve(cli, ['start', '--no-demo'], {
     PORT: '0',
     CARTWATCH_DB: path.join(dir, 'bench.db'),
     CARTWATCH_INGEST_SECRET: SECRET,

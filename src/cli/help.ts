@@ -21,7 +21,7 @@ Writes N events of the demo stream to standard output as NDJSON: carts through c
 order and fulfilment, with card declines, a capture that never comes, a fulfilment backlog and a
 late event. Feed it to \`cartwatch import\` or POST /events.
 `,
-  start: `Usage: cartwatch start [--demo]
+  start: `Usage: cartwatch start [--demo | --no-demo]
 
 Starts the HTTP server on PORT (default 3000): POST /events, GET /carts/{id}, GET /healthz,
 and Slack's requests under /slack/. Without Slack credentials it runs the local Slack sandbox at
