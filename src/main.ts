@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CartwatchConfig, Env } from './config.js';
+import { withDemoSources } from './demo/config.js';
 import { feedDemo } from './demo/feeder.js';
 import { type DuePolicy, NO_DUE_POLICY } from './domain/due-policy.js';
 import { CARTS_PREFIX, cartsRoute } from './http/carts-route.js';
@@ -70,11 +72,14 @@ export interface RunningCartwatch {
 
 /** Composition root: config → database → services → Slack → HTTP → start; `stop` undoes it in reverse. */
 export async function startCartwatch(options: StartOptions): Promise<RunningCartwatch> {
-  const { env, config } = options;
+  const { env } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(env.logLevel);
   const slackMode = checkSlackCredentials(env);
   const ingestSecret = resolveIngestSecret(env, slackMode);
+  // The sandbox feeds the demo to a new database unless told otherwise; the demo watches one more source.
+  const feedingDemo = options.demo ?? (slackMode === 'none' && !existsSync(env.dbPath));
+  const config = feedingDemo ? withDemoSources(options.config) : options.config;
 
   const store = SqliteStore.open(env.dbPath, duePolicyOf(config, options.tuning));
   let outbox: OutboxWorker | undefined;
@@ -138,8 +143,20 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   // A digest missed while the bot was down is posted now, if it is still the same local day.
   digests.catchUp().catch((error: unknown) => logger.error('digest catch-up failed:', error));
   outbox?.start();
-  const feedingDemo = options.demo ?? (sandbox !== undefined && (await store.eventsAfter(0, 1)).length === 0);
-  const stopDemo = feedingDemo ? feedDemo({ ingest, logger, now: clock.now() }) : undefined;
+  const postDigests = () => {
+    for (const team of Object.keys(config.teams)) {
+      digests.run(team).catch((error: unknown) => logger.error(`demo digest for ${team} failed:`, error));
+    }
+  };
+  const stopDemo = feedingDemo
+    ? feedDemo({
+        ingest,
+        logger,
+        now: clock.now(),
+        // A little after the stream, so the digests tell of the exceptions it raised.
+        ...(sandbox && { onDone: () => setTimeout(postDigests, 20_000).unref() }),
+      })
+    : undefined;
   const prune = () => {
     retention.pruneNow().catch((error: unknown) => logger.error('retention pruning failed:', error));
   };

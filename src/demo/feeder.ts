@@ -12,12 +12,15 @@ export function feedDemo(deps: {
   logger: Logger;
   now: number;
   carts?: number;
+  /** Called once everything was fed (the sandbox posts a digest then, so one can be seen). */
+  onDone?: () => void;
 }): () => void {
   const events = demoEvents({ now: deps.now, carts: deps.carts ?? 24 });
   let next = 0;
   const timer = setInterval(() => {
     if (next >= events.length) {
       clearInterval(timer);
+      deps.onDone?.();
       return;
     }
     const batch = validateEvents(events.slice(next, next + 4));

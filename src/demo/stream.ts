@@ -25,6 +25,18 @@ export function demoEvents(options: { now: number; carts: number; run?: string }
       ...extra,
     });
   };
+  // One catalog run, then silence: the demo's watched source goes quiet (see withDemoSources).
+  n += 1;
+  events.push({
+    id: `demo_${run}_${n}`,
+    sku: 'SKU-1',
+    stage: 'catalog',
+    step: 'sync',
+    status: 'succeeded',
+    occurred_at: new Date(options.now).toISOString(),
+    source: 'catalog-sync',
+    run_id: `catalog-${run}`,
+  });
   for (let i = 0; i < options.carts; i++) {
     const cart = `cart_${run.slice(-4)}${String(i).padStart(3, '0')}`;
     const order = `ord_${run.slice(-4)}${String(i).padStart(3, '0')}`;

@@ -64,7 +64,9 @@ describe('reassign', () => {
     const [moved] = await app.slack.waitForCalls('chat.update', 1);
     expect(moved?.args.channel).toBe('C0PAYMENTS');
     expect(moved?.args.ts).toBe(roots[0]?.reply?.ts);
-    expect(JSON.stringify(moved?.blocks)).toContain('Reassigned to <#C0FULFIL> (fulfillment team)');
+    expect(JSON.stringify(moved?.blocks)).toContain(
+      'Cart `cart_r`: reassigned to <#C0FULFIL> (fulfillment team)',
+    );
     const handoff = posts.find((p) => p.args.thread_ts !== undefined);
     expect(handoff?.args).toMatchObject({ channel: 'C0FULFIL', thread_ts: roots[1]?.reply?.ts });
     expect(handoff?.args.text).toContain('reassigned this to the fulfillment team');

@@ -89,7 +89,7 @@ describe('the local Slack sandbox', () => {
       what: 'the message in fulfilment',
     });
     expect(JSON.stringify(roots(await state(), 'C0PAYMENTS')[0].blocks)).toContain(
-      'Reassigned to <#C0FULFIL>',
+      'Cart `sb2`: reassigned to <#C0FULFIL>',
     );
 
     await act({ type: 'command', user: 'U0BEN', channel: 'C0FULFIL', text: 'sb2' });

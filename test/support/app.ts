@@ -79,7 +79,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       const res = await fetch(`${url}/events`, {
         method: 'POST',
         headers: { ...headers, ...post.headers },
-        body: payload,
+        body: typeof payload === 'string' ? payload : new Uint8Array(payload),
       });
       return { status: res.status, body: await res.json() };
     },

@@ -52,7 +52,10 @@ export function renderMovedMessage(exception: ExceptionRecord, actor: string): S
       },
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `Reassigned to ${where} by ${userMention(actor)}. Follow it there.` },
+        text: {
+          type: 'mrkdwn',
+          text: `${exception.cartId ? `Cart \`${safe(exception.cartId, 200)}\`: r` : 'R'}eassigned to ${where} by ${userMention(actor)}. Follow it there.`,
+        },
       },
     ],
   };

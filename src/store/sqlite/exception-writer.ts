@@ -276,8 +276,10 @@ export class ExceptionWriter {
         this.s.move.run(team.name, team.channel, `reassignment from the ${row.team} team`, row.id);
         this.outbox.post(row.id, team.channel, input.at);
       }
-      if (input.assignee !== undefined)
-        this.s.assign.run(input.assignee, input.at + this.policy.escalateAfterMs, row.id);
+      // A person given: theirs to acknowledge. Only a team given: the new team's to claim.
+      if (input.assignee !== undefined || team !== undefined) {
+        this.s.assign.run(input.assignee ?? null, input.at + this.policy.escalateAfterMs, row.id);
+      }
       this.s.audit.run(row.id, input.at, input.actor, 'reassigned', describeHandoff(input, team?.name));
       const handoff: ThreadNote = {
         type: 'action',
