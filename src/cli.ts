@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { runBackup, runCheckConfig, runDemo, runDigest, runImport, runStart } from './cli/commands.js';
+import {
+  runBackup,
+  runCheckConfig,
+  runDemo,
+  runDigest,
+  runImport,
+  runStart,
+  runWebhooks,
+} from './cli/commands.js';
 import { COMMAND_HELP, USAGE } from './cli/help.js';
 import { CartwatchError } from './errors.js';
 
@@ -13,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   backup: runBackup,
   digest: runDigest,
   demo: runDemo,
+  webhooks: runWebhooks,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -7,8 +7,10 @@ import { feedDemo } from './demo/feeder.js';
 import { type DuePolicy, NO_DUE_POLICY } from './domain/due-policy.js';
 import { CARTS_PREFIX, cartsRoute } from './http/carts-route.js';
 import { healthRoute } from './http/health-route.js';
+import { Metrics } from './http/metrics.js';
 import { createHttpServer, type Handler } from './http/server.js';
 import { eventsRoute } from './ingest/events-route.js';
+import { shopifyRoute, stripeRoute } from './ingest/webhooks/webhook-routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createSandbox } from './sandbox/index.js';
 import type { SandboxWorkspace } from './sandbox/workspace.js';
@@ -89,6 +91,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const timelines = new TimelineService({ store });
   const status = new CartStatusService({ store, clock, config });
   const actions = new ExceptionActions({ store, clock, config, onChanges: sendNow });
+  const metrics = new Metrics();
   const retention = new RetentionService({ store, clock, retentionDays: config.retentionDays });
   const sweeper = new Sweeper({ store, clock, config, logger, onChanges: sendNow });
   const digests = new DigestService({ store, clock, config, onChanges: sendNow });
@@ -118,6 +121,9 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       maxBodyBytes: config.ingest.maxBodyBytes,
       logger,
     }),
+    '/webhooks/shopify': shopifyRoute({ ingest, store, clock, metrics, secret: env.shopifyWebhookSecret }),
+    '/webhooks/stripe': stripeRoute({ ingest, store, clock, metrics, secret: env.stripeWebhookSecret }),
+    '/metrics': metrics.route(),
     '/healthz': healthRoute({
       store,
       slack: () => (outbox ? outbox.health() : { state: 'not configured' }),

@@ -190,3 +190,29 @@ export async function runDemo(args: string[]): Promise<number> {
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
+
+export async function runWebhooks(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { limit: { type: 'string', default: '20' }, raw: { type: 'boolean', default: false } },
+  });
+  if (positionals[0] !== 'failed') {
+    process.stderr.write('Usage: cartwatch webhooks failed [--limit N] [--raw]\n');
+    return 1;
+  }
+  const store = SqliteStore.open(loadEnv().dbPath);
+  try {
+    const failures = await store.webhookFailures(Math.max(1, Number(values.limit) || 20));
+    if (failures.length === 0) process.stdout.write('No webhook bodies have been refused.\n');
+    for (const f of failures) {
+      process.stdout.write(
+        `#${f.id} ${new Date(f.receivedAt).toISOString()} ${f.platform} ${f.topic}: ${f.reason}\n`,
+      );
+      if (values.raw) process.stdout.write(`${f.raw}\n`);
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

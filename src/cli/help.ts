@@ -9,12 +9,18 @@ Commands:
   backup FILE           write a consistent copy of the database while it runs
   digest --team NAME    post a team's daily digest now (--dry-run prints it instead)
   demo --events N       write N events of the demo stream as NDJSON (for import and benchmarks)
+  webhooks failed       list signed webhook bodies that could not be read, with the reason
 
 Run \`cartwatch COMMAND --help\` for a command's details.
 Environment: see README.md ("Configuration"); a .env file in this folder is read too.
 `;
 
 export const COMMAND_HELP: Record<string, string> = {
+  webhooks: `Usage: cartwatch webhooks failed [--limit N] [--raw]
+
+Lists the Shopify and Stripe deliveries that were signed correctly but could not be read (not JSON,
+or missing the fields a topic promises), newest first, with the reason; --raw prints their bodies.
+`,
   demo: `Usage: cartwatch demo --events N
 
 Writes N events of the demo stream to standard output as NDJSON: carts through checkout, payment,

@@ -99,6 +99,10 @@ export interface Store {
     post: boolean;
   }): Promise<boolean>;
 
+  /** Keeps a signed webhook body that could not be read, with the reason, for inspection. */
+  recordWebhookFailure(input: WebhookFailure): Promise<void>;
+  webhookFailures(limit: number): Promise<(WebhookFailure & { id: number })[]>;
+
   /** "Acknowledge all" on a storm's grouped message. */
   acknowledgeGroup(input: GroupActionInput): Promise<GroupActionOutcome>;
   findGroup(id: number): Promise<ExceptionGroup | null>;
@@ -126,4 +130,12 @@ export interface Store {
   backupTo(file: string): Promise<void>;
   /** Finishes pending writes, then closes. */
   close(): Promise<void>;
+}
+
+export interface WebhookFailure {
+  platform: 'shopify' | 'stripe';
+  topic: string;
+  reason: string;
+  raw: string;
+  receivedAt: number;
 }

@@ -200,6 +200,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'webhook bodies that were signed but could not be read',
+    sql: `
+      CREATE TABLE webhook_failures (
+        id          INTEGER PRIMARY KEY,
+        platform    TEXT NOT NULL,     -- shopify | stripe
+        topic       TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        raw         TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -19,7 +19,7 @@ import type {
   SweepOutcome,
 } from '../exception-types.js';
 import type { AuditedChange, CartState, ExceptionOverview } from '../status-types.js';
-import type { CartHistory, NewEvent, RecordOutcome, Store, StoreHealth } from '../store.js';
+import type { CartHistory, NewEvent, RecordOutcome, Store, StoreHealth, WebhookFailure } from '../store.js';
 import { openDatabase } from './connection.js';
 import { DueQueries } from './due-queries.js';
 import { EVENT_COLUMNS, EVENT_FIELDS, type EventRow, toStoredEvent } from './event-rows.js';
@@ -63,6 +63,10 @@ export class SqliteStore implements Store {
       eventsAfter: db.prepare<[number, number], EventRow>(
         `SELECT ${EVENT_FIELDS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
       ),
+      webhookFailures: db.prepare<
+        [number],
+        { id: number; platform: string; topic: string; reason: string; raw: string; received_at: number }
+      >('SELECT * FROM webhook_failures ORDER BY id DESC LIMIT ?'),
       cursor: db.prepare<[], { value: number }>("SELECT value FROM cursors WHERE name = 'detector'"),
       exception: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
       exceptionsOfCart: db.prepare<[string], ExceptionRow>(
@@ -210,6 +214,21 @@ export class SqliteStore implements Store {
     post: boolean;
   }): Promise<boolean> {
     return this.writer.call('recordDigest', input);
+  }
+
+  recordWebhookFailure(input: WebhookFailure): Promise<void> {
+    return this.writer.call('recordWebhookFailure', input);
+  }
+
+  async webhookFailures(limit: number): Promise<(WebhookFailure & { id: number })[]> {
+    return this.q.webhookFailures.all(limit).map((row) => ({
+      id: row.id,
+      platform: row.platform as WebhookFailure['platform'],
+      topic: row.topic,
+      reason: row.reason,
+      raw: row.raw,
+      receivedAt: row.received_at,
+    }));
   }
 
   acknowledgeGroup(input: GroupActionInput): Promise<GroupActionOutcome> {

@@ -14,7 +14,7 @@ import type {
   SweepBatch,
   SweepOutcome,
 } from '../exception-types.js';
-import type { NewEvent, RecordOutcome } from '../store.js';
+import type { NewEvent, RecordOutcome, WebhookFailure } from '../store.js';
 import { EventWriter } from './event-writer.js';
 import { ExceptionWriter } from './exception-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
@@ -57,6 +57,9 @@ export class SqliteWriter {
         'SELECT cart_id FROM carts WHERE stage = ? AND status = ? AND last_progress_at < ? LIMIT ?',
       ),
       deleteCart: db.prepare('DELETE FROM carts WHERE cart_id = ?'),
+      webhookFailure: db.prepare(
+        'INSERT INTO webhook_failures (platform, topic, reason, raw, received_at) VALUES (?, ?, ?, ?, ?)',
+      ),
       oldestOutbox: db.prepare<[number], { id: number; created_at: number }>(
         'SELECT id, created_at FROM outbox ORDER BY id LIMIT ?',
       ),
@@ -139,6 +142,16 @@ export class SqliteWriter {
       if (inserted && input.post) this.outbox.digest(input.channel, input.facts, input.at);
       return inserted;
     })();
+  }
+
+  recordWebhookFailure(input: WebhookFailure): void {
+    this.statements.webhookFailure.run(
+      input.platform,
+      input.topic,
+      input.reason,
+      input.raw,
+      input.receivedAt,
+    );
   }
 
   acknowledgeGroup(input: GroupActionInput): GroupActionOutcome {

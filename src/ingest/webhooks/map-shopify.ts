@@ -1,0 +1,51 @@
+import { firstText, minorUnits, pick } from './payload.js';
+import { SHOPIFY_TOPICS, statusFrom } from './shopify-topics.js';
+
+export type Mapped =
+  | { type: 'event'; event: Record<string, unknown> }
+  | { type: 'ignored' }
+  | { type: 'invalid'; reason: string };
+
+/** A Shopify webhook as a Cartwatch event (wire format), by the topic table. */
+export function mapShopify(input: {
+  topic: string;
+  webhookId: string;
+  payload: unknown;
+  receivedAt: number;
+}): Mapped {
+  const topic = SHOPIFY_TOPICS[input.topic];
+  if (topic === undefined) return { type: 'ignored' };
+  const p = input.payload;
+  if (typeof p !== 'object' || p === null || Array.isArray(p))
+    return { type: 'invalid', reason: 'the body is not a JSON object' };
+  const event: Record<string, unknown> = {
+    id: `shopify:${input.webhookId}`,
+    stage: topic.stage,
+    step: topic.step,
+    status: typeof topic.status === 'string' ? topic.status : statusFrom(pick(p, topic.status.field)),
+    occurred_at: firstText(p, ['updated_at', 'created_at']) ?? new Date(input.receivedAt).toISOString(),
+    source: 'shopify',
+  };
+  const cart = topic.cart && firstText(p, topic.cart);
+  if (cart !== undefined) event.cart_id = cart;
+  const order = topic.order && firstText(p, [topic.order]);
+  if (order !== undefined) event.order_id = `shopify-order-${order}`;
+  const shipment = topic.shipment && firstText(p, [topic.shipment]);
+  if (shipment !== undefined) event.shipment_id = `shopify-fulfillment-${shipment}`;
+  const sku = topic.sku && firstText(p, [topic.sku]);
+  if (sku !== undefined) event.sku = sku;
+  if (topic.amount) {
+    const value = minorUnits(pick(p, topic.amount.value));
+    const currency = firstText(p, [topic.amount.currency]);
+    if (value !== undefined && currency !== undefined)
+      event.amount = { value, currency: currency.toUpperCase() };
+  }
+  if (topic.error) {
+    const code = firstText(p, [topic.error.code]);
+    if (code !== undefined) event.error = { code };
+  }
+  if (cart === undefined && order === undefined && shipment === undefined && sku === undefined) {
+    return { type: 'invalid', reason: `${input.topic} carries none of the fields Cartwatch keys carts by` };
+  }
+  return { type: 'event', event };
+}

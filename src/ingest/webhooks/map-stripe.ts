@@ -1,0 +1,48 @@
+import type { Mapped } from './map-shopify.js';
+import { firstText, pick } from './payload.js';
+import { STRIPE_TYPES } from './stripe-types.js';
+
+/** A Stripe event as a Cartwatch event (wire format), by the type table. */
+export function mapStripe(payload: unknown): Mapped & { topic?: string } {
+  const type = typeof pick(payload, 'type') === 'string' ? String(pick(payload, 'type')) : undefined;
+  const id = firstText(payload, ['id']);
+  if (type === undefined || id === undefined)
+    return { type: 'invalid', reason: 'not a Stripe event: no id or type' };
+  const rule = STRIPE_TYPES[type];
+  if (rule === undefined) return { type: 'ignored' };
+  const object = pick(payload, 'data.object');
+  if (typeof object !== 'object' || object === null)
+    return { type: 'invalid', reason: `${type} has no data.object` };
+  const created = pick(payload, 'created');
+  const event: Record<string, unknown> = {
+    id: `stripe:${id}`,
+    stage: rule.stage,
+    step: rule.step,
+    status: rule.status,
+    occurred_at: new Date(typeof created === 'number' ? created * 1000 : Date.now()).toISOString(),
+    source: 'stripe',
+  };
+  const cart = firstText(object, ['metadata.cart_id', 'client_reference_id']);
+  if (cart !== undefined) event.cart_id = cart;
+  const payment = firstText(object, rule.payment);
+  if (payment !== undefined) event.payment_id = payment;
+  const amount = rule.amount ? pick(object, rule.amount) : undefined;
+  const currency = firstText(object, ['currency']);
+  if (typeof amount === 'number' && currency !== undefined)
+    event.amount = { value: amount, currency: currency.toUpperCase() };
+  if (rule.error) {
+    const code = firstText(object, rule.error.code);
+    const detail = rule.error.detail ? firstText(object, [rule.error.detail]) : undefined;
+    const message = rule.error.message ? firstText(object, [rule.error.message]) : undefined;
+    const text = [detail, message].filter(Boolean).join(': ');
+    if (code !== undefined || text !== '')
+      event.error = { ...(code && { code }), ...(text && { message: text }) };
+  }
+  if (cart === undefined && payment === undefined) {
+    return {
+      type: 'invalid',
+      reason: `${type} names no cart (metadata.cart_id, client_reference_id) or payment intent`,
+    };
+  }
+  return { type: 'event', event, topic: type };
+}

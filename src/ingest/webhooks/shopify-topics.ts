@@ -1,0 +1,102 @@
+import type { Stage, Status } from '../../domain/event.js';
+
+/**
+ * Shopify topics as data: where each lands in the cart workflow and which of Shopify's fields say
+ * what. Adding a topic is adding a row. Field paths are Shopify's own (REST webhook payloads).
+ */
+export interface ShopifyTopic {
+  stage: Stage;
+  step: string;
+  /** A fixed status, or the payload field whose value decides it (see statusFrom). */
+  status: Status | { field: string };
+  /** Cart identity, first present wins. */
+  cart?: readonly string[];
+  /** The order this concerns: its id becomes the order_id correlation key. */
+  order?: string;
+  shipment?: string;
+  sku?: string;
+  amount?: { value: string; currency: string };
+  error?: { code: string };
+}
+
+const CHECKOUT_CART = ['cart_token', 'token'];
+const ORDER_CART = ['cart_token', 'checkout_token'];
+const ORDER_TOTAL = { value: 'total_price', currency: 'currency' };
+
+export const SHOPIFY_TOPICS: Readonly<Record<string, ShopifyTopic>> = {
+  'checkouts/create': {
+    stage: 'checkout',
+    step: 'create',
+    status: 'started',
+    cart: CHECKOUT_CART,
+    amount: ORDER_TOTAL,
+  },
+  'checkouts/update': {
+    stage: 'checkout',
+    step: 'update',
+    status: 'started',
+    cart: CHECKOUT_CART,
+    amount: ORDER_TOTAL,
+  },
+  'orders/create': {
+    stage: 'order',
+    step: 'create',
+    status: 'succeeded',
+    cart: ORDER_CART,
+    order: 'id',
+    amount: ORDER_TOTAL,
+  },
+  'orders/paid': {
+    stage: 'payment',
+    step: 'capture',
+    status: 'succeeded',
+    cart: ORDER_CART,
+    order: 'id',
+    amount: ORDER_TOTAL,
+  },
+  'orders/cancelled': {
+    stage: 'order',
+    step: 'cancel',
+    status: 'failed',
+    cart: ORDER_CART,
+    order: 'id',
+    amount: ORDER_TOTAL,
+    error: { code: 'cancel_reason' },
+  },
+  'orders/fulfilled': {
+    stage: 'fulfillment',
+    step: 'fulfill',
+    status: 'succeeded',
+    cart: ORDER_CART,
+    order: 'id',
+  },
+  'fulfillments/create': {
+    stage: 'fulfillment',
+    step: 'ship',
+    status: { field: 'status' },
+    order: 'order_id',
+    shipment: 'id',
+  },
+  'fulfillments/update': {
+    stage: 'fulfillment',
+    step: 'ship',
+    status: { field: 'status' },
+    order: 'order_id',
+    shipment: 'id',
+  },
+  'refunds/create': { stage: 'post_purchase', step: 'refund', status: 'succeeded', order: 'order_id' },
+  'inventory_levels/update': {
+    stage: 'inventory',
+    step: 'level',
+    status: 'succeeded',
+    sku: 'inventory_item_id',
+  },
+  'products/update': { stage: 'catalog', step: 'product_update', status: 'succeeded', sku: 'id' },
+};
+
+/** A fulfilment's status in Shopify's words, in ours. */
+export function statusFrom(value: unknown): Status {
+  if (value === 'success') return 'succeeded';
+  if (value === 'failure' || value === 'error' || value === 'cancelled') return 'failed';
+  return 'started';
+}

@@ -1,0 +1,136 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBody } from '../../http/body.js';
+import type { Metrics } from '../../http/metrics.js';
+import { sendError, sendJson } from '../../http/reply.js';
+import type { Clock } from '../../services/clock.js';
+import type { IngestService } from '../../services/ingest.js';
+import type { Store } from '../../store/store.js';
+import { validateEvents } from '../event-schema.js';
+import { type Mapped, mapShopify } from './map-shopify.js';
+import { mapStripe } from './map-stripe.js';
+import { parseKeepingIds } from './payload.js';
+import { shopifySignatureValid, stripeSignatureValid } from './signatures.js';
+
+const MAX_BODY = 1024 * 1024;
+
+interface WebhookDeps {
+  ingest: IngestService;
+  store: Store;
+  clock: Clock;
+  metrics: Metrics;
+  secret: string | undefined;
+}
+
+type Platform = 'shopify' | 'stripe';
+
+/** POST /webhooks/shopify: signature first (nothing unsigned is parsed or kept), then the topic table. */
+export function shopifyRoute(deps: WebhookDeps) {
+  return webhookRoute('shopify', deps, {
+    verify: (req, body, secret) => {
+      const valid = shopifySignatureValid(body, header(req, 'x-shopify-hmac-sha256'), secret);
+      return valid ? { ok: true } : { ok: false, reason: 'X-Shopify-Hmac-Sha256 does not match the body' };
+    },
+    map: (req, payload) => {
+      const topic = header(req, 'x-shopify-topic') ?? '';
+      const webhookId = header(req, 'x-shopify-webhook-id') ?? header(req, 'x-shopify-event-id');
+      if (webhookId === undefined)
+        return { type: 'invalid', reason: 'no X-Shopify-Webhook-Id header', topic };
+      return { ...mapShopify({ topic, webhookId, payload, receivedAt: deps.clock.now() }), topic };
+    },
+  });
+}
+
+/** POST /webhooks/stripe: Stripe-Signature with a five-minute tolerance, then the event-type table. */
+export function stripeRoute(deps: WebhookDeps & { toleranceSeconds?: number }) {
+  return webhookRoute('stripe', deps, {
+    verify: (req, body, secret) =>
+      stripeSignatureValid(body, header(req, 'stripe-signature'), secret, {
+        nowMs: deps.clock.now(),
+        toleranceSeconds: deps.toleranceSeconds ?? 300,
+      }),
+    map: (_req, payload) => {
+      const mapped = mapStripe(payload);
+      const type = (payload as { type?: unknown } | null)?.type;
+      return { ...mapped, topic: typeof type === 'string' ? type : 'unknown' };
+    },
+  });
+}
+
+function webhookRoute(
+  platform: Platform,
+  deps: WebhookDeps,
+  how: {
+    verify: (
+      req: IncomingMessage,
+      body: Buffer,
+      secret: string,
+    ) => { ok: true } | { ok: false; reason: string };
+    map: (req: IncomingMessage, payload: unknown) => Mapped & { topic: string };
+  },
+) {
+  const count = (topic: string, outcome: string) =>
+    deps.metrics.webhooks.inc({ platform, topic: label(topic), outcome });
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') return sendError(res, 405, 'use POST', {}, { allow: 'POST' });
+    if (deps.secret === undefined) {
+      const variable = platform === 'shopify' ? 'SHOPIFY_WEBHOOK_SECRET' : 'STRIPE_WEBHOOK_SECRET';
+      return sendError(res, 404, `${platform} webhooks are off: set ${variable}`);
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_BODY);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError)
+        return sendError(res, 413, error.message, {}, { connection: 'close' });
+      throw error;
+    }
+    const verified = how.verify(req, body, deps.secret);
+    if (!verified.ok) {
+      count('unverified', 'unauthorized');
+      return sendError(res, 401, verified.reason);
+    }
+    const refuse = async (topic: string, reason: string) => {
+      count(topic, 'invalid');
+      await deps.store.recordWebhookFailure({
+        platform,
+        topic,
+        reason,
+        raw: body.toString('utf8'),
+        receivedAt: deps.clock.now(),
+      });
+      sendError(res, 400, reason);
+    };
+    let payload: unknown;
+    try {
+      payload = parseKeepingIds(body.toString('utf8'));
+    } catch {
+      return refuse(header(req, 'x-shopify-topic') ?? 'unknown', 'the body is not valid JSON');
+    }
+    const mapped = how.map(req, payload);
+    if (mapped.type === 'ignored') {
+      count(mapped.topic, 'ignored');
+      return sendJson(res, 200, { ignored: mapped.topic });
+    }
+    if (mapped.type === 'invalid') return refuse(mapped.topic, mapped.reason);
+    const validation = validateEvents([mapped.event]);
+    if (!validation.ok) {
+      return refuse(
+        mapped.topic,
+        validation.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '),
+      );
+    }
+    const outcome = await deps.ingest.record(validation.events);
+    count(mapped.topic, outcome.accepted > 0 ? 'accepted' : 'duplicate');
+    sendJson(res, 200, outcome);
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Topic labels stay tame: only signed deliveries reach here, and odd names fold into "other". */
+function label(topic: string): string {
+  return /^[a-z0-9_./]{1,64}$/.test(topic) ? topic : 'other';
+}

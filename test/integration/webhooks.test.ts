@@ -1,0 +1,182 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+
+const SHOPIFY_SECRET = 'shopify-test-secret';
+const STRIPE_SECRET = 'whsec_test_secret';
+const fixture = (name: string) => readFileSync(`test/fixtures/${name}`, 'utf8');
+let app: TestApp;
+
+beforeEach(async () => {
+  app = await startTestApp({
+    env: { shopifyWebhookSecret: SHOPIFY_SECRET, stripeWebhookSecret: STRIPE_SECRET },
+  });
+});
+afterEach(async () => {
+  await app.stop();
+});
+
+function shopify(
+  topic: string,
+  body: string,
+  options: { id?: string; secret?: string; hmacOf?: string } = {},
+) {
+  const hmac = createHmac('sha256', options.secret ?? SHOPIFY_SECRET)
+    .update(options.hmacOf ?? body)
+    .digest('base64');
+  return fetch(`${app.url}/webhooks/shopify`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-shopify-topic': topic,
+      'x-shopify-hmac-sha256': hmac,
+      'x-shopify-webhook-id': options.id ?? `wh-${topic}-${body.length}`,
+      'x-shopify-shop-domain': 'cartwatch-test.myshopify.com',
+    },
+    body,
+  });
+}
+
+function stripeHeader(body: string, options: { secrets?: string[]; at?: number } = {}) {
+  const t = options.at ?? Math.floor(Date.now() / 1000);
+  const v1 = (options.secrets ?? [STRIPE_SECRET]).map(
+    (s) => `v1=${createHmac('sha256', s).update(`${t}.${body}`).digest('hex')}`,
+  );
+  return [`t=${t}`, ...v1].join(',');
+}
+
+function stripe(body: string, signature = stripeHeader(body)) {
+  return fetch(`${app.url}/webhooks/stripe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+    body,
+  });
+}
+
+describe('Shopify webhooks', () => {
+  it('when a checkout, its order and its fulfilment arrive, then they form one timeline, with the big order id kept exact', async () => {
+    expect((await shopify('checkouts/create', fixture('shopify/checkout-create.json'))).status).toBe(200);
+    expect((await shopify('orders/create', fixture('shopify/order-create.json'))).status).toBe(200);
+    expect((await shopify('fulfillments/create', fixture('shopify/fulfillment-create.json'))).status).toBe(
+      200,
+    );
+    const cart = await app.getCart('68778783ad298f1c80c3bafcddeea02f');
+    expect(cart.body.events.map((e: any) => `${e.stage}.${e.step} ${e.status}`)).toEqual([
+      'checkout.create started',
+      'order.create succeeded',
+      'fulfillment.ship succeeded',
+    ]);
+    expect(cart.body.events[1]).toMatchObject({
+      order_id: 'shopify-order-820982911946154508',
+      amount: { value: 39800, currency: 'USD' },
+    });
+    expect((await app.getCart('shopify-order-820982911946154508')).body.cart_id).toBe(
+      '68778783ad298f1c80c3bafcddeea02f',
+    );
+  });
+
+  it('when the body was tampered with or signed with another secret, then it answers 401 and stores nothing', async () => {
+    const body = fixture('shopify/order-create.json');
+    expect((await shopify('orders/create', body.replace('398.00', '1.00'), { hmacOf: body })).status).toBe(
+      401,
+    );
+    expect((await shopify('orders/create', body, { secret: 'not-the-secret' })).status).toBe(401);
+    expect((await app.getCart('68778783ad298f1c80c3bafcddeea02f')).status).toBe(404);
+  });
+
+  it('when the same delivery comes twice, then it is stored once', async () => {
+    const body = fixture('shopify/order-create.json');
+    expect(await (await shopify('orders/create', body, { id: 'dup-1' })).json()).toEqual({
+      accepted: 1,
+      duplicates: 0,
+    });
+    expect(await (await shopify('orders/create', body, { id: 'dup-1' })).json()).toEqual({
+      accepted: 0,
+      duplicates: 1,
+    });
+  });
+
+  it('when a topic is not one Cartwatch maps, then it answers 200 and counts it in /metrics', async () => {
+    const res = await shopify('customers/create', '{"id": 1, "email": null}');
+    expect(await res.json()).toEqual({ ignored: 'customers/create' });
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toContain(
+      'cartwatch_webhooks_total{platform="shopify",topic="customers/create",outcome="ignored"} 1',
+    );
+  });
+
+  it('when a signed body is not what its topic promises, then it answers 400 with the reason and keeps it for inspection', async () => {
+    const notJson = await shopify('orders/create', '{"id": 1, ');
+    expect(notJson.status).toBe(400);
+    const keyless = await shopify(
+      'orders/create',
+      '{"id": null, "cart_token": null, "checkout_token": null}',
+    );
+    expect(((await keyless.json()) as { error: string }).error).toContain('none of the fields');
+    const failures = await app.running.store.webhookFailures(10);
+    expect(failures.map((f) => [f.platform, f.topic, f.reason])).toEqual([
+      ['shopify', 'orders/create', 'orders/create carries none of the fields Cartwatch keys carts by'],
+      ['shopify', 'orders/create', 'the body is not valid JSON'],
+    ]);
+    expect(failures[1]?.raw).toBe('{"id": 1, ');
+  });
+});
+
+describe('Stripe webhooks', () => {
+  it('when a payment is declined and the retry succeeds, then one timeline shows both and the exception resolves itself', async () => {
+    expect((await stripe(fixture('stripe/payment-intent-failed.json'))).status).toBe(200);
+    await app.running.detectNow();
+    const [open] = await app.running.store.exceptionsOfCart('cart_stripe_1');
+    expect(open).toMatchObject({
+      state: 'open',
+      errorCode: 'card_declined',
+      errorMessage: 'insufficient_funds: Your card has insufficient funds.',
+    });
+    expect((await stripe(fixture('stripe/payment-intent-succeeded.json'))).status).toBe(200);
+    await app.running.detectNow();
+    const cart = await app.getCart('pi_3QxDeclineRetry');
+    expect(cart.body.cart_id).toBe('cart_stripe_1');
+    expect(cart.body.events.map((e: any) => e.status)).toEqual(['failed', 'succeeded']);
+    expect((await app.running.store.findException(open?.id ?? 0))?.state).toBe('resolved');
+  });
+
+  it('when the signature is stale, from another secret, or one of several while secrets roll, then only the last is accepted', async () => {
+    const body = fixture('stripe/payment-intent-failed.json');
+    const stale = stripeHeader(body, { at: Math.floor(Date.now() / 1000) - 301 });
+    expect((await stripe(body, stale)).status).toBe(401);
+    expect((await stripe(body, stripeHeader(body, { secrets: ['whsec_other'] }))).status).toBe(401);
+    expect((await stripe(body, 'garbage')).status).toBe(401);
+    expect((await app.getCart('cart_stripe_1')).status).toBe(404);
+    const rolling = stripeHeader(body, { secrets: ['whsec_old', STRIPE_SECRET] });
+    expect((await stripe(body, rolling)).status).toBe(200);
+  });
+
+  it('when the same event is delivered again, then it counts as a duplicate', async () => {
+    const body = fixture('stripe/payment-intent-failed.json');
+    await stripe(body);
+    expect(await (await stripe(body)).json()).toEqual({ accepted: 0, duplicates: 1 });
+  });
+
+  it('when an event type is not mapped, then it answers 200 and stores nothing', async () => {
+    const body = JSON.stringify({
+      id: 'evt_x',
+      object: 'event',
+      type: 'customer.created',
+      created: 1795770000,
+      data: { object: { id: 'cus_1' } },
+    });
+    expect(await (await stripe(body)).json()).toEqual({ ignored: 'customer.created' });
+  });
+
+  it('when the webhook secret is not configured, then the route is off', async () => {
+    const off = await startTestApp();
+    try {
+      const res = await fetch(`${off.url}/webhooks/stripe`, { method: 'POST', body: '{}' });
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { error: string }).error).toContain('STRIPE_WEBHOOK_SECRET');
+    } finally {
+      await off.stop();
+    }
+  });
+});
