@@ -86,15 +86,15 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const store = SqliteStore.open(env.dbPath, duePolicyOf(config, options.tuning));
   let outbox: OutboxWorker | undefined;
   const sendNow = () => outbox?.wake();
-  const detector = new Detector({ store, clock, config, logger, onChanges: sendNow });
+  const metrics = new Metrics(store);
+  const detector = new Detector({ store, clock, config, logger, onChanges: sendNow, observer: metrics });
   const ingest = new IngestService({ store, clock, onRecorded: () => detector.wake() });
   const timelines = new TimelineService({ store });
   const status = new CartStatusService({ store, clock, config });
-  const actions = new ExceptionActions({ store, clock, config, onChanges: sendNow });
-  const metrics = new Metrics();
+  const actions = new ExceptionActions({ store, clock, config, onChanges: sendNow, observer: metrics });
   const retention = new RetentionService({ store, clock, retentionDays: config.retentionDays });
   const sweeper = new Sweeper({ store, clock, config, logger, onChanges: sendNow });
-  const digests = new DigestService({ store, clock, config, onChanges: sendNow });
+  const digests = new DigestService({ store, clock, config, onChanges: sendNow, observer: metrics });
 
   // Without Slack credentials (outside production) the bot talks to the local sandbox instead.
   const sandbox = slackMode === 'none' ? createSandbox(config) : undefined;
@@ -102,6 +102,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const connectSlack = (slackEnv: Env) => {
     slack = createSlackApp(slackEnv, { store, clock, logger, actions, timelines, status, config });
     outbox = new OutboxWorker({
+      observer: metrics,
       store,
       client: slack.client,
       clock,
@@ -120,6 +121,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       secret: ingestSecret.value,
       maxBodyBytes: config.ingest.maxBodyBytes,
       logger,
+      metrics,
     }),
     '/webhooks/shopify': shopifyRoute({ ingest, store, clock, metrics, secret: env.shopifyWebhookSecret }),
     '/webhooks/stripe': stripeRoute({ ingest, store, clock, metrics, secret: env.stripeWebhookSecret }),

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@slack/logger';
 import { StoreFullError } from '../errors.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
+import type { Metrics } from '../http/metrics.js';
 import { sendError, sendJson } from '../http/reply.js';
 import type { IngestService } from '../services/ingest.js';
 import { bearerMatches, credentialsOf, signatureMatches } from './auth.js';
@@ -14,11 +15,17 @@ export interface EventsRouteDeps {
   secret: string | undefined;
   maxBodyBytes: number;
   logger: Logger;
+  metrics?: Pick<Metrics, 'rejected' | 'duplicates' | 'ingestSeconds'>;
 }
 
 /** POST /events (SPEC "Events in"): auth, limits and parsing here; recording in the ingest service. */
 export function eventsRoute(deps: EventsRouteDeps) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = performance.now();
+    res.once('finish', () => {
+      deps.metrics?.ingestSeconds.observe((performance.now() - started) / 1000);
+      if (res.statusCode >= 400) deps.metrics?.rejected.inc({ status: String(res.statusCode) });
+    });
     if (req.method !== 'POST') return sendError(res, 405, 'use POST to send events', {}, { allow: 'POST' });
     if (deps.secret === undefined) {
       return sendError(res, 401, 'ingest is off: set CARTWATCH_INGEST_SECRET and send it as a Bearer token');
@@ -71,6 +78,7 @@ async function recordBody(
   }
   try {
     const outcome = await deps.ingest.record(validation.events);
+    deps.metrics?.duplicates.inc(outcome.duplicates);
     sendJson(res, 202, outcome);
   } catch (error) {
     if (!(error instanceof StoreFullError)) throw error;

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { DetectionChange } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
+import type { Observer } from './observer.js';
 
 const BATCH = 500;
 const GATHER_MS = 25;
@@ -29,6 +30,7 @@ export class Detector {
       logger: Logger;
       /** Told after changes were committed, e.g. to send the outbox. */
       onChanges?: () => void;
+      observer?: Observer;
     },
   ) {}
 
@@ -110,6 +112,7 @@ export class Detector {
     for (const [cartId, at] of progress) changes.push({ type: 'progress', cartId, at });
     changes.push(...this.sourcesHeardFrom(events));
     const outcome = await store.applyDetection({ from: cursor, cursor: last.seq, changes, now: clock.now() });
+    this.deps.observer?.eventsStored(events);
     if (outcome.opened + outcome.repeated + outcome.resolved > 0) this.deps.onChanges?.();
     return events.length;
   }

@@ -5,6 +5,7 @@ import { localDate, localParts } from '../domain/local-time.js';
 import type { AuditedChange } from '../store/status-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
+import type { Observer } from './observer.js';
 
 const DAY = 86_400_000;
 
@@ -13,7 +14,13 @@ export type DigestOutcome = 'posted' | 'already_ran' | 'quiet_skipped';
 /** The daily digest per team: what it says, and posting it once per team and local day. */
 export class DigestService {
   constructor(
-    private readonly deps: { store: Store; clock: Clock; config: CartwatchConfig; onChanges?: () => void },
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      config: CartwatchConfig;
+      onChanges?: () => void;
+      observer?: Observer;
+    },
   ) {}
 
   /** The last 24 hours to `now` for one team, each figure beside the 24 hours before. */
@@ -103,9 +110,10 @@ export class DigestService {
       at: now,
       post,
     });
-    if (!recorded) return 'already_ran';
-    this.deps.onChanges?.();
-    return post ? 'posted' : 'quiet_skipped';
+    const outcome: DigestOutcome = !recorded ? 'already_ran' : post ? 'posted' : 'quiet_skipped';
+    this.deps.observer?.digestRan(team, outcome);
+    if (recorded) this.deps.onChanges?.();
+    return outcome;
   }
 
   /** On start: a digest whose time has passed today and did not run (the bot was down) runs now. */

@@ -2,6 +2,7 @@ import type { CartwatchConfig } from '../config.js';
 import type { ActionOutcome, PersonAction } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
+import type { Observer } from './observer.js';
 
 export interface ActRequest {
   exceptionId: number;
@@ -33,7 +34,13 @@ const STALE_TEXT =
 /** Acknowledge, unacknowledge and resolve: permission, the change with its audit entry, and the reply. */
 export class ExceptionActions {
   constructor(
-    private readonly deps: { store: Store; clock: Clock; config: CartwatchConfig; onChanges?: () => void },
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      config: CartwatchConfig;
+      onChanges?: () => void;
+      observer?: Observer;
+    },
   ) {}
 
   async act(request: ActRequest): Promise<ActResult> {
@@ -60,6 +67,9 @@ export class ExceptionActions {
       at: clock.now(),
       ...(request.note !== undefined && { note: request.note }),
     });
+    if (outcome.ok && request.action !== 'unacknowledge') {
+      this.deps.observer?.exceptionHandled(request.action, clock.now() - exception.firstSeenAt);
+    }
     if (!outcome.ok && outcome.reason === 'stale') await this.tell(request, STALE_TEXT);
     this.deps.onChanges?.();
     return outcome;

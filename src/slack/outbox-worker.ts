@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../services/clock.js';
+import type { Observer } from '../services/observer.js';
 import type { OutboxJob } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import { renderDigest } from './blocks/digest.js';
@@ -16,6 +17,7 @@ export interface OutboxWorkerOptions {
   clock: Clock;
   logger: Logger;
   names: UserNames;
+  observer?: Observer;
   /** Slack allows about one chat.postMessage per second per channel. */
   postIntervalMs?: number;
   pollMs?: number;
@@ -224,6 +226,10 @@ export class OutboxWorker {
         : classifySlackError(error);
     const now = this.o.clock.now();
     this.lastFailure = { at: now, reason: `${job.kind} to ${job.channel}: ${failure.reason}` };
+    this.o.observer?.slackCallFailed(
+      METHOD_OF[job.kind],
+      failure.type === 'permanent' ? failure.reason : failure.type,
+    );
     if (failure.type === 'permanent' || job.attempts + 1 >= (this.o.maxAttempts ?? 12)) {
       this.o.logger.error(`Slack ${job.kind} to ${job.channel} given up: ${failure.reason}`);
       return this.o.store.failOutbox({ id: job.id, error: failure.reason });
@@ -236,6 +242,19 @@ export class OutboxWorker {
     await this.o.store.retryOutbox({ id: job.id, dueAt: now + waitMs, error: failure.reason });
   }
 }
+
+/** The Web API method each outbox kind calls (for the error metric). */
+const METHOD_OF: Record<OutboxJob['kind'], string> = {
+  post: 'chat.postMessage',
+  thread: 'chat.postMessage',
+  escalate: 'chat.postMessage',
+  group_post: 'chat.postMessage',
+  digest: 'chat.postMessage',
+  update: 'chat.update',
+  moved: 'chat.update',
+  group_update: 'chat.update',
+  ephemeral: 'chat.postEphemeral',
+};
 
 class RootMissingError extends Error {
   constructor() {

@@ -99,6 +99,8 @@ export interface Store {
     post: boolean;
   }): Promise<boolean>;
 
+  /** Open and acknowledged exceptions counted by team and kind (metrics). */
+  liveExceptionCounts(): Promise<{ team: string; kind: string; count: number }[]>;
   /** Keeps a signed webhook body that could not be read, with the reason, for inspection. */
   recordWebhookFailure(input: WebhookFailure): Promise<void>;
   webhookFailures(limit: number): Promise<(WebhookFailure & { id: number })[]>;

@@ -67,6 +67,9 @@ export class SqliteStore implements Store {
         [number],
         { id: number; platform: string; topic: string; reason: string; raw: string; received_at: number }
       >('SELECT * FROM webhook_failures ORDER BY id DESC LIMIT ?'),
+      liveCounts: db.prepare<[], { team: string; kind: string; count: number }>(
+        "SELECT team, kind, count(*) AS count FROM exceptions WHERE state != 'resolved' GROUP BY team, kind",
+      ),
       cursor: db.prepare<[], { value: number }>("SELECT value FROM cursors WHERE name = 'detector'"),
       exception: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
       exceptionsOfCart: db.prepare<[string], ExceptionRow>(
@@ -214,6 +217,10 @@ export class SqliteStore implements Store {
     post: boolean;
   }): Promise<boolean> {
     return this.writer.call('recordDigest', input);
+  }
+
+  async liveExceptionCounts(): Promise<{ team: string; kind: string; count: number }[]> {
+    return this.q.liveCounts.all();
   }
 
   recordWebhookFailure(input: WebhookFailure): Promise<void> {
