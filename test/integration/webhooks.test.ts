@@ -97,12 +97,27 @@ describe('Shopify webhooks', () => {
     });
   });
 
+  it('when a topic names an Object.prototype property, then it is an unknown topic, not a server error', async () => {
+    for (const topic of ['constructor', '__proto__', 'toString']) {
+      expect((await shopify(topic, '{"id": 1}')).status, topic).toBe(200);
+    }
+    const body = JSON.stringify({ id: 'evt_p', type: 'constructor', created: 1e13, data: { object: {} } });
+    expect((await stripe(body)).status).toBe(200);
+    const late = JSON.stringify({
+      id: 'evt_t',
+      type: 'payment_intent.succeeded',
+      created: 1e13,
+      data: { object: { id: 'pi_t', amount: 1, currency: 'usd' } },
+    });
+    expect((await stripe(late)).status).toBe(200);
+  });
+
   it('when a topic is not one Cartwatch maps, then it answers 200 and counts it in /metrics', async () => {
     const res = await shopify('customers/create', '{"id": 1, "email": null}');
     expect(await res.json()).toEqual({ ignored: 'customers/create' });
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toContain(
-      'cartwatch_webhooks_total{platform="shopify",topic="customers/create",outcome="ignored"} 1',
+      'cartwatch_webhooks_total{platform="shopify",topic="other",outcome="ignored"} 1',
     );
   });
 

@@ -13,7 +13,8 @@ export function mapShopify(input: {
   payload: unknown;
   receivedAt: number;
 }): Mapped {
-  const topic = SHOPIFY_TOPICS[input.topic];
+  // Own keys only: a topic header such as "constructor" must not find Object.prototype.
+  const topic = Object.hasOwn(SHOPIFY_TOPICS, input.topic) ? SHOPIFY_TOPICS[input.topic] : undefined;
   if (topic === undefined) return { type: 'ignored' };
   const p = input.payload;
   if (typeof p !== 'object' || p === null || Array.isArray(p))

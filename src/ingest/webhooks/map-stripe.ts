@@ -8,7 +8,8 @@ export function mapStripe(payload: unknown): Mapped & { topic?: string } {
   const id = firstText(payload, ['id']);
   if (type === undefined || id === undefined)
     return { type: 'invalid', reason: 'not a Stripe event: no id or type' };
-  const rule = STRIPE_TYPES[type];
+  // Own keys only: a type such as "constructor" must not find Object.prototype.
+  const rule = Object.hasOwn(STRIPE_TYPES, type) ? STRIPE_TYPES[type] : undefined;
   if (rule === undefined) return { type: 'ignored' };
   const object = pick(payload, 'data.object');
   if (typeof object !== 'object' || object === null)
@@ -19,7 +20,7 @@ export function mapStripe(payload: unknown): Mapped & { topic?: string } {
     stage: rule.stage,
     step: rule.step,
     status: rule.status,
-    occurred_at: new Date(typeof created === 'number' ? created * 1000 : Date.now()).toISOString(),
+    occurred_at: new Date(isPlausibleUnixTime(created) ? created * 1000 : Date.now()).toISOString(),
     source: 'stripe',
   };
   const cart = firstText(object, ['metadata.cart_id', 'client_reference_id']);
@@ -45,4 +46,9 @@ export function mapStripe(payload: unknown): Mapped & { topic?: string } {
     };
   }
   return { type: 'event', event, topic: type };
+}
+
+/** Seconds since 1970 that make a real date (a hostile or broken `created` falls back to now). */
+function isPlausibleUnixTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value < 8_640_000_000;
 }
