@@ -148,8 +148,14 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   detector.start(options.tuning?.detectorPollMs);
   sweeper.start();
   const stopDigests = scheduleDigests(config, digests, logger);
-  // A digest missed while the bot was down is posted now, if it is still the same local day.
-  digests.catchUp().catch((error: unknown) => logger.error('digest catch-up failed:', error));
+  // A digest missed while the bot was down is posted now, if it is still the same local day; and a
+  // minute's check repeats that, since node-cron drops a firing it could not run on time (a busy
+  // event loop at 09:00, a sleeping laptop). Runs are recorded per team and day, so none is doubled.
+  const catchUpDigests = () => {
+    digests.catchUp().catch((error: unknown) => logger.error('digest catch-up failed:', error));
+  };
+  catchUpDigests();
+  const digestCheck = setInterval(catchUpDigests, 60_000).unref();
   outbox?.start();
   const postDigests = () => {
     for (const team of Object.keys(config.teams)) {
@@ -191,6 +197,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       // Background work first (the sandbox's Slack stand-in lives on this server), then HTTP: the
       // server stops accepting and lets in-flight requests and their commits finish; the store last.
       stopDemo?.();
+      clearInterval(digestCheck);
       stopDigests();
       await sweeper.stop();
       await detector.stop();

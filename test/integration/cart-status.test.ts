@@ -96,6 +96,14 @@ describe('/cart-status <id>', () => {
     expect(JSON.stringify(body.blocks).length).toBeLessThan(13_000);
   });
 
+  it("when the id has the characters of a Shopify cart token, then it is found (Slack's escaping undone)", async () => {
+    await app.postEvents(
+      anEvent({ cart_id: 'c1-7f3e?key=ab12&v=2', stage: 'checkout', step: 'create', status: 'started' }),
+    );
+    const { body } = await ask('c1-7f3e?key=ab12&amp;v=2');
+    expect(textOf(body)).toContain('Cart c1-7f3e?key=ab12&v=2');
+  });
+
   it('when the id is unknown, then the reply says what was searched and which ids work', async () => {
     const { body } = await ask('cart_nope');
     expect(body.text).toContain('Nothing is known by `cart_nope`');
@@ -108,7 +116,7 @@ describe('/cart-status <id>', () => {
       ['<!channel>', 'mention or a link'],
       ['x'.repeat(5000), 'no id is that long'],
       ["cart'; DROP TABLE events;--", 'One id at a time'],
-      ['cart_1;DROP', 'characters no cart'],
+      ['cart_1;DROP', 'nothing is known by `cart_1;drop`'],
     ] as const) {
       const { status, body } = await ask(input);
       expect(status, input).toBe(200);

@@ -1,4 +1,5 @@
 import type { SlackMessage } from '../exception-message.js';
+import { safe } from '../text.js';
 
 export const CART_STATUS_HELP = [
   '*/cart-status* shows where things stand. Only you see the answer.',
@@ -17,11 +18,11 @@ export function renderHelp(): SlackMessage {
 
 /** Said when an argument is not an id we could look up: what was wrong, and what works. */
 export function renderBadArgument(reason: string): SlackMessage {
-  const text = `${reason}\nGive a cart, order, payment or shipment id (letters, digits and \`_ - . : / #\`, up to 200 characters), \`mine\` or \`help\`.`;
+  const text = `${reason}\nGive a cart, order, payment or shipment id (up to 200 characters, no spaces), \`mine\` or \`help\`.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
 export function renderNotFound(id: string): SlackMessage {
-  const text = `Nothing is known by \`${id}\`. I looked for a cart, an order, a payment and a shipment with that id. Ids are exact and case-sensitive (e.g. \`cart_8842\`, \`ord_5521\`, \`pi_3Nx…\`); events may also not have arrived yet.`;
+  const text = `Nothing is known by \`${safe(id, 200)}\`. I looked for a cart, an order, a payment and a shipment with that id. Ids are exact and case-sensitive (e.g. \`cart_8842\`, \`ord_5521\`, \`pi_3Nx…\`); events may also not have arrived yet.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }

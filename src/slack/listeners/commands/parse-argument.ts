@@ -5,11 +5,14 @@ export type CartStatusArgument =
   | { type: 'id'; id: string }
   | { type: 'invalid'; reason: string };
 
-const ID = /^[A-Za-z0-9_\-.:/#]{1,200}$/;
-
 /** The command's text, trimmed and checked once: anything else gets a reply, never a lookup. */
 export function parseCartStatusArgument(text: string | undefined): CartStatusArgument {
-  const trimmed = (text ?? '').trim();
+  // Slack escapes &, < and > in command text; ids are looked up as the producer sent them.
+  const trimmed = (text ?? '')
+    .trim()
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
   if (trimmed === '') return { type: 'overview' };
   const lower = trimmed.toLowerCase();
   if (lower === 'help' || lower === '?') return { type: 'help' };
@@ -19,7 +22,5 @@ export function parseCartStatusArgument(text: string | undefined): CartStatusArg
   if (/\s/.test(trimmed)) return { type: 'invalid', reason: 'Give one id at a time.' };
   if (trimmed.startsWith('<'))
     return { type: 'invalid', reason: 'That looks like a mention or a link, not an id.' };
-  if (!ID.test(trimmed))
-    return { type: 'invalid', reason: 'That has characters no cart, order or payment id uses.' };
   return { type: 'id', id: trimmed };
 }
