@@ -140,7 +140,8 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     logger,
   );
 
-  const port = await listen(server, env.port);
+  // The sandbox acts as anyone who asks: it listens on this machine only.
+  const port = await listen(server, env.port, sandbox ? '127.0.0.1' : undefined);
   const url = `http://127.0.0.1:${port}`;
   // The sandbox's address is known only now, so the bot's Slack side is built against it here.
   if (sandbox) connectSlack(sandbox.slackEnv(env, url));
@@ -209,10 +210,10 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   };
 }
 
-function listen(server: Server, port: number): Promise<number> {
+function listen(server: Server, port: number, host: string | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });

@@ -13,7 +13,8 @@ export type SandboxAction =
     }
   | { type: 'command'; user: string; channel: string; text: string }
   | { type: 'submit'; user: string; viewId: string; values: Record<string, Record<string, unknown>> }
-  | { type: 'home'; user: string };
+  | { type: 'home'; user: string }
+  | { type: 'close'; user: string; viewId: string };
 
 /**
  * Plays the person at the sandbox page: turns what they do into the requests Slack would send
@@ -32,6 +33,14 @@ export class SandboxActor {
         return this.command(action);
       case 'submit':
         return this.submit(action);
+      case 'close': {
+        // Cancel or Esc in the page: the modal is gone, as in Slack (no view_closed is asked for).
+        const { modals } = this.deps.workspace;
+        const index = modals.findIndex((m) => m.id === action.viewId && m.user === action.user);
+        if (index >= 0) modals.splice(index, 1);
+        this.deps.workspace.changed();
+        return { status: 200 };
+      }
       case 'home':
         return this.post('json', {
           type: 'event_callback',

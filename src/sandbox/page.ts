@@ -141,8 +141,9 @@ function renderModal(modal) {
   }
   fields.push(el('menu', {}, el('button', { value: 'cancel', textContent: modal.view.close?.text ?? 'Cancel' }), el('button', { value: 'submit', className: 'primary', textContent: modal.view.submit?.text ?? 'Submit' })));
   form.replaceChildren(...fields);
+  dialog.oncancel = () => act({ type: 'close', viewId: modal.id });
   form.onsubmit = async (event) => {
-    if (event.submitter?.value !== 'submit') return;
+    if (event.submitter?.value !== 'submit') { act({ type: 'close', viewId: modal.id }); return; }
     event.preventDefault();
     const values = {};
     for (const input of form.querySelectorAll('[data-block]')) {

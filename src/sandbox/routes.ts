@@ -26,6 +26,7 @@ const action = z.discriminatedUnion('type', [
     values: z.record(z.string(), z.record(z.string(), z.unknown())),
   }),
   z.object({ type: z.literal('home'), user }),
+  z.object({ type: z.literal('close'), user, viewId: z.string().max(40) }),
 ]);
 
 /** The sandbox page, its state (polled) and the actions a person takes there. */
@@ -53,6 +54,10 @@ export function sandboxRoutes(deps: { workspace: SandboxWorkspace; actor: Sandbo
       });
     }
     if (path === '/sandbox/act' && req.method === 'POST') {
+      // JSON only: a cross-site form post from another page cannot act as anyone here.
+      if (!req.headers['content-type']?.startsWith('application/json')) {
+        return sendError(res, 415, 'send Content-Type: application/json');
+      }
       let body: Buffer;
       try {
         body = await readBody(req, 64 * 1024);

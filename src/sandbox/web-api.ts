@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody } from '../http/body.js';
+import { BodyTooLargeError, readBody } from '../http/body.js';
 import { sendJson } from '../http/reply.js';
 import type { SandboxWorkspace } from './workspace.js';
 
@@ -87,11 +87,17 @@ export function sandboxWebApi(workspace: SandboxWorkspace) {
 
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     const method = path.slice(SANDBOX_API_PREFIX.length);
-    const body = (await readBody(req, 1024 * 1024)).toString('utf8');
+    let body: string;
+    try {
+      body = (await readBody(req, 1024 * 1024)).toString('utf8');
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return sendJson(res, 200, { ok: false, error: 'msg_too_long' });
+      throw error;
+    }
     const args = req.headers['content-type']?.includes('json')
       ? (parseJson(body) as Args)
       : Object.fromEntries(new URLSearchParams(body));
-    const handler = methods[method];
+    const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
     if (handler === undefined) return sendJson(res, 200, { ok: false, error: 'unknown_method' });
     const reply = handler(args ?? {});
     sendJson(res, 200, { ok: true, ...reply });

@@ -72,12 +72,24 @@ describe('the local Slack sandbox', () => {
     await waitFor(async () => (await state()).modals.length === 1, { what: 'the modal' });
     const modal = (await state()).modals[0];
     expect(modal.user).toBe('U0ANNA');
-    const missing = await act({ type: 'submit', user: 'U0ANNA', viewId: modal.id, values: {} });
+    await act({ type: 'close', user: 'U0ANNA', viewId: modal.id });
+    expect((await state()).modals).toEqual([]);
+    await act({
+      type: 'click',
+      user: 'U0ANNA',
+      channel: message.channel,
+      ts: message.ts,
+      actionId: reassign.action_id,
+      value: reassign.value,
+    });
+    await waitFor(async () => (await state()).modals.length === 1, { what: 'the modal again' });
+    const again = (await state()).modals[0];
+    const missing = await act({ type: 'submit', user: 'U0ANNA', viewId: again.id, values: {} });
     expect(missing.errors[BLOCK.reassignNote]).toContain('handoff note');
     await act({
       type: 'submit',
       user: 'U0ANNA',
-      viewId: modal.id,
+      viewId: again.id,
       values: {
         [BLOCK.reassignTeam]: {
           [INPUT.reassignTeam]: { type: 'static_select', selected_option: { value: 'fulfillment' } },
@@ -98,8 +110,19 @@ describe('the local Slack sandbox', () => {
   });
 
   it('when the page sends something that is not an action, then it is refused and nothing happens', async () => {
-    const res = await fetch(`${app.url}/sandbox/act`, { method: 'POST', body: '{"type":"drop tables"}' });
+    const json = { 'content-type': 'application/json' };
+    const res = await fetch(`${app.url}/sandbox/act`, {
+      method: 'POST',
+      headers: json,
+      body: '{"type":"drop tables"}',
+    });
     expect(res.status).toBe(400);
+    // A cross-site form post (no JSON content type) is refused before it is read.
+    const form = await fetch(`${app.url}/sandbox/act`, {
+      method: 'POST',
+      body: '{"type":"home","user":"U0ANNA"}',
+    });
+    expect(form.status).toBe(415);
     expect((await state()).messages).toEqual([]);
   });
 });

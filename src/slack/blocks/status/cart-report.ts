@@ -3,11 +3,10 @@ import type { TimelineEntry } from '../../../domain/timeline.js';
 import type { CartReport } from '../../../services/cart-status.js';
 import type { SlackMessage } from '../exception-message.js';
 import { formatDuration, formatMoney, plain, safe, slackDate, userMention } from '../text.js';
+import { sections } from './pack.js';
 
 const FIRST = 10;
 const LAST = 40;
-const LINES_PER_SECTION = 20;
-const MAX_SECTION = 2900;
 const MARK = { started: '▶️', succeeded: '✅', failed: '❌' } as const;
 const STATE_MARK = { open: '🔴', acknowledged: '🟡', resolved: '✅' } as const;
 
@@ -70,25 +69,4 @@ function auditLine(entry: AuditEntry): string {
   const who = entry.actor === 'cartwatch' ? 'Cartwatch' : userMention(entry.actor);
   const note = entry.note ? `: ${safe(entry.note, 200)}` : '';
   return `${slackDate(entry.at)} ${who} ${entry.action.replace('_', ' ')}${note}`;
-}
-
-/** Whole lines packed into section texts under Slack's 3,000 characters each (never cut mid-token). */
-function sections(lines: readonly string[]): string[] {
-  const out: string[] = [];
-  let current: string[] = [];
-  let length = 0;
-  for (const line of lines) {
-    if (
-      current.length > 0 &&
-      (length + line.length + 1 > MAX_SECTION || current.length === LINES_PER_SECTION)
-    ) {
-      out.push(current.join('\n'));
-      current = [];
-      length = 0;
-    }
-    current.push(line);
-    length += line.length + 1;
-  }
-  if (current.length > 0) out.push(current.join('\n'));
-  return out;
 }

@@ -2,6 +2,7 @@ import type { ExceptionRecord } from '../../../domain/exception.js';
 import type { ExceptionOverview } from '../../../store/status-types.js';
 import type { SlackMessage } from '../exception-message.js';
 import { formatDuration, formatMoney, safe, slackDate } from '../text.js';
+import { sections } from './pack.js';
 
 /** /cart-status alone: where every team stands. */
 export function renderOverview(overview: ExceptionOverview, now: number): SlackMessage {
@@ -16,17 +17,22 @@ export function renderOverview(overview: ExceptionOverview, now: number): SlackM
     (w) =>
       `${w.stage}: ${w.carts} carts${w.oldestAt === undefined ? '' : `, oldest for ${formatDuration(now - w.oldestAt)}`}`,
   );
-  const section = (title: string, lines: string[], empty: string) => ({
-    type: 'section',
-    text: { type: 'mrkdwn', text: `*${title}*\n${lines.length > 0 ? lines.slice(0, 25).join('\n') : empty}` },
-  });
+  // Whole lines in sections under Slack's limit; beyond 40 rows, the rest are counted, not dropped.
+  const section = (title: string, lines: string[], empty: string) => {
+    const shown = lines.length > 40 ? [...lines.slice(0, 40), `_…and ${lines.length - 40} more_`] : lines;
+    const texts = sections(shown.length > 0 ? shown : [empty]);
+    return texts.map((text, i) => ({
+      type: 'section',
+      text: { type: 'mrkdwn', text: i === 0 ? `*${title}*\n${text}` : text },
+    }));
+  };
   return {
     text: `Open exceptions: ${overview.byTeamAndStage.reduce((n, r) => n + r.open + r.acknowledged, 0)}`,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'Cartwatch: where things stand' } },
-      section('Open exceptions by team and stage', teams, 'None. 🎉'),
-      section('Oldest unclaimed', oldest, 'Nothing is waiting for an owner.'),
-      section('Carts waiting per stage', waiting, 'No carts are waiting.'),
+      ...section('Open exceptions by team and stage', teams, 'None. 🎉'),
+      ...section('Oldest unclaimed', oldest, 'Nothing is waiting for an owner.'),
+      ...section('Carts waiting per stage', waiting, 'No carts are waiting.'),
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Resolved today: ${overview.resolvedSince}` }] },
     ],
   };
