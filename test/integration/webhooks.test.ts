@@ -76,6 +76,16 @@ describe('Shopify webhooks', () => {
     );
   });
 
+  it('when a checkout update carries completed_at, then it is a success, not a checkout started again', async () => {
+    const completed = fixture('shopify/checkout-create.json').replace(
+      '"completed_at": null',
+      '"completed_at": "2026-11-27T04:02:30-05:00"',
+    );
+    expect((await shopify('checkouts/update', completed, { id: 'upd-1' })).status).toBe(200);
+    const cart = await app.getCart('68778783ad298f1c80c3bafcddeea02f');
+    expect(cart.body.events[0]).toMatchObject({ stage: 'checkout', step: 'update', status: 'succeeded' });
+  });
+
   it('when the body was tampered with or signed with another secret, then it answers 401 and stores nothing', async () => {
     const body = fixture('shopify/order-create.json');
     expect((await shopify('orders/create', body.replace('398.00', '1.00'), { hmacOf: body })).status).toBe(

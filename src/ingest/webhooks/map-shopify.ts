@@ -1,5 +1,5 @@
 import { firstText, minorUnits, pick } from './payload.js';
-import { SHOPIFY_TOPICS, statusFrom } from './shopify-topics.js';
+import { SHOPIFY_TOPICS, type ShopifyTopic, statusFrom } from './shopify-topics.js';
 
 export type Mapped =
   | { type: 'event'; event: Record<string, unknown> }
@@ -23,7 +23,7 @@ export function mapShopify(input: {
     id: `shopify:${input.webhookId}`,
     stage: topic.stage,
     step: topic.step,
-    status: typeof topic.status === 'string' ? topic.status : statusFrom(pick(p, topic.status.field)),
+    status: statusOf(topic, p),
     occurred_at: firstText(p, ['updated_at', 'created_at']) ?? new Date(input.receivedAt).toISOString(),
     source: 'shopify',
   };
@@ -36,8 +36,8 @@ export function mapShopify(input: {
   const sku = topic.sku && firstText(p, [topic.sku]);
   if (sku !== undefined) event.sku = sku;
   if (topic.amount) {
-    const value = minorUnits(pick(p, topic.amount.value));
     const currency = firstText(p, [topic.amount.currency]);
+    const value = currency === undefined ? undefined : minorUnits(pick(p, topic.amount.value), currency);
     if (value !== undefined && currency !== undefined)
       event.amount = { value, currency: currency.toUpperCase() };
   }
@@ -49,4 +49,11 @@ export function mapShopify(input: {
     return { type: 'invalid', reason: `${input.topic} carries none of the fields Cartwatch keys carts by` };
   }
   return { type: 'event', event };
+}
+
+function statusOf(topic: ShopifyTopic, payload: unknown): string {
+  if (typeof topic.status === 'string') return topic.status;
+  const value = pick(payload, topic.status.field);
+  if (topic.status.whenPresent === undefined) return statusFrom(value);
+  return value === null || value === undefined ? 'started' : topic.status.whenPresent;
 }

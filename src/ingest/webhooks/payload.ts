@@ -1,3 +1,5 @@
+import { minorDigits } from '../../domain/money.js';
+
 /** Reads a dotted path ("data.object.metadata.cart_id") out of parsed JSON; undefined when absent. */
 export function pick(value: unknown, path: string): unknown {
   let current: unknown = value;
@@ -25,10 +27,12 @@ export function parseKeepingIds(text: string): unknown {
   return JSON.parse(text.replace(/("[A-Za-z_]*id"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g, '$1"$2"'));
 }
 
-/** "199.90" (a decimal money string) → 19990 minor units, without floating point. */
-export function minorUnits(decimal: unknown): number | undefined {
-  if (typeof decimal === 'number') return Math.round(decimal * 100);
-  if (typeof decimal !== 'string' || !/^\d+(\.\d{1,2})?$/.test(decimal)) return undefined;
-  const [whole = '0', cents = ''] = decimal.split('.');
-  return Number(whole) * 100 + Number(cents.padEnd(2, '0'));
+/** "199.90" USD → 19990, "1000" JPY → 1000, "12.345" KWD → 12345: minor units, without floating point. */
+export function minorUnits(decimal: unknown, currency: string): number | undefined {
+  const digits = minorDigits(currency);
+  const text = typeof decimal === 'number' ? decimal.toFixed(digits) : decimal;
+  if (typeof text !== 'string' || !/^\d+(\.\d+)?$/.test(text)) return undefined;
+  const [whole = '0', fraction = ''] = text.split('.');
+  if (fraction.replace(/0+$/, '').length > digits) return undefined;
+  return Number(whole) * 10 ** digits + Number(fraction.padEnd(digits, '0').slice(0, digits) || '0');
 }

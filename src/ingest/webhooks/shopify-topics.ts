@@ -7,8 +7,11 @@ import type { Stage, Status } from '../../domain/event.js';
 export interface ShopifyTopic {
   stage: Stage;
   step: string;
-  /** A fixed status, or the payload field whose value decides it (see statusFrom). */
-  status: Status | { field: string };
+  /**
+   * A fixed status, or the payload field whose value decides it: with `whenPresent`, that status
+   * once the field is set (else started); without, Shopify's status words (see statusFrom).
+   */
+  status: Status | { field: string; whenPresent?: Status };
   /** Cart identity, first present wins. */
   cart?: readonly string[];
   /** The order this concerns: its id becomes the order_id correlation key. */
@@ -31,10 +34,11 @@ export const SHOPIFY_TOPICS: Readonly<Record<string, ShopifyTopic>> = {
     cart: CHECKOUT_CART,
     amount: ORDER_TOTAL,
   },
+  // The update that completes a checkout must not put the cart back to "checkout started".
   'checkouts/update': {
     stage: 'checkout',
     step: 'update',
-    status: 'started',
+    status: { field: 'completed_at', whenPresent: 'succeeded' },
     cart: CHECKOUT_CART,
     amount: ORDER_TOTAL,
   },

@@ -1,3 +1,5 @@
+import { minorDigits } from '../../domain/money.js';
+
 /**
  * Outside text made safe for Slack mrkdwn: `&`, `<` and `>` escaped so event data can never
  * ping (`<!channel>`, `<@U…>`) or forge a link, and card numbers and e-mail addresses masked.
@@ -52,9 +54,10 @@ export function truncate(text: string, maxLength: number): string {
   return text.length <= maxLength ? text : `${text.slice(0, maxLength - 1)}…`;
 }
 
-/** Minor units as money, e.g. 12999 USD → "USD 129.99". */
+/** Minor units as money: 12999 USD → "USD 129.99", 1000 JPY → "JPY 1000", 12345 KWD → "KWD 12.345". */
 export function formatMoney(value: number, currency: string): string {
-  return `${currency} ${(value / 100).toFixed(2)}`;
+  const digits = minorDigits(currency);
+  return `${currency} ${(value / 10 ** digits).toFixed(digits)}`;
 }
 
 /** A Slack date token: shown in each reader's own time zone, with a UTC fallback. */
