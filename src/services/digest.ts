@@ -23,13 +23,17 @@ export class DigestService {
     },
   ) {}
 
-  /** The last 24 hours to `now` for one team, each figure beside the 24 hours before. */
+  /** Since the team's last digest (else 24 hours) to `now`, each figure beside the window before. */
   async factsFor(team: string, now = this.deps.clock.now()): Promise<DigestFacts> {
     const { store } = this.deps;
-    const from = now - DAY;
+    const previous = await store.previousDigest(team, localDate(now, this.zoneOf(team)));
+    // From where the last digest stopped (no overlap after a catch-up, no gap or double hour on a
+    // clock change), else the last 24 hours; the day before is a window of the same length.
+    const from =
+      previous !== undefined && previous.to < now && now - previous.to <= 2 * DAY ? previous.to : now - DAY;
     const [today, yesterday, live] = await Promise.all([
       store.changesOfTeam(team, from, now),
-      store.changesOfTeam(team, from - DAY, from),
+      store.changesOfTeam(team, from - (now - from), from),
       store.liveOfTeam(team),
     ]);
     const count = (changes: AuditedChange[], action: string) =>
@@ -69,7 +73,6 @@ export class DigestService {
       })),
       valueAtRisk: sumByCurrency(live.flatMap((e) => (e.amount ? [e.amount] : []))),
     };
-    const previous = await store.previousDigest(team, facts.localDate);
     if (previous) {
       facts.previous = {
         localDate: previous.localDate,

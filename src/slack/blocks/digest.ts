@@ -54,7 +54,10 @@ export function renderDigest(facts: DigestFacts): SlackMessage {
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
       { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `The 24 hours to ${slackDate(facts.to)}` }] },
+      {
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `From ${slackDate(facts.from)} to ${slackDate(facts.to)}` }],
+      },
     ],
   };
 }
