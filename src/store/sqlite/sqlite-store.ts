@@ -223,6 +223,15 @@ export class SqliteStore implements Store {
     return this.q.liveCounts.all();
   }
 
+  /** Test seam (SQLite only): simulate a full disk by capping the writer's pages; see SqliteWriter. */
+  setPageLimit(pages: number): Promise<void> {
+    return this.writer.call('setPageLimit', pages);
+  }
+
+  pageCount(): Promise<number> {
+    return this.writer.call('pageCount');
+  }
+
   recordWebhookFailure(input: WebhookFailure): Promise<void> {
     return this.writer.call('recordWebhookFailure', input);
   }

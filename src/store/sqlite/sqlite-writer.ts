@@ -144,6 +144,19 @@ export class SqliteWriter {
     })();
   }
 
+  /**
+   * Caps the file at `pages` pages on this (the writing) connection: how tests make the disk "full"
+   * without filling one. SQLite then refuses writes with SQLITE_FULL, as on a full disk.
+   */
+  setPageLimit(pages: number): void {
+    this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(pages))}`);
+  }
+
+  /** Pages the file uses now. */
+  pageCount(): number {
+    return this.db.pragma('page_count', { simple: true }) as number;
+  }
+
   recordWebhookFailure(input: WebhookFailure): void {
     this.statements.webhookFailure.run(
       input.platform,
