@@ -26,6 +26,7 @@ import { Sweeper } from './services/sweeper.js';
 import { TimelineService } from './services/timeline.js';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.js';
 import { OutboxWorker } from './slack/outbox-worker.js';
+import { refuseReplays } from './slack/replay-guard.js';
 import { UserNames } from './slack/user-names.js';
 import {
   checkSlackCredentials,
@@ -112,7 +113,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       ...(options.tuning?.postIntervalMs !== undefined && { postIntervalMs: options.tuning.postIntervalMs }),
     });
     const listener = slack.requestListener;
-    if (listener) exact[SLACK_EVENTS_PATH] = (req, res) => listener(req, res);
+    if (listener) exact[SLACK_EVENTS_PATH] = refuseReplays(listener);
   };
 
   const exact: Record<string, Handler> = {

@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, INPUT, VIEW } from '../../src/slack/ids.js';
 import { anEvent, at } from '../support/events.js';
 import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
-import { buttonPayload, postInteraction, viewSubmissionPayload } from '../support/slack-requests.js';
+import {
+  buttonPayload,
+  postInteraction,
+  slackSignature,
+  viewSubmissionPayload,
+} from '../support/slack-requests.js';
 import { waitFor } from '../support/wait-for.js';
 
 let app: SlackTestApp;
@@ -212,6 +217,19 @@ describe('acting on an exception', () => {
     await waitFor(() =>
       app.slack.callsOf('chat.postMessage').some((c) => String(c.args.text).includes('Refunded by hand')),
     );
+  });
+
+  it('when a signed request is replayed, then the copy gets 401 and changes nothing', async () => {
+    const value = buttonsOf(rootPosts()[0]?.blocks)[0]?.value ?? '';
+    const payload = buttonPayload({ actionId: ACTION.acknowledge, value });
+    const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(body) };
+    const first = await fetch(`${app.url}/slack/events`, { method: 'POST', headers, body });
+    expect(first.status).toBe(200);
+    await app.slack.waitForCalls('chat.update', 1);
+    const replay = await fetch(`${app.url}/slack/events`, { method: 'POST', headers, body });
+    expect(replay.status).toBe(401);
+    expect((await app.running.store.auditOf(1)).filter((a) => a.action === 'acknowledged')).toHaveLength(1);
   });
 
   it('when a forged button value is clicked, then nothing changes', async () => {
