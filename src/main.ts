@@ -129,7 +129,11 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     '/metrics': metrics.route(),
     '/healthz': healthRoute({
       store,
-      slack: () => (outbox ? outbox.health() : { state: 'not configured' }),
+      slack: () => {
+        if (!outbox) return { state: 'not configured' };
+        const health = outbox.health();
+        return sandbox && health.state === 'connected' ? { state: 'sandbox' } : health;
+      },
     }),
   };
   if (slackMode === 'slack') connectSlack(env);

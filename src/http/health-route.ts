@@ -3,7 +3,8 @@ import type { Store } from '../store/store.js';
 import { sendError, sendJson } from './reply.js';
 
 export interface SlackStatus {
-  state: 'connected' | 'not configured' | 'degraded';
+  /** `sandbox`: talking to the local Slack stand-in, not a workspace. */
+  state: 'connected' | 'sandbox' | 'not configured' | 'degraded';
   detail?: string;
 }
 

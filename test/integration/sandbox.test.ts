@@ -29,6 +29,7 @@ const buttons = (m: any) =>
 describe('the local Slack sandbox', () => {
   it('when started without Slack credentials, then the page is served and the bot posts into the sandbox channels', async () => {
     expect(app.running.sandbox?.channels).toEqual(['C0PAYMENTS', 'C0FULFIL', 'C0OPS']);
+    expect(((await (await fetch(`${app.url}/healthz`)).json()) as any).slack).toEqual({ state: 'sandbox' });
     const page = await fetch(`${app.url}/sandbox`);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('<title>Cartwatch sandbox</title>');
