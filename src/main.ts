@@ -23,7 +23,6 @@ import { ExceptionActions } from './services/exception-actions.js';
 import { IngestService } from './services/ingest.js';
 import { RetentionService } from './services/retention.js';
 import { Sweeper } from './services/sweeper.js';
-import { TimelineService } from './services/timeline.js';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.js';
 import { OutboxWorker } from './slack/outbox-worker.js';
 import { refuseReplays } from './slack/replay-guard.js';
@@ -90,7 +89,6 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const metrics = new Metrics(store);
   const detector = new Detector({ store, clock, config, logger, onChanges: sendNow, observer: metrics });
   const ingest = new IngestService({ store, clock, onRecorded: () => detector.wake() });
-  const timelines = new TimelineService({ store });
   const status = new CartStatusService({ store, clock, config });
   const actions = new ExceptionActions({ store, clock, config, onChanges: sendNow, observer: metrics });
   const retention = new RetentionService({ store, clock, retentionDays: config.retentionDays });
@@ -101,7 +99,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const sandbox = slackMode === 'none' ? createSandbox(config) : undefined;
   let slack: SlackApp | undefined;
   const connectSlack = (slackEnv: Env) => {
-    slack = createSlackApp(slackEnv, { store, clock, logger, actions, timelines, status, config });
+    slack = createSlackApp(slackEnv, { store, clock, logger, actions, status, config });
     outbox = new OutboxWorker({
       observer: metrics,
       store,

@@ -6,7 +6,6 @@ import type { Logger } from '../logger.js';
 import type { CartStatusService } from '../services/cart-status.js';
 import type { Clock } from '../services/clock.js';
 import type { ExceptionActions } from '../services/exception-actions.js';
-import type { TimelineService } from '../services/timeline.js';
 import type { Store } from '../store/store.js';
 import { BotIdentityCache } from './bot-identity.js';
 import { HomePublisher } from './home-publisher.js';
@@ -37,7 +36,6 @@ export interface SlackDeps {
   clock: Clock;
   logger: Logger;
   actions: ExceptionActions;
-  timelines: TimelineService;
   status: CartStatusService;
   config: CartwatchConfig;
 }

@@ -148,7 +148,12 @@ export class OutboxWorker {
   private async call(job: OutboxJob): Promise<string | undefined> {
     const { client } = this.o;
     if (job.kind === 'ephemeral') {
-      await client.chat.postEphemeral({ channel: job.channel, user: job.user, text: job.text });
+      await client.chat.postEphemeral({
+        channel: job.channel,
+        user: job.user,
+        text: job.text,
+        ...(job.blocks && { blocks: job.blocks as never }),
+      });
       return undefined;
     }
     if (job.kind === 'post') {

@@ -160,7 +160,15 @@ export type OutboxJob =
       note: ThreadNote;
       attempts: number;
     }
-  | { id: number; kind: 'ephemeral'; channel: string; user: string; text: string; attempts: number }
+  | {
+      id: number;
+      kind: 'ephemeral';
+      channel: string;
+      user: string;
+      text: string;
+      blocks?: unknown[];
+      attempts: number;
+    }
   | {
       id: number;
       kind: 'moved';

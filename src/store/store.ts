@@ -112,7 +112,7 @@ export interface Store {
   /** Hands the exception to another team and/or person, with the handoff note in the audit trail. */
   applyReassign(input: ReassignInput): Promise<ActionOutcome>;
   /** An ephemeral reply to one user, sent through the outbox like every other Slack write. */
-  enqueueEphemeral(input: { channel: string; user: string; text: string; at: number }): Promise<void>;
+  enqueueEphemeral(input: EphemeralInput): Promise<void>;
 
   /** Leases up to `limit` due outbox rows (posts before their updates and thread replies). */
   claimOutbox(input: {
@@ -140,4 +140,13 @@ export interface WebhookFailure {
   reason: string;
   raw: string;
   receivedAt: number;
+}
+
+/** A reply only one person sees; `blocks` when it is more than a line (e.g. a cart's timeline). */
+export interface EphemeralInput {
+  channel: string;
+  user: string;
+  text: string;
+  blocks?: unknown[];
+  at: number;
 }

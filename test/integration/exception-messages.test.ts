@@ -219,6 +219,15 @@ describe('acting on an exception', () => {
     );
   });
 
+  it("when Timeline is clicked, then the cart's timeline goes to the clicker only", async () => {
+    await click(ACTION.timeline, { user: 'U0CAROL' });
+    const [ephemeral] = await app.slack.waitForCalls('chat.postEphemeral', 1);
+    expect(ephemeral?.args).toMatchObject({ channel: 'C0PAYMENTS', user: 'U0CAROL' });
+    const text = JSON.stringify(ephemeral?.blocks);
+    expect(text).toContain('Cart cart_8842');
+    expect(text).toContain('Cartwatch opened');
+  });
+
   it('when a signed request is replayed, then the copy gets 401 and changes nothing', async () => {
     const value = buttonsOf(rootPosts()[0]?.blocks)[0]?.value ?? '';
     const payload = buttonPayload({ actionId: ACTION.acknowledge, value });

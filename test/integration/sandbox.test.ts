@@ -62,27 +62,22 @@ describe('the local Slack sandbox', () => {
 
     message = roots(await state(), 'C0PAYMENTS')[0];
     const reassign = buttons(message).find((b: any) => b.action_id === ACTION.reassign);
-    await act({
-      type: 'click',
-      user: 'U0ANNA',
-      channel: message.channel,
-      ts: message.ts,
-      actionId: reassign.action_id,
-      value: reassign.value,
-    });
+    const clickReassign = () =>
+      act({
+        type: 'click',
+        user: 'U0ANNA',
+        channel: message.channel,
+        ts: message.ts,
+        actionId: reassign.action_id,
+        value: reassign.value,
+      });
+    await clickReassign();
     await waitFor(async () => (await state()).modals.length === 1, { what: 'the modal' });
     const modal = (await state()).modals[0];
     expect(modal.user).toBe('U0ANNA');
     await act({ type: 'close', user: 'U0ANNA', viewId: modal.id });
     expect((await state()).modals).toEqual([]);
-    await act({
-      type: 'click',
-      user: 'U0ANNA',
-      channel: message.channel,
-      ts: message.ts,
-      actionId: reassign.action_id,
-      value: reassign.value,
-    });
+    await clickReassign();
     await waitFor(async () => (await state()).modals.length === 1, { what: 'the modal again' });
     const again = (await state()).modals[0];
     const missing = await act({ type: 'submit', user: 'U0ANNA', viewId: again.id, values: {} });

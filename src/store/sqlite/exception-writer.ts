@@ -18,6 +18,7 @@ import type {
   ReassignInput,
   ThreadNote,
 } from '../exception-types.js';
+import type { EphemeralInput } from '../store.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupWriter } from './group-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
@@ -320,8 +321,8 @@ export class ExceptionWriter {
     })();
   }
 
-  enqueueEphemeral(input: { channel: string; user: string; text: string; at: number }): void {
-    this.outbox.ephemeral(input.channel, input.user, input.text, input.at);
+  enqueueEphemeral(input: EphemeralInput): void {
+    this.outbox.ephemeral(input);
   }
 }
 

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { DigestFacts } from '../../domain/digest.js';
 import type { ExceptionRecord } from '../../domain/exception.js';
 import type { OutboxJob, ThreadNote } from '../exception-types.js';
+import type { EphemeralInput } from '../store.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupReader } from './group-reader.js';
 
@@ -161,8 +162,9 @@ export class OutboxWriter {
     this.s.insert.run(null, 'digest', channel, JSON.stringify(facts), now, now);
   }
 
-  ephemeral(channel: string, user: string, text: string, now: number): void {
-    this.s.insert.run(null, 'ephemeral', channel, JSON.stringify({ user, text }), now, now);
+  ephemeral(input: EphemeralInput): void {
+    const payload = JSON.stringify({ user: input.user, text: input.text, blocks: input.blocks });
+    this.s.insert.run(null, 'ephemeral', input.channel, payload, input.at, input.at);
   }
 
   claim(now: number, limit: number, leaseMs: number, pacedChannels: readonly string[] = []): OutboxJob[] {
@@ -222,8 +224,12 @@ export class OutboxWriter {
     if (row.kind === 'digest')
       return { ...base, kind: 'digest', facts: JSON.parse(row.payload) as DigestFacts };
     if (row.kind === 'ephemeral') {
-      const { user, text } = JSON.parse(row.payload) as { user: string; text: string };
-      return { ...base, kind: 'ephemeral', user, text };
+      const { user, text, blocks } = JSON.parse(row.payload) as {
+        user: string;
+        text: string;
+        blocks?: unknown[];
+      };
+      return { ...base, kind: 'ephemeral', user, text, ...(blocks && { blocks }) };
     }
     const exception = this.shownAs(
       toException(this.s.exception.get(row.exception_id ?? -1) as ExceptionRow),

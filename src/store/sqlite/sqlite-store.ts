@@ -19,7 +19,15 @@ import type {
   SweepOutcome,
 } from '../exception-types.js';
 import type { AuditedChange, CartState, ExceptionOverview } from '../status-types.js';
-import type { CartHistory, NewEvent, RecordOutcome, Store, StoreHealth, WebhookFailure } from '../store.js';
+import type {
+  CartHistory,
+  EphemeralInput,
+  NewEvent,
+  RecordOutcome,
+  Store,
+  StoreHealth,
+  WebhookFailure,
+} from '../store.js';
 import { openDatabase } from './connection.js';
 import { DueQueries } from './due-queries.js';
 import { EVENT_COLUMNS, EVENT_FIELDS, type EventRow, toStoredEvent } from './event-rows.js';
@@ -263,7 +271,7 @@ export class SqliteStore implements Store {
     return this.writer.call('applyReassign', input);
   }
 
-  enqueueEphemeral(input: { channel: string; user: string; text: string; at: number }): Promise<void> {
+  enqueueEphemeral(input: EphemeralInput): Promise<void> {
     return this.writer.call('enqueueEphemeral', input);
   }
 

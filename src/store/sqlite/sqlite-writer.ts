@@ -14,7 +14,7 @@ import type {
   SweepBatch,
   SweepOutcome,
 } from '../exception-types.js';
-import type { NewEvent, RecordOutcome, WebhookFailure } from '../store.js';
+import type { EphemeralInput, NewEvent, RecordOutcome, WebhookFailure } from '../store.js';
 import { EventWriter } from './event-writer.js';
 import { ExceptionWriter } from './exception-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
@@ -179,7 +179,7 @@ export class SqliteWriter {
     return this.exceptions.applyReassign(input);
   }
 
-  enqueueEphemeral(input: { channel: string; user: string; text: string; at: number }): void {
+  enqueueEphemeral(input: EphemeralInput): void {
     this.exceptions.enqueueEphemeral(input);
   }
 

@@ -1,14 +1,14 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
+import type { CartStatusService } from '../../../services/cart-status.js';
 import type { Clock } from '../../../services/clock.js';
-import type { TimelineService } from '../../../services/timeline.js';
 import type { Store } from '../../../store/store.js';
-import { renderTimelineText } from '../../blocks/timeline-text.js';
+import { renderCartReport } from '../../blocks/status/cart-report.js';
 import { ACTION, decodeButtonValue } from '../../ids.js';
 
-/** Timeline: the exception's cart, shown only to the person who clicked. */
+/** Timeline: the exception's cart, as /cart-status shows it, to the person who clicked only. */
 export function registerTimelineButton(
   app: App,
-  deps: { store: Store; timelines: TimelineService; clock: Clock },
+  deps: { store: Store; status: CartStatusService; clock: Clock },
 ): void {
   app.action<BlockButtonAction>(ACTION.timeline, async ({ ack, body, action, logger }) => {
     await ack();
@@ -16,14 +16,15 @@ export function registerTimelineButton(
     if (value === undefined) return;
     try {
       const exception = await deps.store.findException(value.id);
-      const cartId = exception?.cartId;
-      const text =
-        cartId === undefined
-          ? 'This exception is not about one cart.'
-          : renderTimelineText(cartId, await deps.timelines.forId(cartId));
       const channel = body.channel?.id ?? exception?.channel;
-      if (channel !== undefined)
-        await deps.store.enqueueEphemeral({ channel, user: body.user.id, text, at: deps.clock.now() });
+      if (channel === undefined) return;
+      const cartId = exception?.cartId;
+      const report = cartId === undefined ? null : await deps.status.cart(cartId);
+      const reply =
+        cartId === undefined || report === null
+          ? { text: 'This exception is not about one cart.' }
+          : renderCartReport(cartId, report);
+      await deps.store.enqueueEphemeral({ channel, user: body.user.id, ...reply, at: deps.clock.now() });
     } catch (error) {
       logger.error('timeline failed:', error);
     }
