@@ -50,6 +50,7 @@ export interface StartOptions {
     outboxPollMs?: number;
     postIntervalMs?: number;
     detectorPollMs?: number;
+    slackTimeoutMs?: number;
     grouping?: Partial<DuePolicy['grouping']>;
   };
 }
@@ -99,7 +100,12 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const sandbox = slackMode === 'none' ? createSandbox(config) : undefined;
   let slack: SlackApp | undefined;
   const connectSlack = (slackEnv: Env) => {
-    slack = createSlackApp(slackEnv, { store, clock, logger, actions, status, config });
+    const timeoutMs = options.tuning?.slackTimeoutMs;
+    slack = createSlackApp(
+      slackEnv,
+      { store, clock, logger, actions, status, config },
+      timeoutMs === undefined ? {} : { timeoutMs },
+    );
     outbox = new OutboxWorker({
       observer: metrics,
       store,

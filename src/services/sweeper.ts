@@ -40,17 +40,22 @@ export class Sweeper {
     this.watchingSince = deps.clock.now();
   }
 
-  /** Every 15 s by default, so a stall is raised well within a minute of its deadline. */
+  /**
+   * Every 15 s by default, so a stall is raised well within a minute of its deadline; and once at
+   * start, so what fell due while Cartwatch was down is raised at once.
+   */
   start(intervalMs = 15_000): void {
-    this.timer = setInterval(() => {
+    const sweep = () => {
       if (this.running) return;
       this.running = this.sweepNow()
         .catch((error: unknown) => this.deps.logger.error('sweep failed:', error))
         .finally(() => {
           this.running = undefined;
         });
-    }, intervalMs);
+    };
+    this.timer = setInterval(sweep, intervalMs);
     this.timer.unref();
+    sweep();
   }
 
   async stop(): Promise<void> {

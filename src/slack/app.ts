@@ -41,13 +41,14 @@ export interface SlackDeps {
 }
 
 /** Bolt 5: HTTP mode on our own server (Bolt verifies signatures), or Socket Mode with an app token. */
-export function createSlackApp(env: Env, deps: SlackDeps): SlackApp {
+export function createSlackApp(env: Env, deps: SlackDeps, options: { timeoutMs?: number } = {}): SlackApp {
   const clientOptions = {
     ...(env.slackApiUrl !== undefined && { slackApiUrl: env.slackApiUrl }),
     // The outbox owns retries and pacing; the client must report a 429 instead of waiting on it.
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
-    timeout: 10_000,
+    // A hung call is cut off and retried (after a look for the message it may have posted).
+    timeout: options.timeoutMs ?? 10_000,
   };
   const botToken = env.slackBotToken ?? '';
   const client = new WebClient(botToken, { ...clientOptions, logger: deps.logger });

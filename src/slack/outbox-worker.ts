@@ -8,6 +8,7 @@ import { renderDigest } from './blocks/digest.js';
 import { renderExceptionMessage, renderMovedMessage } from './blocks/exception-message.js';
 import { renderGroupMessage } from './blocks/group-message.js';
 import { renderEscalation, renderThreadNote } from './blocks/thread-note.js';
+import { findPostedMessage, outboxMetadata } from './posted-lookup.js';
 import { classifySlackError } from './slack-errors.js';
 import type { UserNames } from './user-names.js';
 
@@ -41,6 +42,7 @@ export class OutboxWorker {
   private again = false;
   private stopped = false;
   private lastFailure: { at: number; reason: string } | undefined;
+  private abandonedReleased = false;
 
   constructor(private readonly o: OutboxWorkerOptions) {}
 
@@ -79,6 +81,12 @@ export class OutboxWorker {
 
   private async drain(): Promise<void> {
     try {
+      if (!this.abandonedReleased) {
+        const released = await this.o.store.releaseAbandonedOutbox();
+        if (released > 0)
+          this.o.logger.warn(`outbox: ${released} Slack call(s) cut off by a restart are retried`);
+        this.abandonedReleased = true;
+      }
       for (;;) {
         const jobs = await this.o.store.claimOutbox({
           now: this.o.clock.now(),
@@ -130,6 +138,14 @@ export class OutboxWorker {
       return false;
     }
     try {
+      const found = posts && job.inDoubt ? await this.alreadyPosted(job) : undefined;
+      if (found !== undefined) {
+        this.o.logger.warn(
+          `Slack ${job.kind} to ${job.channel} had already been posted; not posting it again`,
+        );
+        await this.o.store.completeOutbox({ id: job.id, at: this.o.clock.now(), ts: found });
+        return true;
+      }
       const ts = await this.call(job);
       if (posts) this.nextPostAt.set(job.channel, performance.now() + (this.o.postIntervalMs ?? 1000));
       this.lastFailure = undefined;
@@ -142,6 +158,24 @@ export class OutboxWorker {
       await this.handleFailure(job, error);
     }
     return true;
+  }
+
+  /**
+   * The message an in-doubt row already posted, if Slack has it. When the lookup itself fails (no
+   * history scope, say) the row is posted: a rare duplicate is better than a lost exception.
+   */
+  private async alreadyPosted(job: OutboxJob): Promise<string | undefined> {
+    const threadTs = job.kind === 'thread' ? job.exception.slackTs : undefined;
+    try {
+      return await findPostedMessage(this.o.client, {
+        channel: job.channel,
+        outboxId: job.id,
+        ...(threadTs !== undefined && { threadTs }),
+      });
+    } catch (error) {
+      this.o.logger.warn(`could not check whether ${job.kind} to ${job.channel} was posted:`, error);
+      return undefined;
+    }
   }
 
   /** The Slack call for one row; resolves to the new message's ts for a root post. */
@@ -158,7 +192,12 @@ export class OutboxWorker {
     }
     if (job.kind === 'post') {
       const message = renderExceptionMessage(job.exception);
-      const reply = await client.chat.postMessage({ channel: job.channel, ...message, unfurl_links: false });
+      const reply = await client.chat.postMessage({
+        channel: job.channel,
+        ...message,
+        unfurl_links: false,
+        metadata: outboxMetadata(job.id),
+      });
       return reply.ts;
     }
     if (job.kind === 'digest') {
@@ -166,6 +205,7 @@ export class OutboxWorker {
         channel: job.channel,
         ...renderDigest(job.facts),
         unfurl_links: false,
+        metadata: outboxMetadata(job.id),
       });
       return undefined;
     }
@@ -174,6 +214,7 @@ export class OutboxWorker {
         channel: job.channel,
         ...renderGroupMessage(job.group),
         unfurl_links: false,
+        metadata: outboxMetadata(job.id),
       });
       return reply.ts;
     }
@@ -192,7 +233,12 @@ export class OutboxWorker {
         waitedMs: job.waitedMs,
         ...(permalink && { permalink }),
       });
-      await client.chat.postMessage({ channel: job.channel, ...post, unfurl_links: false });
+      await client.chat.postMessage({
+        channel: job.channel,
+        ...post,
+        unfurl_links: false,
+        metadata: outboxMetadata(job.id),
+      });
       return undefined;
     }
     if (job.kind === 'moved') {
@@ -211,7 +257,13 @@ export class OutboxWorker {
       return undefined;
     }
     const note = renderThreadNote(job.note, job.exception, this.o.names.nameOf);
-    await client.chat.postMessage({ channel: job.channel, thread_ts: rootTs, ...note, unfurl_links: false });
+    await client.chat.postMessage({
+      channel: job.channel,
+      thread_ts: rootTs,
+      ...note,
+      unfurl_links: false,
+      metadata: outboxMetadata(job.id),
+    });
     return undefined;
   }
 
@@ -244,7 +296,12 @@ export class OutboxWorker {
     this.o.logger.warn(
       `Slack ${job.kind} to ${job.channel} failed (${failure.reason}); retrying in ${waitMs} ms`,
     );
-    await this.o.store.retryOutbox({ id: job.id, dueAt: now + waitMs, error: failure.reason });
+    await this.o.store.retryOutbox({
+      id: job.id,
+      dueAt: now + waitMs,
+      error: failure.reason,
+      inDoubt: failure.type === 'transient' && failure.inDoubt,
+    });
   }
 }
 

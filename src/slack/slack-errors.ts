@@ -2,7 +2,8 @@ import { ErrorCode } from '@slack/web-api';
 
 export type SlackFailure =
   | { type: 'rate_limited'; retryAfterMs: number; reason: string }
-  | { type: 'transient'; reason: string }
+  /** `inDoubt`: Slack may have acted on the call before it failed (a timeout, a 5xx, a dropped line). */
+  | { type: 'transient'; reason: string; inDoubt: boolean }
   | { type: 'permanent'; reason: string };
 
 /** Platform errors worth another try; every other platform error means the call can never work as is. */
@@ -14,6 +15,9 @@ const TRANSIENT_PLATFORM_ERRORS = new Set([
   'ratelimited',
 ]);
 
+/** Connection errors raised before a request could leave this machine. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
 /** Sorts a Web API client error into what the outbox should do about it. */
 export function classifySlackError(error: unknown): SlackFailure {
   const e = error as {
@@ -22,21 +26,27 @@ export function classifySlackError(error: unknown): SlackFailure {
     statusCode?: number;
     data?: { error?: string };
     message?: string;
+    original?: { code?: string };
   };
   switch (e.code) {
     case ErrorCode.RateLimitedError:
       return { type: 'rate_limited', retryAfterMs: (e.retryAfter ?? 1) * 1000, reason: 'rate limited (429)' };
     case ErrorCode.HTTPError:
-      return { type: 'transient', reason: `HTTP ${e.statusCode ?? '?'}` };
+      return { type: 'transient', reason: `HTTP ${e.statusCode ?? '?'}`, inDoubt: true };
     case ErrorCode.RequestError:
-      return { type: 'transient', reason: `request failed: ${e.message ?? 'network error'}` };
+      return {
+        type: 'transient',
+        reason: `request failed: ${e.message ?? 'network error'}`,
+        // A refused connection never carried the request; a timeout or a reset may have.
+        inDoubt: !NEVER_SENT.has(e.original?.code ?? ''),
+      };
     case ErrorCode.PlatformError: {
       const code = e.data?.error ?? 'unknown_error';
       return TRANSIENT_PLATFORM_ERRORS.has(code)
-        ? { type: 'transient', reason: code }
+        ? { type: 'transient', reason: code, inDoubt: code !== 'ratelimited' }
         : { type: 'permanent', reason: code };
     }
     default:
-      return { type: 'transient', reason: e.message ?? String(error) };
+      return { type: 'transient', reason: e.message ?? String(error), inDoubt: true };
   }
 }

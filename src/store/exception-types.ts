@@ -149,46 +149,30 @@ export type ThreadNote =
       team?: string;
     };
 
-export type OutboxJob =
-  | { id: number; kind: 'post'; channel: string; exception: ExceptionRecord; attempts: number }
-  | { id: number; kind: 'update'; channel: string; exception: ExceptionRecord; attempts: number }
-  | {
-      id: number;
-      kind: 'thread';
-      channel: string;
-      exception: ExceptionRecord;
-      note: ThreadNote;
-      attempts: number;
-    }
-  | {
-      id: number;
-      kind: 'ephemeral';
-      channel: string;
-      user: string;
-      text: string;
-      blocks?: unknown[];
-      attempts: number;
-    }
-  | {
-      id: number;
-      kind: 'moved';
-      channel: string;
-      ts: string;
-      exception: ExceptionRecord;
-      actor: string;
-      attempts: number;
-    }
-  | {
-      id: number;
-      kind: 'escalate';
-      channel: string;
-      exception: ExceptionRecord;
-      waitedMs: number;
-      attempts: number;
-    }
-  | { id: number; kind: 'group_post'; channel: string; group: ExceptionGroup; attempts: number }
-  | { id: number; kind: 'digest'; channel: string; facts: DigestFacts; attempts: number }
-  | { id: number; kind: 'group_update'; channel: string; group: ExceptionGroup; attempts: number };
+/** What every outbox row carries, whatever it sends. */
+export interface OutboxRowBase {
+  id: number;
+  channel: string;
+  attempts: number;
+  /**
+   * An earlier attempt may have reached Slack without its answer reaching us (the process died
+   * mid-call, or the call timed out): before posting again, look for the message first.
+   */
+  inDoubt: boolean;
+}
+
+export type OutboxJob = OutboxRowBase &
+  (
+    | { kind: 'post'; exception: ExceptionRecord }
+    | { kind: 'update'; exception: ExceptionRecord }
+    | { kind: 'thread'; exception: ExceptionRecord; note: ThreadNote }
+    | { kind: 'ephemeral'; user: string; text: string; blocks?: unknown[] }
+    | { kind: 'moved'; ts: string; exception: ExceptionRecord; actor: string }
+    | { kind: 'escalate'; exception: ExceptionRecord; waitedMs: number }
+    | { kind: 'group_post'; group: ExceptionGroup }
+    | { kind: 'digest'; facts: DigestFacts }
+    | { kind: 'group_update'; group: ExceptionGroup }
+  );
 
 export interface OutboxHealth {
   pending: number;

@@ -123,7 +123,10 @@ export interface Store {
   }): Promise<OutboxJob[]>;
   /** Marks a row sent; a root post's ts is stored on its exception in the same transaction. */
   completeOutbox(input: { id: number; at: number; ts?: string }): Promise<void>;
-  retryOutbox(input: { id: number; dueAt: number; error: string }): Promise<void>;
+  /** `inDoubt`: the failed call may still have posted (a timeout, a dropped connection). */
+  retryOutbox(input: { id: number; dueAt: number; error: string; inDoubt?: boolean }): Promise<void>;
+  /** At start-up: rows leased by a process that died are due again, marked in doubt. Returns how many. */
+  releaseAbandonedOutbox(): Promise<number>;
   /** Puts a claimed row back, due as before, without counting an attempt (pacing, not failure). */
   releaseOutbox(input: { id: number }): Promise<void>;
   failOutbox(input: { id: number; error: string }): Promise<void>;

@@ -64,6 +64,37 @@ describe('outbox', () => {
     expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
   });
 
+  it('when Slack posts a message but its answer is lost, then the retry finds that message instead of posting a second', async () => {
+    const slack = await new FakeSlack().start();
+    running.push(slack);
+    slack.failNext('chat.postMessage', { dropReply: true });
+    const app = await start({ slack, tuning: { slackTimeoutMs: 300 } });
+    await app.postEvents(failure('cart_lost'));
+    const [lost] = await slack.waitForCalls('chat.postMessage', 1);
+    await slack.waitForCalls('conversations.history', 1, 5000);
+    await waitFor(async () => (await app.running.store.findException(1))?.slackTs !== undefined, {
+      what: 'the root ts recorded',
+    });
+    expect((await app.running.store.findException(1))?.slackTs).toBe(lost?.reply?.ts);
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
+    expect(slack.messagesIn('C0PAYMENTS')).toHaveLength(1);
+    expect((await health(app)).outbox).toMatchObject({ pending: 0, failed: 0 });
+  });
+
+  it('when a post fails before reaching Slack, then it is posted without a lookup; every post carries its outbox id', async () => {
+    const slack = await new FakeSlack().start();
+    running.push(slack);
+    slack.failNext('chat.postMessage', { status: 429, retryAfter: 0 });
+    const app = await start({ slack });
+    await app.postEvents(failure('cart_meta'));
+    const [post] = await slack.waitForCalls('chat.postMessage', 1, 4000);
+    expect(JSON.parse(post?.args.metadata)).toEqual({
+      event_type: 'cartwatch_outbox',
+      event_payload: { outbox_id: 1 },
+    });
+    expect(slack.callsOf('conversations.history')).toHaveLength(0);
+  });
+
   it('when several exceptions land in one channel, then posts keep to about one per second', async () => {
     const app = await start({ tuning: { postIntervalMs: 1000 } });
     await app.postEvents([failure('cart_1'), failure('cart_2'), failure('cart_3')]);

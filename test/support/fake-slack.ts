@@ -16,7 +16,17 @@ export type Fault =
   | { status: 429; retryAfter: number }
   | { status: 500 }
   | { error: string }
-  | { hang: true };
+  | { hang: true }
+  /** Slack acts on the call (the message exists) but its answer never arrives. */
+  | { dropReply: true };
+
+/** A message as the fake's channels hold it, newest last. */
+interface StoredMessage {
+  ts: string;
+  text?: string;
+  thread_ts?: string;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+}
 
 /**
  * A stand-in for Slack's Web API on 127.0.0.1: records every call and answers as Slack does
@@ -26,11 +36,14 @@ export class FakeSlack {
   readonly calls: SlackCall[] = [];
   private readonly faults: { method: string; fault: Fault; remaining: number }[] = [];
   private server: Server | undefined;
+  private port = 0;
+  private readonly messages = new Map<string, StoredMessage[]>();
   private nextTs = 1_700_000_000_000_100;
   url = '';
 
   async start(): Promise<this> {
     const server = createServer((req, res) => {
+      res.on('error', () => {});
       void this.handle(req).then(({ status, body, headers }) => {
         if (status === 0) return; // hang: never answer
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -38,9 +51,25 @@ export class FakeSlack {
       });
     });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`;
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as AddressInfo).port;
+    this.url = `http://127.0.0.1:${this.port}/api/`;
     return this;
+  }
+
+  /** Slack unreachable: the port refuses connections until `restart`. */
+  async refuseConnections(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Listens again on the same port, with everything it recorded kept. */
+  async restart(): Promise<void> {
+    await this.start();
+  }
+
+  /** What a channel holds now (root messages and replies, oldest first). */
+  messagesIn(channel: string): StoredMessage[] {
+    return this.messages.get(channel) ?? [];
   }
 
   async stop(): Promise<void> {
@@ -51,6 +80,11 @@ export class FakeSlack {
   /** The next `times` calls of `method` fail with `fault`. */
   failNext(method: string, fault: Fault, times = 1): void {
     this.faults.push({ method, fault, remaining: times });
+  }
+
+  /** True while a scripted fault for `method` has not been used up. */
+  faultPending(method: string): boolean {
+    return this.faults.some((f) => f.method === method && f.remaining > 0);
   }
 
   callsOf(method: string): SlackCall[] {
@@ -70,6 +104,10 @@ export class FakeSlack {
     const args = parseArgs(await readText(req), req.headers['content-type']);
     const fault = this.takeFault(method);
     if (fault && 'hang' in fault) return { status: 0, body: null, headers: {} };
+    if (fault && 'dropReply' in fault) {
+      this.calls.push({ method, args, at: Date.now(), reply: this.answer(method, args) });
+      return { status: 0, body: null, headers: {} };
+    }
     const call: SlackCall = { method, args, at: Date.now() };
     if (typeof args.blocks === 'string') call.blocks = JSON.parse(args.blocks);
     else if (Array.isArray(args.blocks)) call.blocks = args.blocks;
@@ -112,7 +150,29 @@ export class FakeSlack {
         };
       case 'chat.postMessage': {
         const ts = this.ts();
+        this.store(String(args.channel), {
+          ts,
+          text: args.text,
+          ...(args.thread_ts && { thread_ts: String(args.thread_ts) }),
+          ...(args.metadata && { metadata: safeJson(args.metadata) as StoredMessage['metadata'] }),
+        });
         return { ok: true, channel: args.channel, ts, message: { ts, text: args.text } };
+      }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        const all = this.messagesIn(String(args.channel));
+        const wanted =
+          method === 'conversations.history'
+            ? all.filter((m) => m.thread_ts === undefined)
+            : all.filter((m) => m.ts === args.ts || m.thread_ts === args.ts);
+        const withMetadata = String(args.include_all_metadata) === 'true';
+        const newestFirst = method === 'conversations.history' ? [...wanted].reverse() : wanted;
+        const messages = newestFirst.slice(0, Number(args.limit ?? 100)).map(({ metadata, ...m }) => ({
+          type: 'message',
+          ...m,
+          ...(withMetadata && metadata && { metadata }),
+        }));
+        return { ok: true, messages, has_more: false };
       }
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
@@ -138,6 +198,12 @@ export class FakeSlack {
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  private store(channel: string, message: StoredMessage): void {
+    const list = this.messages.get(channel) ?? [];
+    list.push(message);
+    this.messages.set(channel, list);
   }
 
   private ts(): string {

@@ -136,6 +136,7 @@ describe('SqliteStore retention and schema', () => {
       { version: 1 },
       { version: 2 },
       { version: 3 },
+      { version: 4 },
     ]);
     db.close();
   });

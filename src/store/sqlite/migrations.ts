@@ -214,6 +214,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'outbox rows whose earlier attempt may have reached Slack',
+    sql: `
+      -- Set when a post's outcome is unknown (a crash mid-call, a timeout): the next attempt looks
+      -- for the message in the channel before posting it again.
+      ALTER TABLE outbox ADD COLUMN in_doubt INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -27,6 +27,9 @@ interface OutboxRow {
   channel: string;
   payload: string;
   attempts: number;
+  in_doubt: 0 | 1;
+  /** Non-zero on a row a sender leased and never settled: it died, or is dying, mid-call. */
+  claimed_until: number;
 }
 
 /**
@@ -63,7 +66,7 @@ export class OutboxWriter {
       // or that create the message. A note due later (batched repeats) blocks nothing.
       // Channels still inside their posting pace are left out, so one busy channel starves no other.
       due: db.prepare<{ now: number; paced: string; limit: number }, OutboxRow>(
-        `SELECT id, exception_id, group_id, kind, channel, payload, attempts FROM outbox o
+        `SELECT id, exception_id, group_id, kind, channel, payload, attempts, in_doubt, claimed_until FROM outbox o
          WHERE state = 'pending' AND due_at <= @now AND claimed_until <= @now
            AND NOT (kind IN ('post', 'thread', 'escalate', 'group_post', 'digest')
                     AND channel IN (SELECT value FROM json_each(@paced)))
@@ -75,7 +78,10 @@ export class OutboxWriter {
                   AND (p.due_at <= @now OR p.kind = 'group_post')))
          ORDER BY due_at, id LIMIT @limit`,
       ),
-      lease: db.prepare('UPDATE outbox SET claimed_until = ? WHERE id = ?'),
+      lease: db.prepare('UPDATE outbox SET claimed_until = ?, in_doubt = ? WHERE id = ?'),
+      abandoned: db.prepare(
+        "UPDATE outbox SET claimed_until = 0, in_doubt = 1 WHERE state = 'pending' AND claimed_until > 0",
+      ),
       exception: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
       sent: db.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, claimed_until = 0 WHERE id = ?"),
       rootTs: db.prepare(
@@ -92,7 +98,7 @@ export class OutboxWriter {
         "SELECT id FROM outbox WHERE group_id = ? AND kind = ? AND state = 'pending' AND claimed_until <= ? LIMIT 1",
       ),
       retry: db.prepare(
-        'UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ?, claimed_until = 0 WHERE id = ?',
+        'UPDATE outbox SET due_at = ?, attempts = attempts + 1, last_error = ?, claimed_until = 0, in_doubt = in_doubt OR ? WHERE id = ?',
       ),
       supersede: db.prepare(
         "UPDATE outbox SET state = 'superseded' WHERE exception_id = ? AND state = 'pending' AND kind IN ('update', 'thread')",
@@ -170,8 +176,10 @@ export class OutboxWriter {
   claim(now: number, limit: number, leaseMs: number, pacedChannels: readonly string[] = []): OutboxJob[] {
     return this.db.transaction(() =>
       this.s.due.all({ now, paced: JSON.stringify(pacedChannels), limit }).map((row) => {
-        this.s.lease.run(now + leaseMs, row.id);
-        return this.toJob(row);
+        // A lease that ran out unsettled means its sender died after the call may have gone out.
+        const inDoubt = row.in_doubt === 1 || row.claimed_until > 0;
+        this.s.lease.run(now + leaseMs, inDoubt ? 1 : 0, row.id);
+        return this.toJob(row, inDoubt);
       }),
     )();
   }
@@ -186,8 +194,16 @@ export class OutboxWriter {
     })();
   }
 
-  retry(id: number, dueAt: number, error: string): void {
-    this.s.retry.run(dueAt, error, id);
+  retry(id: number, dueAt: number, error: string, inDoubt: boolean): void {
+    this.s.retry.run(dueAt, error, inDoubt ? 1 : 0, id);
+  }
+
+  /**
+   * At start-up every lease belongs to a process that is gone (one process sends): its rows are
+   * sent again now rather than when the lease runs out, each looked for in Slack first.
+   */
+  releaseAbandoned(): number {
+    return this.s.abandoned.run().changes;
   }
 
   release(id: number): void {
@@ -211,8 +227,8 @@ export class OutboxWriter {
     };
   }
 
-  private toJob(row: OutboxRow): OutboxJob {
-    const base = { id: row.id, channel: row.channel, attempts: row.attempts };
+  private toJob(row: OutboxRow, inDoubt: boolean): OutboxJob {
+    const base = { id: row.id, channel: row.channel, attempts: row.attempts, inDoubt };
     if (row.kind === 'group_post' || row.kind === 'group_update') {
       const group = this.groups.load(row.group_id ?? -1);
       if (group === undefined) throw new Error(`outbox row ${row.id} names a missing group`);

@@ -288,8 +288,12 @@ export class SqliteStore implements Store {
     return this.writer.call('completeOutbox', input);
   }
 
-  retryOutbox(input: { id: number; dueAt: number; error: string }): Promise<void> {
+  retryOutbox(input: { id: number; dueAt: number; error: string; inDoubt?: boolean }): Promise<void> {
     return this.writer.call('retryOutbox', input);
+  }
+
+  releaseAbandonedOutbox(): Promise<number> {
+    return this.writer.call('releaseAbandonedOutbox');
   }
 
   releaseOutbox(input: { id: number }): Promise<void> {

@@ -191,8 +191,12 @@ export class SqliteWriter {
     this.outbox.complete(input.id, input.at, input.ts);
   }
 
-  retryOutbox(input: { id: number; dueAt: number; error: string }): void {
-    this.outbox.retry(input.id, input.dueAt, input.error);
+  retryOutbox(input: { id: number; dueAt: number; error: string; inDoubt?: boolean }): void {
+    this.outbox.retry(input.id, input.dueAt, input.error, input.inDoubt ?? false);
+  }
+
+  releaseAbandonedOutbox(): number {
+    return this.outbox.releaseAbandoned();
   }
 
   releaseOutbox(input: { id: number }): void {
