@@ -56,6 +56,8 @@ export function createSlackApp(env: Env, deps: SlackDeps, options: { timeoutMs?:
   const common = {
     authorize: async () => ({ botToken, ...(await identity.get()) }),
     logger: deps.logger,
+    // Bolt resets a given logger to INFO unless told its level: LOG_LEVEL would be lost.
+    logLevel: deps.logger.getLevel(),
     clientOptions,
   };
   let app: App;

@@ -9,7 +9,7 @@ import { renderExceptionMessage, renderMovedMessage } from './blocks/exception-m
 import { renderGroupMessage } from './blocks/group-message.js';
 import { renderEscalation, renderThreadNote } from './blocks/thread-note.js';
 import { findPostedMessage, outboxMetadata } from './posted-lookup.js';
-import { classifySlackError } from './slack-errors.js';
+import { classifySlackError, type SlackFailure } from './slack-errors.js';
 import type { UserNames } from './user-names.js';
 
 export interface OutboxWorkerOptions {
@@ -161,8 +161,9 @@ export class OutboxWorker {
   }
 
   /**
-   * The message an in-doubt row already posted, if Slack has it. When the lookup itself fails (no
-   * history scope, say) the row is posted: a rare duplicate is better than a lost exception.
+   * The message an in-doubt row already posted, if Slack has it. A lookup that fails for now fails
+   * the row for now (it stays in doubt); one that can never work (no history scope, say) lets the
+   * row be posted: a rare duplicate is better than a lost exception.
    */
   private async alreadyPosted(job: OutboxJob): Promise<string | undefined> {
     const threadTs = job.kind === 'thread' ? job.exception.slackTs : undefined;
@@ -173,7 +174,9 @@ export class OutboxWorker {
         ...(threadTs !== undefined && { threadTs }),
       });
     } catch (error) {
-      this.o.logger.warn(`could not check whether ${job.kind} to ${job.channel} was posted:`, error);
+      const failure = classifySlackError(error);
+      if (failure.type !== 'permanent') throw new LookupFailedError(failure);
+      this.o.logger.warn(`cannot check whether ${job.kind} to ${job.channel} was posted (${failure.reason})`);
       return undefined;
     }
   }
@@ -280,7 +283,9 @@ export class OutboxWorker {
     const failure =
       error instanceof RootMissingError
         ? { type: 'permanent' as const, reason: error.message }
-        : classifySlackError(error);
+        : error instanceof LookupFailedError
+          ? error.failure
+          : classifySlackError(error);
     const now = this.o.clock.now();
     this.lastFailure = { at: now, reason: `${job.kind} to ${job.channel}: ${failure.reason}` };
     this.o.observer?.slackCallFailed(
@@ -317,6 +322,13 @@ const METHOD_OF: Record<OutboxJob['kind'], string> = {
   group_update: 'chat.update',
   ephemeral: 'chat.postEphemeral',
 };
+
+/** The look for an in-doubt post failed for now; the row is retried as if its post had. */
+class LookupFailedError extends Error {
+  constructor(readonly failure: Exclude<SlackFailure, { type: 'permanent' }>) {
+    super(failure.reason);
+  }
+}
 
 class RootMissingError extends Error {
   constructor() {

@@ -26,7 +26,7 @@ export function classifySlackError(error: unknown): SlackFailure {
     statusCode?: number;
     data?: { error?: string };
     message?: string;
-    original?: { code?: string };
+    original?: { code?: string; cause?: { code?: string } };
   };
   switch (e.code) {
     case ErrorCode.RateLimitedError:
@@ -38,7 +38,7 @@ export function classifySlackError(error: unknown): SlackFailure {
         type: 'transient',
         reason: `request failed: ${e.message ?? 'network error'}`,
         // A refused connection never carried the request; a timeout or a reset may have.
-        inDoubt: !NEVER_SENT.has(e.original?.code ?? ''),
+        inDoubt: !NEVER_SENT.has(e.original?.code ?? e.original?.cause?.code ?? ''),
       };
     case ErrorCode.PlatformError: {
       const code = e.data?.error ?? 'unknown_error';
