@@ -8,7 +8,7 @@ import { type DuePolicy, NO_DUE_POLICY } from './domain/due-policy.js';
 import { CARTS_PREFIX, cartsRoute } from './http/carts-route.js';
 import { healthRoute } from './http/health-route.js';
 import { Metrics } from './http/metrics.js';
-import { createHttpServer, type Handler } from './http/server.js';
+import { createHttpServer, type Handler, type HttpTimeouts } from './http/server.js';
 import { eventsRoute } from './ingest/events-route.js';
 import { shopifyRoute, stripeRoute } from './ingest/webhooks/webhook-routes.js';
 import { createLogger, type Logger } from './logger.js';
@@ -26,6 +26,7 @@ import { Sweeper } from './services/sweeper.js';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.js';
 import { OutboxWorker } from './slack/outbox-worker.js';
 import { refuseReplays } from './slack/replay-guard.js';
+import { refuseMalformed } from './slack/request-shape.js';
 import { UserNames } from './slack/user-names.js';
 import {
   checkSlackCredentials,
@@ -51,6 +52,7 @@ export interface StartOptions {
     postIntervalMs?: number;
     detectorPollMs?: number;
     slackTimeoutMs?: number;
+    httpTimeouts?: HttpTimeouts;
     grouping?: Partial<DuePolicy['grouping']>;
   };
 }
@@ -117,7 +119,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       ...(options.tuning?.postIntervalMs !== undefined && { postIntervalMs: options.tuning.postIntervalMs }),
     });
     const listener = slack.requestListener;
-    if (listener) exact[SLACK_EVENTS_PATH] = refuseReplays(listener);
+    if (listener) exact[SLACK_EVENTS_PATH] = refuseReplays(refuseMalformed(listener));
   };
 
   const exact: Record<string, Handler> = {
@@ -147,6 +149,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       prefix: { [CARTS_PREFIX]: cartsRoute({ status, secret: ingestSecret.value }), ...sandbox?.routes },
     },
     logger,
+    options.tuning?.httpTimeouts,
   );
 
   // The sandbox acts as anyone who asks: it listens on this machine only.

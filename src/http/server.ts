@@ -10,10 +10,21 @@ export interface Routes {
   prefix?: Record<string, Handler>;
 }
 
+export interface HttpTimeouts {
+  /** The whole request head must arrive within this. */
+  headersMs: number;
+  /** The whole request, body included, must arrive within this. */
+  requestMs: number;
+}
+
+const DEFAULT_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30_000 };
+
 /** The one port: ingest, the cart API, health and (mounted by the caller) Slack's requests. */
-export function createHttpServer(routes: Routes, logger: Logger): Server {
+export function createHttpServer(routes: Routes, logger: Logger, timeouts = DEFAULT_TIMEOUTS): Server {
   const prefixes = Object.entries(routes.prefix ?? {}).sort(([a], [b]) => b.length - a.length);
-  const server = createServer((req, res) => {
+  // Node looks for overdue requests only this often (30 s by default, doubling the allowance).
+  const checkEveryMs = Math.min(1000, timeouts.headersMs);
+  const server = createServer({ connectionsCheckingInterval: checkEveryMs }, (req, res) => {
     const path = pathOf(req.url);
     const handler = routes.exact[path] ?? prefixes.find(([prefix]) => path.startsWith(prefix))?.[1];
     if (handler === undefined) return sendError(res, 404, `nothing here: ${req.method} ${path}`);
@@ -26,8 +37,8 @@ export function createHttpServer(routes: Routes, logger: Logger): Server {
       });
   });
   // A client that trickles its headers or body must not hold a connection forever.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.headersTimeout = timeouts.headersMs;
+  server.requestTimeout = timeouts.requestMs;
   server.keepAliveTimeout = 5_000;
   return server;
 }

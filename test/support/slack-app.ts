@@ -8,12 +8,17 @@ export interface SlackTestApp extends TestApp {
 
 /** The real app in HTTP mode, its Web API client pointed at a fake Slack that records every call. */
 export async function startSlackTestApp(
-  options: Omit<TestAppOptions, 'env'> & { slack?: FakeSlack } = {},
+  options: TestAppOptions & { slack?: FakeSlack } = {},
 ): Promise<SlackTestApp> {
   const slack = options.slack ?? (await new FakeSlack().start());
   const app = await startTestApp({
     ...options,
-    env: { slackBotToken: 'xoxb-test-token', slackSigningSecret: SIGNING_SECRET, slackApiUrl: slack.url },
+    env: {
+      slackBotToken: 'xoxb-test-token',
+      slackSigningSecret: SIGNING_SECRET,
+      slackApiUrl: slack.url,
+      ...options.env,
+    },
   });
   return {
     ...app,

@@ -22,7 +22,7 @@ export function registerExceptionButtons(app: App, actions: ExceptionActions, ho
         logger.warn(`ignored ${actionId}: the button value is missing or malformed`);
         return;
       }
-      await actions
+      const outcome = await actions
         .act({
           exceptionId: value.id,
           revision: value.rev,
@@ -31,7 +31,7 @@ export function registerExceptionButtons(app: App, actions: ExceptionActions, ho
           ...(channel && { channel }),
         })
         .catch((error: unknown) => logger.error(`${actionId} failed:`, error));
-      await home.refresh(body.user.id);
+      await home.refreshAfter(body.user.id, outcome);
     });
   }
 }

@@ -10,9 +10,9 @@ export function registerGroupButtons(app: App, actions: ExceptionActions, home: 
     const value = decodeButtonValue(action.value);
     const channel = body.channel?.id;
     if (value === undefined || channel === undefined) return;
-    await actions
+    const outcome = await actions
       .acknowledgeAll({ groupId: value.id, revision: value.rev, actor: body.user.id, channel })
       .catch((error: unknown) => logger.error('acknowledge all failed:', error));
-    await home.refresh(body.user.id);
+    await home.refreshAfter(body.user.id, outcome);
   });
 }

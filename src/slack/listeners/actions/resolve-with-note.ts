@@ -7,7 +7,8 @@ import { ACTION, decodeButtonValue } from '../../ids.js';
 export function registerResolveWithNote(app: App, deps: { store: Store }): void {
   app.action<BlockOverflowAction>(ACTION.more, async ({ ack, body, action, client, logger }) => {
     await ack();
-    const value = decodeButtonValue(action.selected_option.value);
+    // The payload's shape is the sender's word: a forged one may name this action on a button.
+    const value = decodeButtonValue(action.selected_option?.value);
     if (value === undefined) return;
     try {
       const exception = await deps.store.findException(value.id);

@@ -44,7 +44,7 @@ export function registerReassignSubmission(app: App, actions: ExceptionActions, 
       return;
     }
     await ack();
-    await actions
+    const outcome = await actions
       .reassign({
         exceptionId: metadata.id,
         revision: metadata.rev,
@@ -55,6 +55,6 @@ export function registerReassignSubmission(app: App, actions: ExceptionActions, 
         ...(person !== undefined && { assignee: person }),
       })
       .catch((error: unknown) => logger.error('reassign failed:', error));
-    await home.refresh(body.user.id);
+    await home.refreshAfter(body.user.id, outcome);
   });
 }

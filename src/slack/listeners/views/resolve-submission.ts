@@ -17,7 +17,7 @@ export function registerResolveSubmission(app: App, actions: ExceptionActions, h
       return;
     }
     await ack();
-    await actions
+    const outcome = await actions
       .act({
         exceptionId: metadata.id,
         revision: metadata.rev,
@@ -27,6 +27,6 @@ export function registerResolveSubmission(app: App, actions: ExceptionActions, h
         ...(note !== undefined && { note }),
       })
       .catch((error: unknown) => logger.error('resolve with note failed:', error));
-    await home.refresh(body.user.id);
+    await home.refreshAfter(body.user.id, outcome);
   });
 }

@@ -1,0 +1,74 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { BodyTooLargeError, readBody } from '../http/body.js';
+import { sendError } from '../http/reply.js';
+
+/** Bolt's own limit: the largest body Slack sends (a big modal submission) fits well inside it. */
+const MAX_SLACK_BODY_BYTES = 4 * 1024 * 1024;
+
+// The envelopes Cartwatch handles, as far as Bolt and our listeners rely on their shape. Anything
+// else is refused before Bolt sees it: given `null` as a payload Bolt throws outside any handler
+// (taking the process down), and given a string where an action should be it answers 500.
+const User = z.looseObject({ id: z.string() });
+const Interaction = z.discriminatedUnion('type', [
+  z.looseObject({
+    type: z.literal('block_actions'),
+    user: User,
+    actions: z.array(z.looseObject({ action_id: z.string(), block_id: z.string().optional() })).min(1),
+  }),
+  z.looseObject({
+    type: z.literal('view_submission'),
+    user: User,
+    view: z.looseObject({
+      callback_id: z.string(),
+      private_metadata: z.string().optional(),
+      state: z.looseObject({ values: z.record(z.string(), z.record(z.string(), z.looseObject({}))) }),
+    }),
+  }),
+]);
+const EventsApiBody = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('event_callback'), event: z.looseObject({ type: z.string() }) }),
+  z.looseObject({ type: z.literal('url_verification'), challenge: z.string() }),
+  z.looseObject({ type: z.literal('app_rate_limited') }),
+]);
+
+/**
+ * Reads a Slack request's body once, refuses one that cannot be a Slack envelope with 400, and
+ * hands the rest to Bolt already buffered (Bolt reads `rawBody` when it is there).
+ */
+export function refuseMalformed(next: RequestListener): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    readBody(req, MAX_SLACK_BODY_BYTES).then(
+      (raw) => {
+        const problem = shapeProblem(raw.toString('utf8'), req.headers['content-type'] ?? '');
+        if (problem !== undefined) return sendError(res, 400, problem);
+        Object.assign(req, { rawBody: raw });
+        next(req, res);
+      },
+      (error: unknown) => {
+        if (error instanceof BodyTooLargeError) return sendError(res, 413, error.message);
+        res.destroy();
+      },
+    );
+  };
+}
+
+function shapeProblem(text: string, contentType: string): string | undefined {
+  if (contentType.includes('application/json')) return envelopeProblem(text, EventsApiBody, 'the body');
+  // Form posts: slash commands carry fields; interactions carry one JSON `payload`.
+  const payload = new URLSearchParams(text).get('payload');
+  return payload === null ? undefined : envelopeProblem(payload, Interaction, 'payload');
+}
+
+function envelopeProblem(json: string, schema: z.ZodType, what: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return `${what} is not JSON`;
+  }
+  const result = schema.safeParse(parsed);
+  if (result.success) return undefined;
+  const issue = result.error.issues[0];
+  return `${what} is not a Slack request Cartwatch handles: ${issue?.path.join('.') || 'type'}: ${issue?.message}`;
+}
