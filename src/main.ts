@@ -27,6 +27,7 @@ import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.js
 import { OutboxWorker } from './slack/outbox-worker.js';
 import { refuseReplays } from './slack/replay-guard.js';
 import { refuseMalformed } from './slack/request-shape.js';
+import { UserGroups } from './slack/user-groups.js';
 import { UserNames } from './slack/user-names.js';
 import {
   checkSlackCredentials,
@@ -93,7 +94,16 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const detector = new Detector({ store, clock, config, logger, onChanges: sendNow, observer: metrics });
   const ingest = new IngestService({ store, clock, onRecorded: () => detector.wake() });
   const status = new CartStatusService({ store, clock, config });
-  const actions = new ExceptionActions({ store, clock, config, onChanges: sendNow, observer: metrics });
+  let userGroups: UserGroups | undefined;
+  const actions = new ExceptionActions({
+    store,
+    clock,
+    config,
+    onChanges: sendNow,
+    observer: metrics,
+    userGroupMembers: (group) =>
+      userGroups ? userGroups.membersOf(group) : Promise.reject(new Error('Slack is not connected')),
+  });
   const retention = new RetentionService({ store, clock, retentionDays: config.retentionDays });
   const sweeper = new Sweeper({ store, clock, config, logger, onChanges: sendNow });
   const digests = new DigestService({ store, clock, config, onChanges: sendNow, observer: metrics });
@@ -108,6 +118,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       { store, clock, logger, actions, status, config },
       timeoutMs === undefined ? {} : { timeoutMs },
     );
+    userGroups = new UserGroups(slack.client);
     outbox = new OutboxWorker({
       observer: metrics,
       store,

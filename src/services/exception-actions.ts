@@ -40,6 +40,8 @@ export class ExceptionActions {
       config: CartwatchConfig;
       onChanges?: () => void;
       observer?: Observer;
+      /** The people in a Slack user group, for teams whose `members` name one. */
+      userGroupMembers?: (groupId: string) => Promise<string[]>;
     },
   ) {}
 
@@ -52,7 +54,7 @@ export class ExceptionActions {
     }
     const exception = found;
     request = { ...request, channel: request.channel ?? exception.channel };
-    if (!this.mayAct(exception.team, request.actor)) {
+    if (!(await this.mayAct(exception.team, request.actor))) {
       await this.tell(
         request,
         `Only members of the ${exception.team} team may act on its exceptions; nothing was done.`,
@@ -75,11 +77,18 @@ export class ExceptionActions {
     return outcome;
   }
 
-  /** A team with `members` lets only them act; user groups in the list cannot be checked offline, so they admit anyone. */
-  private mayAct(team: string, user: string): boolean {
+  /**
+   * A team with `members` lets only them act: the users it lists and the people in the user groups
+   * it lists. When a group cannot be read (no usergroups:read, Slack down) it admits nobody.
+   */
+  private async mayAct(team: string, user: string): Promise<boolean> {
     const members = this.deps.config.teams[team]?.members;
-    if (members === undefined || members.some((id) => id.startsWith('S'))) return true;
-    return members.includes(user);
+    if (members === undefined || members.includes(user)) return true;
+    for (const group of members.filter((id) => id.startsWith('S'))) {
+      const people = await this.deps.userGroupMembers?.(group).catch(() => undefined);
+      if (people?.includes(user)) return true;
+    }
+    return false;
   }
 
   /** Hands the exception to another team and/or person; the note travels with it. */
@@ -87,7 +96,7 @@ export class ExceptionActions {
     const { store, clock, config } = this.deps;
     const exception = await store.findException(request.exceptionId);
     if (exception === null) return { ok: false, reason: 'not_found' };
-    if (!this.mayAct(exception.team, request.actor)) {
+    if (!(await this.mayAct(exception.team, request.actor))) {
       await this.tell(
         request,
         `Only members of the ${exception.team} team may reassign its exceptions; nothing was done.`,
@@ -118,7 +127,7 @@ export class ExceptionActions {
       await this.tell(request, 'That group does not exist (any more); nothing was done.');
       return { ok: false as const, reason: 'not_found' as const };
     }
-    if (!this.mayAct(group.team, request.actor)) {
+    if (!(await this.mayAct(group.team, request.actor))) {
       await this.tell(
         request,
         `Only members of the ${group.team} team may act on its exceptions; nothing was done.`,

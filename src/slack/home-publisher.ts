@@ -22,10 +22,7 @@ export class HomePublisher {
    * After someone acted: their Home is redrawn when the action changed something, or found it had
    * changed already. A refused or unknown request leaves Slack as it was.
    */
-  async refreshAfter(
-    userId: string,
-    outcome: { ok: boolean; reason?: string } | undefined | void,
-  ): Promise<void> {
+  async refreshAfter(userId: string, outcome: { ok: boolean; reason?: string } | undefined): Promise<void> {
     if (outcome && (outcome.ok || outcome.reason === 'stale')) await this.refresh(userId);
   }
 

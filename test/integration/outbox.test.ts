@@ -1,11 +1,8 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../src/config.js';
-import { ACTION } from '../../src/slack/ids.js';
 import { anEvent } from '../support/events.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
-import { buttonPayload, postInteraction } from '../support/slack-requests.js';
 import { tempDir } from '../support/temp.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -129,29 +126,5 @@ describe('outbox', () => {
     ).toEqual([expect.stringContaining('cart cart_x'), expect.stringContaining('cart cart_y')]);
     expect(second.slack).toBe(up);
     temp.cleanup();
-  });
-});
-
-describe('team members', () => {
-  it('when a team lists members, then someone else who clicks is refused privately and nothing changes', async () => {
-    const teams = {
-      ...DEFAULT_CONFIG.teams,
-      payments: { channel: 'C0PAYMENTS', timezone: 'UTC', members: ['U0ANNA'] },
-    };
-    const app = await start({ config: { teams } });
-    await app.postEvents(failure('cart_m'));
-    const [post] = await app.slack.waitForCalls('chat.postMessage', 1);
-    const value = post?.blocks?.find((b) => b.type === 'actions')?.elements[0].value;
-    await postInteraction(app.url, buttonPayload({ actionId: ACTION.acknowledge, value, user: 'U0EVE' }));
-    const [refusal] = await app.slack.waitForCalls('chat.postEphemeral', 1);
-    expect(refusal?.args).toMatchObject({
-      user: 'U0EVE',
-      text: expect.stringContaining('Only members of the payments team'),
-    });
-    expect((await app.running.store.findException(1))?.state).toBe('open');
-
-    await postInteraction(app.url, buttonPayload({ actionId: ACTION.acknowledge, value, user: 'U0ANNA' }));
-    await app.slack.waitForCalls('chat.update', 1);
-    expect((await app.running.store.findException(1))?.assignee).toBe('U0ANNA');
   });
 });

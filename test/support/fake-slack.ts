@@ -38,6 +38,8 @@ export class FakeSlack {
   private server: Server | undefined;
   private port = 0;
   private readonly messages = new Map<string, StoredMessage[]>();
+  /** usergroups.users.list answers from here; a group not listed is `no_such_subteam`. */
+  readonly userGroups = new Map<string, string[]>();
   private nextTs = 1_700_000_000_000_100;
   url = '';
 
@@ -193,6 +195,10 @@ export class FakeSlack {
           ok: true,
           user: { id: args.user, name: String(args.user).toLowerCase(), real_name: `User ${args.user}` },
         };
+      case 'usergroups.users.list': {
+        const users = this.userGroups.get(String(args.usergroup));
+        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
+      }
       case 'conversations.info':
         return { ok: true, channel: { id: args.channel, name: String(args.channel).toLowerCase() } };
       default:

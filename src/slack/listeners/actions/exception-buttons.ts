@@ -30,7 +30,10 @@ export function registerExceptionButtons(app: App, actions: ExceptionActions, ho
           actor: body.user.id,
           ...(channel && { channel }),
         })
-        .catch((error: unknown) => logger.error(`${actionId} failed:`, error));
+        .catch((error: unknown) => {
+          logger.error(`${actionId} failed:`, error);
+          return undefined;
+        });
       await home.refreshAfter(body.user.id, outcome);
     });
   }

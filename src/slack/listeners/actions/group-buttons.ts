@@ -12,7 +12,10 @@ export function registerGroupButtons(app: App, actions: ExceptionActions, home: 
     if (value === undefined || channel === undefined) return;
     const outcome = await actions
       .acknowledgeAll({ groupId: value.id, revision: value.rev, actor: body.user.id, channel })
-      .catch((error: unknown) => logger.error('acknowledge all failed:', error));
+      .catch((error: unknown) => {
+        logger.error('acknowledge all failed:', error);
+        return undefined;
+      });
     await home.refreshAfter(body.user.id, outcome);
   });
 }

@@ -54,7 +54,10 @@ export function registerReassignSubmission(app: App, actions: ExceptionActions, 
         ...(team !== undefined && { team }),
         ...(person !== undefined && { assignee: person }),
       })
-      .catch((error: unknown) => logger.error('reassign failed:', error));
+      .catch((error: unknown) => {
+        logger.error('reassign failed:', error);
+        return undefined;
+      });
     await home.refreshAfter(body.user.id, outcome);
   });
 }

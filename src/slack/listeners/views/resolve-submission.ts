@@ -26,7 +26,10 @@ export function registerResolveSubmission(app: App, actions: ExceptionActions, h
         channel: metadata.channel,
         ...(note !== undefined && { note }),
       })
-      .catch((error: unknown) => logger.error('resolve with note failed:', error));
+      .catch((error: unknown) => {
+        logger.error('resolve with note failed:', error);
+        return undefined;
+      });
     await home.refreshAfter(body.user.id, outcome);
   });
 }
