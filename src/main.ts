@@ -105,7 +105,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       userGroups ? userGroups.membersOf(group) : Promise.reject(new Error('Slack is not connected')),
   });
   const retention = new RetentionService({ store, clock, retentionDays: config.retentionDays });
-  const sweeper = new Sweeper({ store, clock, config, logger, onChanges: sendNow });
+  const sweeper = new Sweeper({ store, clock, config, logger, onChanges: sendNow, observer: metrics });
   const digests = new DigestService({ store, clock, config, onChanges: sendNow, observer: metrics });
 
   // Without Slack credentials (outside production) the bot talks to the local sandbox instead.

@@ -41,7 +41,7 @@ export class Metrics implements Observer {
   });
   private readonly handled = new Histogram({
     name: 'cartwatch_exception_handled_seconds',
-    help: 'Time from first seen to acknowledged or resolved by a person.',
+    help: 'Time from first seen to acknowledged or resolved (action: acknowledge, resolve by a person, auto_resolve by later events).',
     labelNames: ['action'] as const,
     buckets: [60, 300, 900, 1800, 3600, 4 * 3600, 24 * 3600],
     registers: [this.registry],
@@ -94,7 +94,7 @@ export class Metrics implements Observer {
     for (const event of events) this.events.inc({ source: tame(event.source), stage: event.stage });
   }
 
-  exceptionHandled(action: 'acknowledge' | 'resolve', sinceFirstSeenMs: number): void {
+  exceptionHandled(action: 'acknowledge' | 'resolve' | 'auto_resolve', sinceFirstSeenMs: number): void {
     this.handled.observe({ action }, Math.max(0, sinceFirstSeenMs) / 1000);
   }
 

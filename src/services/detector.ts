@@ -113,6 +113,7 @@ export class Detector {
     changes.push(...this.sourcesHeardFrom(events));
     const outcome = await store.applyDetection({ from: cursor, cursor: last.seq, changes, now: clock.now() });
     this.deps.observer?.eventsStored(events);
+    for (const ms of outcome.resolvedAfterMs) this.deps.observer?.exceptionHandled('auto_resolve', ms);
     if (outcome.opened + outcome.repeated + outcome.resolved > 0) this.deps.onChanges?.();
     return events.length;
   }

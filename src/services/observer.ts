@@ -7,8 +7,8 @@ import type { StoredEvent } from '../domain/event.js';
 export interface Observer {
   /** Events newly stored, each seen exactly once (by the detector's cursor). */
   eventsStored(events: readonly StoredEvent[]): void;
-  /** A person acknowledged or resolved an exception this long after it was first seen. */
-  exceptionHandled(action: 'acknowledge' | 'resolve', sinceFirstSeenMs: number): void;
+  /** An exception was acknowledged or resolved (by a person, or by the events) this long after it was first seen. */
+  exceptionHandled(action: 'acknowledge' | 'resolve' | 'auto_resolve', sinceFirstSeenMs: number): void;
   digestRan(team: string, outcome: string): void;
   slackCallFailed(method: string, code: string): void;
 }

@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import type { DueWork, SweepBatch, SweepOutcome } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
+import type { Observer } from './observer.js';
 
 const LIMIT = 500;
 const MAX_PAGES = 20;
@@ -35,6 +36,7 @@ export class Sweeper {
       config: CartwatchConfig;
       logger: Logger;
       onChanges?: () => void;
+      observer?: Observer;
     },
   ) {
     this.watchingSince = deps.clock.now();
@@ -64,7 +66,7 @@ export class Sweeper {
   }
 
   async sweepNow(): Promise<SweepOutcome> {
-    const total: SweepOutcome = { opened: 0, resolved: 0, escalated: 0, reminded: 0 };
+    const total: SweepOutcome = { opened: 0, resolved: 0, resolvedAfterMs: [], escalated: 0, reminded: 0 };
     // Bounded: a sweep that finds a full page keeps going, but never forever.
     for (let page = 0; page < MAX_PAGES; page++) {
       const first = page === 0;
@@ -74,12 +76,17 @@ export class Sweeper {
       // Backlogs and silent sources are judged once per sweep, not once per page of due work.
       if (first) await this.addStandingChecks(batch, now);
       const outcome = await this.deps.store.applySweep(batch);
-      for (const key of Object.keys(total) as (keyof SweepOutcome)[]) total[key] += outcome[key];
+      total.opened += outcome.opened;
+      total.resolved += outcome.resolved;
+      total.resolvedAfterMs.push(...outcome.resolvedAfterMs);
+      total.escalated += outcome.escalated;
+      total.reminded += outcome.reminded;
       const full = [due.stalls, due.expectations, due.escalations, due.reminders].some(
         (list) => list.length === LIMIT,
       );
       if (!full) break;
     }
+    for (const ms of total.resolvedAfterMs) this.deps.observer?.exceptionHandled('auto_resolve', ms);
     if (total.opened + total.resolved + total.escalated + total.reminded > 0) this.deps.onChanges?.();
     return total;
   }

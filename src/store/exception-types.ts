@@ -74,6 +74,8 @@ export interface SweepBatch {
 export interface SweepOutcome {
   opened: number;
   resolved: number;
+  /** For each exception resolved automatically: how long after it was first seen. */
+  resolvedAfterMs: number[];
   escalated: number;
   reminded: number;
 }
@@ -92,6 +94,8 @@ export interface DetectionOutcome {
   opened: number;
   repeated: number;
   resolved: number;
+  /** For each exception resolved automatically: how long after it was first seen. */
+  resolvedAfterMs: number[];
 }
 
 export type PersonAction = 'acknowledge' | 'unacknowledge' | 'resolve';

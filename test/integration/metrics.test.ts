@@ -56,4 +56,15 @@ describe('GET /metrics', () => {
     expect(text).not.toContain('cart_secret_123');
     expect(text).not.toContain('bob@example.com');
   });
+
+  it('when later events resolve an exception, then its time to resolve is counted as an automatic resolution', async () => {
+    await app.postEvents(anEvent({ cart_id: 'cart_auto', status: 'failed', error: { code: 'timeout' } }));
+    await app.running.detectNow();
+    await app.postEvents(
+      anEvent({ cart_id: 'cart_auto', status: 'succeeded', occurred_at: '2026-11-27T09:05:00.000Z' }),
+    );
+    await app.running.detectNow();
+    expect((await app.running.store.findException(1))?.state).toBe('resolved');
+    expect(await metrics()).toContain('cartwatch_exception_handled_seconds_count{action="auto_resolve"} 1');
+  });
 });

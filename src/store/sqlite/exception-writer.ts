@@ -92,7 +92,7 @@ export class ExceptionWriter {
 
   applyDetection(batch: DetectionBatch): DetectionOutcome {
     return this.db.transaction(() => {
-      const outcome: DetectionOutcome = { opened: 0, repeated: 0, resolved: 0 };
+      const outcome: DetectionOutcome = { opened: 0, repeated: 0, resolved: 0, resolvedAfterMs: [] };
       // Exactly once: a batch read after a cursor that has since moved was applied by someone else.
       if ((this.s.getCursor.get()?.value ?? 0) !== batch.from) return outcome;
       for (const change of batch.changes) this.applyChange(change, batch.now, outcome);
@@ -110,19 +110,15 @@ export class ExceptionWriter {
         return;
       }
       case 'resolve':
-        for (const { id } of this.s.liveForCartStage.all(change.cartId, change.stage, change.at)) {
-          this.resolveAutomatically(id, now);
-          outcome.resolved += 1;
-        }
+        for (const { id } of this.s.liveForCartStage.all(change.cartId, change.stage, change.at))
+          countResolved(outcome, this.resolveAutomatically(id, now));
         return;
       case 'progress':
-        for (const { id } of this.s.liveSlaStalls.all(change.cartId, change.at)) {
-          this.resolveAutomatically(id, now);
-          outcome.resolved += 1;
-        }
+        for (const { id } of this.s.liveSlaStalls.all(change.cartId, change.at))
+          countResolved(outcome, this.resolveAutomatically(id, now));
         return;
       case 'source_seen':
-        if (this.resolveLive(`silent:${change.source}`, now)) outcome.resolved += 1;
+        countResolved(outcome, this.resolveLive(`silent:${change.source}`, now));
         return;
     }
   }
@@ -184,19 +180,22 @@ export class ExceptionWriter {
     return 'opened';
   }
 
-  /** Resolves the live exception with this dedup key, if any (a drained backlog, a source back). */
-  resolveLive(dedupKey: string, now: number): boolean {
+  /**
+   * Resolves the live exception with this dedup key, if any (a drained backlog, a source back):
+   * how long after it was first seen, or undefined when there was none.
+   */
+  resolveLive(dedupKey: string, now: number): number | undefined {
     const live = this.s.liveByKey.get(dedupKey);
-    if (!live) return false;
-    this.resolveAutomatically(live.id, now);
-    return true;
+    return live ? this.resolveAutomatically(live.id, now) : undefined;
   }
 
-  private resolveAutomatically(id: number, now: number): void {
+  /** Returns how long after it was first seen the exception was resolved. */
+  private resolveAutomatically(id: number, now: number): number {
     this.s.resolveAuto.run(now, SYSTEM_ACTOR, id);
     this.s.audit.run(id, now, SYSTEM_ACTOR, 'auto_resolved', null);
     const row = this.s.byId.get(id) as ExceptionRow;
     this.touched(row, now, { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR });
+    return now - row.first_seen_at;
   }
 
   /**
@@ -331,4 +330,14 @@ function describeHandoff(input: ReassignInput, team: string | undefined): string
     .filter(Boolean)
     .join(', ');
   return `to ${to || 'the same owner'}: ${input.note}`;
+}
+
+/** Counts an automatic resolution (when there was one) and how long it took. */
+export function countResolved(
+  outcome: { resolved: number; resolvedAfterMs: number[] },
+  afterMs: number | undefined,
+): void {
+  if (afterMs === undefined) return;
+  outcome.resolved += 1;
+  outcome.resolvedAfterMs.push(afterMs);
 }

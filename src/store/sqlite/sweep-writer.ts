@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import type { SweepBatch, SweepClaim, SweepOutcome } from '../exception-types.js';
 import type { ExceptionRow } from './exception-rows.js';
-import type { ExceptionWriter } from './exception-writer.js';
+import { countResolved, type ExceptionWriter } from './exception-writer.js';
 
 /**
  * Applies what the due-time sweep found. Each due row is claimed (cleared) in the same transaction
@@ -31,7 +31,13 @@ export class SweepWriter {
 
   apply(batch: SweepBatch): SweepOutcome {
     return this.db.transaction(() => {
-      const outcome: SweepOutcome = { opened: 0, resolved: 0, escalated: 0, reminded: 0 };
+      const outcome: SweepOutcome = {
+        opened: 0,
+        resolved: 0,
+        resolvedAfterMs: [],
+        escalated: 0,
+        reminded: 0,
+      };
       for (const raise of batch.raises) {
         if (!this.claim(raise.claim)) continue;
         const result = this.exceptions.raise(raise.facts, raise.routing, raise.at, batch.now, {
@@ -40,7 +46,7 @@ export class SweepWriter {
         if (result === 'opened') outcome.opened += 1;
       }
       for (const { dedupKey } of batch.resolves) {
-        if (this.exceptions.resolveLive(dedupKey, batch.now)) outcome.resolved += 1;
+        countResolved(outcome, this.exceptions.resolveLive(dedupKey, batch.now));
       }
       for (const step of batch.escalations) if (this.escalate(step, batch)) outcome.escalated += 1;
       for (const step of batch.reminders) if (this.remind(step, batch.now)) outcome.reminded += 1;
