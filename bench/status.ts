@@ -7,7 +7,6 @@ import { createLogger } from '../src/logger.js';
 import { CartStatusService } from '../src/services/cart-status.js';
 import { Detector } from '../src/services/detector.js';
 import { DigestService } from '../src/services/digest.js';
-import { Sweeper } from '../src/services/sweeper.js';
 import { renderCartReport } from '../src/slack/blocks/status/cart-report.js';
 import { renderOverview } from '../src/slack/blocks/status/overview.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -66,7 +65,7 @@ function dayOfEvents(carts: number, now: number): NewEvent[][] {
   return batches;
 }
 
-/** Builds a store of `carts` × 10 events, then times /cart-status, the overview, a digest and an idle sweep. */
+/** Builds a store of `carts` × 10 events, then times /cart-status, the overview and a digest. */
 export async function measureStatus(carts: number): Promise<Figure[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cartwatch-bench-status-'));
   const store = SqliteStore.open(path.join(dir, 'status.db'));
@@ -99,22 +98,12 @@ export async function measureStatus(carts: number): Promise<Figure[]> {
     const digestMs = performance.now() - digestStart;
     if (facts.opened.now === 0)
       throw new Error('the bench day raised no exceptions: the digest figure would mean nothing');
-    const sweeper = new Sweeper({
-      store,
-      clock: { now: () => now - 23 * 3_600_000 },
-      config: { ...config, backlog: {} },
-      logger,
-    });
-    const sweepStart = performance.now();
-    await sweeper.sweepNow();
-    const sweepMs = performance.now() - sweepStart;
     return [
       { name: 'status.events', value: carts * STEPS.length, unit: 'events' },
       { name: 'status.timeline.p99.ms', value: percentile(timeline, 99), unit: 'ms' },
       { name: 'status.overview.ms', value: percentile(overview, 95), unit: 'ms' },
       { name: 'digest.team.ms', value: digestMs, unit: 'ms' },
       { name: 'digest.team.opened', value: facts.opened.now, unit: 'exceptions' },
-      { name: 'sweep.idle.ms', value: sweepMs, unit: 'ms' },
     ];
   } finally {
     await store.close();

@@ -3,9 +3,20 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 /** Equal-length digests first, so the comparison takes the same time whatever the inputs. */
 export function constantTimeEqual(a: string | Buffer, b: string | Buffer): boolean {
-  const digestA = createHash('sha256').update(a).digest();
-  const digestB = createHash('sha256').update(b).digest();
-  return timingSafeEqual(digestA, digestB);
+  return timingSafeEqual(sha256(a), sha256(b));
+}
+
+// The configured secret is the same on every request: its digest is worked out once (profiling
+// showed the two digests per request at 3% of the ingest thread).
+let remembered: { secret: string; digest: Buffer } | undefined;
+
+function secretDigest(secret: string): Buffer {
+  if (remembered?.secret !== secret) remembered = { secret, digest: sha256(secret) };
+  return remembered.digest;
+}
+
+function sha256(value: string | Buffer): Buffer {
+  return createHash('sha256').update(value).digest();
 }
 
 export type IngestCredentials =
@@ -29,7 +40,7 @@ export function credentialsOf(headers: IncomingHttpHeaders): IngestCredentials {
 }
 
 export function bearerMatches(token: string, secret: string): boolean {
-  return constantTimeEqual(token, secret);
+  return timingSafeEqual(sha256(token), secretDigest(secret));
 }
 
 export function signatureMatches(hex: string, body: Buffer, secret: string): boolean {
