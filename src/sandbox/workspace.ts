@@ -22,9 +22,12 @@ export interface SandboxView {
   view: Record<string, unknown>;
 }
 
+/** The sandbox keeps the latest of each, so a long-running demo cannot grow without bound. */
+export const SANDBOX_KEEPS = { messages: 1000, ephemerals: 200, modals: 50 } as const;
+
 /**
  * The local Slack stand-in's memory: channels, messages, threads, ephemerals, open modals and
- * Home tabs. Nothing is persisted: it is a window onto what Cartwatch sends.
+ * Home tabs. Nothing is persisted: it is a window onto what Cartwatch sends, the latest of it.
  */
 export class SandboxWorkspace {
   readonly channels: string[];
@@ -51,6 +54,9 @@ export class SandboxWorkspace {
   }
 
   changed(): void {
+    keepLatest(this.messages, SANDBOX_KEEPS.messages);
+    keepLatest(this.ephemerals, SANDBOX_KEEPS.ephemerals);
+    keepLatest(this.modals, SANDBOX_KEEPS.modals);
     this.version += 1;
     for (const listener of this.listeners) listener();
   }
@@ -63,4 +69,8 @@ export class SandboxWorkspace {
   find(channel: string, ts: string): SandboxMessage | undefined {
     return this.messages.find((m) => m.channel === channel && m.ts === ts);
   }
+}
+
+function keepLatest(list: unknown[], most: number): void {
+  if (list.length > most) list.splice(0, list.length - most);
 }
