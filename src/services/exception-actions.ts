@@ -140,6 +140,8 @@ export class ExceptionActions {
       actor: request.actor,
       at: clock.now(),
     });
+    if (outcome.ok)
+      for (const ms of outcome.acknowledgedAfterMs) this.deps.observer?.exceptionHandled('acknowledge', ms);
     if (!outcome.ok && outcome.reason === 'stale') await this.tell(request, STALE_TEXT);
     this.deps.onChanges?.();
     return outcome;

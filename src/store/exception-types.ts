@@ -130,7 +130,8 @@ export interface GroupActionInput {
 }
 
 export type GroupActionOutcome =
-  | { ok: true; acknowledged: number }
+  /** `acknowledgedAfterMs`: for each member, how long after it was first seen. */
+  | { ok: true; acknowledged: number; acknowledgedAfterMs: number[] }
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'stale' };
 

@@ -101,6 +101,9 @@ describe('team members', () => {
       what: 'the storm acknowledged',
     });
     for (const id of [1, 2, 3]) expect((await app.running.store.findException(id))?.assignee).toBe('U0ANNA');
+    // Each member's time to acknowledge is counted, as if acknowledged one by one.
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toContain('cartwatch_exception_handled_seconds_count{action="acknowledge"} 3');
   });
 
   it('when the user group cannot be read, then its people are refused rather than let in', async () => {

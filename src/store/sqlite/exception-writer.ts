@@ -307,8 +307,10 @@ export class ExceptionWriter {
         if (channel !== undefined) this.groups.changed(input.groupId, channel, input.at);
         return { ok: false, reason: 'stale' };
       }
+      const acknowledgedAfterMs: number[] = [];
       for (const id of members) {
         const row = this.s.byId.get(id) as ExceptionRow;
+        acknowledgedAfterMs.push(input.at - row.first_seen_at);
         this.s.setState.run(
           ...this.nextColumns(row, { ...input, exceptionId: id, action: 'acknowledge' }, 'acknowledged'),
           id,
@@ -316,7 +318,7 @@ export class ExceptionWriter {
         this.s.audit.run(id, input.at, input.actor, 'acknowledged', 'with the rest of its group');
       }
       if (channel !== undefined) this.groups.changed(input.groupId, channel, input.at);
-      return { ok: true, acknowledged: members.length };
+      return { ok: true, acknowledged: members.length, acknowledgedAfterMs };
     })();
   }
 
