@@ -143,6 +143,7 @@ export class OutboxWorker {
         this.o.logger.warn(
           `Slack ${job.kind} to ${job.channel} had already been posted; not posting it again`,
         );
+        this.lastFailure = undefined;
         await this.o.store.completeOutbox({ id: job.id, at: this.o.clock.now(), ts: found });
         return true;
       }
@@ -195,30 +196,15 @@ export class OutboxWorker {
     }
     if (job.kind === 'post') {
       const message = renderExceptionMessage(job.exception);
-      const reply = await client.chat.postMessage({
-        channel: job.channel,
-        ...message,
-        unfurl_links: false,
-        metadata: outboxMetadata(job.id),
-      });
+      const reply = await client.chat.postMessage({ ...postingOf(job), ...message });
       return reply.ts;
     }
     if (job.kind === 'digest') {
-      await client.chat.postMessage({
-        channel: job.channel,
-        ...renderDigest(job.facts),
-        unfurl_links: false,
-        metadata: outboxMetadata(job.id),
-      });
+      await client.chat.postMessage({ ...postingOf(job), ...renderDigest(job.facts) });
       return undefined;
     }
     if (job.kind === 'group_post') {
-      const reply = await client.chat.postMessage({
-        channel: job.channel,
-        ...renderGroupMessage(job.group),
-        unfurl_links: false,
-        metadata: outboxMetadata(job.id),
-      });
+      const reply = await client.chat.postMessage({ ...postingOf(job), ...renderGroupMessage(job.group) });
       return reply.ts;
     }
     if (job.kind === 'group_update') {
@@ -236,12 +222,7 @@ export class OutboxWorker {
         waitedMs: job.waitedMs,
         ...(permalink && { permalink }),
       });
-      await client.chat.postMessage({
-        channel: job.channel,
-        ...post,
-        unfurl_links: false,
-        metadata: outboxMetadata(job.id),
-      });
+      await client.chat.postMessage({ ...postingOf(job), ...post });
       return undefined;
     }
     if (job.kind === 'moved') {
@@ -260,13 +241,7 @@ export class OutboxWorker {
       return undefined;
     }
     const note = renderThreadNote(job.note, job.exception, this.o.names.nameOf);
-    await client.chat.postMessage({
-      channel: job.channel,
-      thread_ts: rootTs,
-      ...note,
-      unfurl_links: false,
-      metadata: outboxMetadata(job.id),
-    });
+    await client.chat.postMessage({ ...postingOf(job), thread_ts: rootTs, ...note });
     return undefined;
   }
 
@@ -328,6 +303,11 @@ class LookupFailedError extends Error {
   constructor(readonly failure: Exclude<SlackFailure, { type: 'permanent' }>) {
     super(failure.reason);
   }
+}
+
+/** What every post shares: its channel, no link previews, and its outbox id for the in-doubt lookup. */
+function postingOf(job: OutboxJob) {
+  return { channel: job.channel, unfurl_links: false, metadata: outboxMetadata(job.id) };
 }
 
 class RootMissingError extends Error {
