@@ -45,4 +45,32 @@ describe('storage faults', () => {
     await backup;
     expect(replies.every((r) => r.status === 202)).toBe(true);
   });
+
+  it('when another reader holds a long read transaction, then ingest goes on and every request is accepted', async () => {
+    const reader = new Database(app.dbPath, { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM events').get();
+    const replies = await Promise.all(Array.from({ length: 20 }, () => app.postEvents(anEvent())));
+    reader.exec('COMMIT');
+    reader.close();
+    expect(replies.map((r) => r.status)).toEqual(Array(20).fill(202));
+    expect(storedCount()).toBe(20);
+  });
+
+  it('when another process holds the write lock for a moment, then ingest waits for it rather than failing', async () => {
+    const other = new Database(app.dbPath);
+    other.exec('BEGIN IMMEDIATE');
+    let answered = false;
+    const pending = Promise.all(Array.from({ length: 5 }, () => app.postEvents(anEvent()))).finally(() => {
+      answered = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Nothing is answered while the lock is held: a 202 means committed.
+    expect(answered).toBe(false);
+    other.exec('COMMIT');
+    other.close();
+    const replies = await pending;
+    expect(replies.map((r) => r.status)).toEqual(Array(5).fill(202));
+    expect(storedCount()).toBe(5);
+  });
 });
