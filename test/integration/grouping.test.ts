@@ -136,4 +136,27 @@ describe('storm grouping', () => {
     expect(managers).toHaveLength(1);
     expect(managers[0]?.args.text).toContain('https://fake.slack/archives/C0PAYMENTS/p');
   });
+
+  it("when an acknowledged storm stays unresolved, then its assignee is reminded once, in the storm's thread", async () => {
+    await app.postEvents(['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((cart) => declined(cart, 500)));
+    await settle();
+    const [group] = await app.slack.waitForCalls('chat.postMessage', 1);
+    const value = group?.blocks?.find((b) => b.type === 'actions')?.elements[0].value;
+    await postInteraction(app.url, buttonPayload({ actionId: ACTION.acknowledgeAll, value, user: 'U0ANNA' }));
+    await waitFor(async () => (await app.running.store.findException(6))?.state === 'acknowledged', {
+      what: 'the storm acknowledged',
+    });
+    const before = app.slack.callsOf('chat.postMessage').length;
+    clock.advance(4 * 60 * MINUTE + MINUTE);
+    await app.running.sweepNow();
+    await settle();
+    const reminders = app.slack
+      .callsOf('chat.postMessage')
+      .slice(before)
+      .filter((c) => /remind|still/i.test(c.args.text));
+    expect(reminders).toHaveLength(1);
+    expect(reminders[0]?.args).toMatchObject({ channel: 'C0PAYMENTS', thread_ts: group?.reply?.ts });
+    expect(reminders[0]?.args.text).toContain('<@U0ANNA>');
+    expect((await app.running.store.outboxHealth()).failed).toBe(0);
+  });
 });

@@ -232,8 +232,8 @@ export class ExceptionWriter {
   /** state, assignee, acknowledged_at, resolution, resolved_at, resolved_by, escalate_at, remind_at, escalation_level. */
   private nextColumns(row: ExceptionRow, input: ActionInput, to: string) {
     const { escalateAfterMs, remindAfterMs } = this.policy;
-    // Storm members are reminded and escalated through nobody's thread: their group's message has none yet.
-    const remindAt = row.group_id === null ? input.at + remindAfterMs : null;
+    // Storm members are reminded too: the sweep sends one reminder per storm, to its message's thread.
+    const remindAt = input.at + remindAfterMs;
     const level = row.escalation_level;
     if (to === 'acknowledged')
       return [to, input.actor, input.at, null, null, null, null, remindAt, level] as const;

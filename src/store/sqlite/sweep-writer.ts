@@ -26,6 +26,10 @@ export class SweepWriter {
         "SELECT min(id) AS id FROM exceptions WHERE group_id = ? AND state = 'open' AND escalate_at IS NOT NULL",
       ),
       remind: db.prepare('UPDATE exceptions SET remind_at = ? WHERE id = ?'),
+      // A storm is reminded of once, through its message: by its first acknowledged member.
+      groupReminder: db.prepare<[number], { id: number }>(
+        "SELECT min(id) AS id FROM exceptions WHERE group_id = ? AND state = 'acknowledged' AND remind_at IS NOT NULL",
+      ),
     };
   }
 
@@ -97,12 +101,12 @@ export class SweepWriter {
     if (row?.state !== 'acknowledged' || row.remind_at !== step.remindAt || row.assignee === null)
       return false;
     const waitedMs = now - (row.acknowledged_at ?? now);
-    this.exceptions.outbox.threadNote(
-      row.id,
-      row.channel,
-      { type: 'reminder', assignee: row.assignee, waitedMs },
-      now,
-    );
+    // A storm's members have no message of their own: one reminder goes to the storm's thread.
+    const groupId = row.group_id ?? undefined;
+    if (groupId === undefined || this.s.groupReminder.get(groupId)?.id === row.id) {
+      const note = { type: 'reminder' as const, assignee: row.assignee, waitedMs };
+      this.exceptions.outbox.threadNote(row.id, row.channel, note, now, groupId);
+    }
     this.s.remind.run(now + this.policy.remindAfterMs, row.id);
     return true;
   }
