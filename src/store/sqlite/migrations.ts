@@ -223,6 +223,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE outbox ADD COLUMN in_doubt INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 5,
+    name: 'when each exception was raised, and where its value at risk came from',
+    sql: `
+      -- Storms are judged by when Cartwatch raised their members, not when the events occurred:
+      -- a queue that drains late, or a producer with a skewed clock, still forms one storm.
+      ALTER TABLE exceptions ADD COLUMN raised_at INTEGER;
+      UPDATE exceptions SET raised_at = coalesce(
+        (SELECT min(a.at) FROM exception_audit a WHERE a.exception_id = exceptions.id), first_seen_at);
+      DROP INDEX exceptions_live_by_group_key;
+      CREATE INDEX exceptions_live_by_group_key ON exceptions (group_key, raised_at) WHERE state != 'resolved';
+      -- 'event' when the failing event carried the amount, 'cart' when it is the cart's known value.
+      ALTER TABLE exceptions ADD COLUMN amount_from TEXT;
+      UPDATE exceptions SET amount_from = 'event' WHERE amount_value IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
