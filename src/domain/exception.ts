@@ -16,9 +16,13 @@ export interface ExceptionFacts {
   errorCode?: string;
   errorMessage?: string;
   amount?: Money;
+  /** Where the amount came from: the failing event itself, or the cart's known value. */
+  amountFrom?: AmountSource;
   source?: string;
   runId?: string;
 }
+
+export type AmountSource = 'event' | 'cart';
 
 export interface Routing {
   team: string;
@@ -38,6 +42,8 @@ export interface ExceptionRecord extends ExceptionFacts, Routing {
   resolvedBy?: string;
   firstSeenAt: number;
   lastSeenAt: number;
+  /** When Cartwatch raised it (first/last seen are when its events occurred). */
+  raisedAt: number;
   count: number;
   /** Bumped by changes a person could act on (not repeats), so stale clicks can be told apart. */
   revision: number;

@@ -29,7 +29,7 @@ export function stallFacts(stall: {
     errorCode: 'sla_exceeded',
     errorMessage: `No progress in ${stall.stage} since ${stall.step}; the SLA is ${shortDuration(stall.dueAt - stall.lastProgressAt)}.`,
   };
-  if (stall.amount !== undefined) facts.amount = stall.amount;
+  if (stall.amount !== undefined) Object.assign(facts, { amount: stall.amount, amountFrom: 'cart' });
   return facts;
 }
 
@@ -49,7 +49,7 @@ export function missingStepFacts(
     errorCode: 'expected_step_missing',
     errorMessage: `${next} did not follow ${after} within ${shortDuration(rule.withinMs)}.`,
   };
-  if (due.amount !== undefined) facts.amount = due.amount;
+  if (due.amount !== undefined) Object.assign(facts, { amount: due.amount, amountFrom: 'cart' });
   return facts;
 }
 

@@ -14,6 +14,7 @@ export interface ExceptionRow {
   error_message: string | null;
   amount_value: number | null;
   amount_currency: string | null;
+  amount_from: string | null;
   source: string | null;
   run_id: string | null;
   team: string;
@@ -25,6 +26,7 @@ export interface ExceptionRow {
   resolved_by: string | null;
   first_seen_at: number;
   last_seen_at: number;
+  raised_at: number | null;
   count: number;
   revision: number;
   slack_ts: string | null;
@@ -49,6 +51,7 @@ export function toException(row: ExceptionRow): ExceptionRecord {
     reason: row.route_reason,
     firstSeenAt: row.first_seen_at,
     lastSeenAt: row.last_seen_at,
+    raisedAt: row.raised_at ?? row.first_seen_at,
     count: row.count,
     revision: row.revision,
     escalationLevel: row.escalation_level,
@@ -62,6 +65,7 @@ export function toException(row: ExceptionRow): ExceptionRecord {
   if (row.error_message !== null) record.errorMessage = row.error_message;
   if (row.amount_value !== null && row.amount_currency !== null) {
     record.amount = { value: row.amount_value, currency: row.amount_currency };
+    record.amountFrom = row.amount_from === 'cart' ? 'cart' : 'event';
   }
   if (row.source !== null) record.source = row.source;
   if (row.run_id !== null) record.runId = row.run_id;

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
+import type { Money } from '../../domain/event.js';
 import {
+  type AmountSource,
   type AuditEntry,
   type ExceptionFacts,
   groupKeyOf,
@@ -52,9 +54,12 @@ export class ExceptionWriter {
       ),
       insert:
         db.prepare(`INSERT INTO exceptions (dedup_key, kind, state, cart_id, stage, step, error_code, error_message,
-          amount_value, amount_currency, source, run_id, team, channel, route_reason, first_seen_at, last_seen_at, count,
-          escalate_at, group_key)
-        VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`),
+          amount_value, amount_currency, amount_from, source, run_id, team, channel, route_reason, first_seen_at,
+          last_seen_at, raised_at, count, escalate_at, group_key)
+        VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`),
+      cartValue: db.prepare<[string], { value: number; currency: string }>(
+        'SELECT value, currency FROM carts WHERE cart_id = ? AND value IS NOT NULL AND currency IS NOT NULL',
+      ),
       repeat: db.prepare(
         'UPDATE exceptions SET count = count + 1, last_seen_at = max(last_seen_at, ?) WHERE id = ?',
       ),
@@ -148,6 +153,7 @@ export class ExceptionWriter {
       facts.kind === 'failed' &&
       facts.cartId !== undefined &&
       this.s.laterSuccess.get(facts.cartId, facts.stage, at);
+    const value = this.valueAtRisk(facts);
     const id = Number(
       this.s.insert.run(
         facts.dedupKey,
@@ -157,8 +163,9 @@ export class ExceptionWriter {
         facts.step,
         facts.errorCode ?? null,
         facts.errorMessage ?? null,
-        facts.amount?.value ?? null,
-        facts.amount?.currency ?? null,
+        value?.amount.value ?? null,
+        value?.amount.currency ?? null,
+        value?.from ?? null,
         facts.source ?? null,
         facts.runId ?? null,
         routing.team,
@@ -166,6 +173,7 @@ export class ExceptionWriter {
         routing.reason,
         at,
         at,
+        now,
         now + this.policy.escalateAfterMs,
         groupKeyOf(facts, routing.team) ?? null,
       ).lastInsertRowid,
@@ -178,6 +186,17 @@ export class ExceptionWriter {
     }
     this.groups.place(id, groupKeyOf(facts, routing.team), routing.channel, now);
     return 'opened';
+  }
+
+  /**
+   * The money this exception puts at risk: the amount its event carried, else the cart's known value
+   * (a fulfilment failure of a paid cart is money at risk too).
+   */
+  private valueAtRisk(facts: ExceptionFacts): { amount: Money; from: AmountSource } | undefined {
+    if (facts.amount !== undefined) return { amount: facts.amount, from: facts.amountFrom ?? 'event' };
+    if (facts.cartId === undefined) return undefined;
+    const cart = this.s.cartValue.get(facts.cartId);
+    return cart && { amount: { value: cart.value, currency: cart.currency }, from: 'cart' };
   }
 
   /**

@@ -23,7 +23,7 @@ export class GroupWriter {
       // (a post in flight would land beside the group): these can still join quietly.
       joinable: db.prepare<[string, number, number], { id: number }>(
         `SELECT e.id FROM exceptions e WHERE e.group_key = ? AND e.state != 'resolved' AND e.group_id IS NULL
-           AND e.first_seen_at >= ? AND e.slack_ts IS NULL
+           AND e.raised_at >= ? AND e.slack_ts IS NULL
            AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.exception_id = e.id AND o.kind = 'post'
                            AND o.state = 'pending' AND o.claimed_until > ?)`,
       ),

@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HOUR, MINUTE, TestClock } from '../support/clock.js';
+import { anEvent } from '../support/events.js';
+import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
+
+// Storms are judged by when Cartwatch raises exceptions, not by when their events occurred.
+const T0 = Date.parse('2026-11-27T09:00:00.000Z');
+let app: SlackTestApp;
+let clock: TestClock;
+
+beforeEach(async () => {
+  clock = new TestClock(T0);
+  app = await startSlackTestApp({
+    clock,
+    tuning: { grouping: { min: 5, windowMs: 5 * MINUTE, waitMs: 10_000 } },
+  });
+});
+afterEach(async () => {
+  await app.stop();
+});
+
+const orderFailure = (cart: string, occurredAt: number) =>
+  anEvent({
+    cart_id: cart,
+    stage: 'order',
+    step: 'create',
+    status: 'failed',
+    source: 'order-service',
+    error: { code: 'order_service_timeout' },
+    occurred_at: new Date(occurredAt).toISOString(),
+  });
+
+async function settle(advanceMs = 0) {
+  clock.advance(advanceMs);
+  await app.running.detectNow();
+  app.running.sendNow();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+const roots = () => app.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === undefined);
+
+/** What the storm message says now: its latest edit, else the post. */
+function latestText(): string {
+  const [root] = roots();
+  const edits = app.slack.callsOf('chat.update').filter((c) => c.args.ts === root?.reply?.ts);
+  return String((edits.at(-1) ?? root)?.args.text);
+}
+
+/** 150 failures in six deliveries ten seconds apart, each event `offsetMs` from the moment it arrives. */
+async function drain(offsetMs: (i: number) => number) {
+  for (let batch = 0; batch < 6; batch += 1) {
+    const events = Array.from({ length: 25 }, (_, i) => {
+      const n = batch * 25 + i;
+      return orderFailure(`late_${n}`, clock.now() + offsetMs(n));
+    });
+    expect((await app.postEvents(events)).status).toBe(202);
+    await settle(10_000);
+  }
+  await settle(MINUTE);
+}
+
+describe('storms judged by when they are raised', () => {
+  it("when a producer's queue drains 150 failures that happened 40 minutes ago within a minute, then the channel gets one storm message, not 150", async () => {
+    await drain((n) => -40 * MINUTE + n * 1000);
+    expect(roots()).toHaveLength(1);
+    expect(latestText()).toContain('150 carts: order.create order_service_timeout');
+    const stored = await app.running.store.exceptionsOfCart('late_149');
+    expect(stored[0]?.groupId).toBeDefined();
+    // It keeps when it happened: the sixth delivery came 50 s in.
+    expect(stored[0]?.firstSeenAt).toBe(T0 + 50_000 - 40 * MINUTE + 149_000);
+  });
+
+  it('when a producer with a clock two hours fast sends a storm, then it is grouped all the same', async () => {
+    await drain(() => 2 * HOUR);
+    expect(roots()).toHaveLength(1);
+    expect(latestText()).toContain('150 carts');
+  });
+
+  it('when old failures are imported one by one over hours of event time, then they still form one storm', async () => {
+    const events = Array.from({ length: 12 }, (_, i) =>
+      orderFailure(`old_${i}`, T0 - 3 * HOUR + i * 20 * MINUTE),
+    );
+    for (const event of events) await app.postEvents(event);
+    await settle();
+    await settle(MINUTE);
+    expect(roots()).toHaveLength(1);
+    expect(latestText()).toContain('12 carts');
+  });
+});
