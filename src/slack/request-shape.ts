@@ -10,15 +10,14 @@ const MAX_SLACK_BODY_BYTES = 4 * 1024 * 1024;
 // else is refused before Bolt sees it: given `null` as a payload Bolt throws outside any handler
 // (taking the process down), and given a string where an action should be it answers 500.
 const User = z.looseObject({ id: z.string() });
+const Actions = z.array(z.looseObject({ action_id: z.string(), block_id: z.string().optional() }));
 const Interaction = z.discriminatedUnion('type', [
-  z.looseObject({
-    type: z.literal('block_actions'),
-    user: User,
-    actions: z.array(z.looseObject({ action_id: z.string(), block_id: z.string().optional() })).min(1),
-  }),
+  z.looseObject({ type: z.literal('block_actions'), user: User, actions: Actions.min(1) }),
   z.looseObject({
     type: z.literal('view_submission'),
     user: User,
+    // Bolt looks for actions in every interaction: a string there makes it answer 500.
+    actions: Actions.optional(),
     view: z.looseObject({
       callback_id: z.string(),
       private_metadata: z.string().optional(),

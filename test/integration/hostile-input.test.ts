@@ -261,6 +261,25 @@ describe('hostile Slack requests', () => {
     );
   });
 
+  it('when a modal submission carries a string where actions would be, then it gets 400, not 500', async () => {
+    const payload = JSON.stringify({
+      type: 'view_submission',
+      view: { callback_id: VIEW.reassign, private_metadata: '"Ln"', state: { values: {} } },
+      user: { id: 'U0ANNA' },
+      actions: '&U ',
+    });
+    const body = new URLSearchParams({ payload }).toString();
+    const before = state();
+    const res = await fetch(`${app.url}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...slackSignature(body) },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('actions');
+    expect(state()).toEqual(before);
+  });
+
   it('when an interaction payload is forged (any JSON, unknown actions, values naming no exception), then nothing changes and the server stays up', async () => {
     const forged = fc.oneof(
       fc.jsonValue().map((v) => JSON.stringify(v)),
