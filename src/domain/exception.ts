@@ -80,6 +80,16 @@ export interface ExceptionGroup {
   valueAtRisk: Money[];
   /** A few of the members' carts, most recent first. */
   sampleCarts: string[];
+  /** Who acknowledged its members (still held, or resolved since), most members first. */
+  acknowledgedBy: PersonCount[];
+  /** Who resolved its members ("cartwatch" for automatic resolutions), most members first. */
+  resolvedBy: PersonCount[];
+}
+
+/** How many of a storm's members one person handled. */
+export interface PersonCount {
+  user: string;
+  count: number;
 }
 
 /** What a storm shares: one owner team, kind, step and error code. Only failures and stalls are grouped. */

@@ -28,6 +28,19 @@ export interface ReassignRequest {
 
 export type ActResult = ActionOutcome | { ok: false; reason: 'forbidden' };
 
+/** A click on a storm's message: the group and the revision its message showed. */
+export interface GroupRequest {
+  groupId: number;
+  revision: number;
+  actor: string;
+  /** Where to answer them privately. */
+  channel: string;
+}
+
+function groupInput(request: GroupRequest) {
+  return { groupId: request.groupId, revision: request.revision, actor: request.actor };
+}
+
 const STALE_TEXT =
   'This exception changed since your message was drawn, so nothing was done. The message now shows where it stands.';
 
@@ -120,28 +133,44 @@ export class ExceptionActions {
   }
 
   /** "Acknowledge all" on a storm: permission is checked once, for the group's team, as for one exception. */
-  async acknowledgeAll(request: { groupId: number; revision: number; actor: string; channel: string }) {
-    const { store, clock } = this.deps;
-    const group = await store.findGroup(request.groupId);
+  async acknowledgeAll(request: GroupRequest) {
+    return this.onGroup(request, async (at) => {
+      const outcome = await this.deps.store.acknowledgeGroup({ ...groupInput(request), at });
+      if (outcome.ok)
+        for (const ms of outcome.acknowledgedAfterMs) this.deps.observer?.exceptionHandled('acknowledge', ms);
+      return outcome;
+    });
+  }
+
+  /** "Resolve all" on a storm: every open and acknowledged member, the note in each one's audit trail. */
+  async resolveAll(request: GroupRequest & { note?: string }) {
+    return this.onGroup(request, async (at) => {
+      const note = request.note === undefined ? {} : { note: request.note };
+      const outcome = await this.deps.store.resolveGroup({ ...groupInput(request), at, ...note });
+      if (outcome.ok)
+        for (const ms of outcome.resolvedAfterMs) this.deps.observer?.exceptionHandled('resolve', ms);
+      return outcome;
+    });
+  }
+
+  /** What every storm action shares: the group must exist, the actor may act for its team, a stale click is told. */
+  private async onGroup<T extends { ok: true } | { ok: false; reason: 'not_found' | 'stale' }>(
+    request: GroupRequest,
+    change: (at: number) => Promise<T>,
+  ): Promise<T | { ok: false; reason: 'not_found' | 'forbidden' }> {
+    const group = await this.deps.store.findGroup(request.groupId);
     if (group === null) {
       await this.tell(request, 'That group does not exist (any more); nothing was done.');
-      return { ok: false as const, reason: 'not_found' as const };
+      return { ok: false, reason: 'not_found' };
     }
     if (!(await this.mayAct(group.team, request.actor))) {
       await this.tell(
         request,
         `Only members of the ${group.team} team may act on its exceptions; nothing was done.`,
       );
-      return { ok: false as const, reason: 'forbidden' as const };
+      return { ok: false, reason: 'forbidden' };
     }
-    const outcome = await store.acknowledgeGroup({
-      groupId: request.groupId,
-      revision: request.revision,
-      actor: request.actor,
-      at: clock.now(),
-    });
-    if (outcome.ok)
-      for (const ms of outcome.acknowledgedAfterMs) this.deps.observer?.exceptionHandled('acknowledge', ms);
+    const outcome = await change(this.deps.clock.now());
     if (!outcome.ok && outcome.reason === 'stale') await this.tell(request, STALE_TEXT);
     this.deps.onChanges?.();
     return outcome;

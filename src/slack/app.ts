@@ -12,12 +12,15 @@ import { HomePublisher } from './home-publisher.js';
 import { registerExceptionButtons } from './listeners/actions/exception-buttons.js';
 import { registerGroupButtons } from './listeners/actions/group-buttons.js';
 import { registerReassignButton } from './listeners/actions/reassign-button.js';
+import { registerResolveAllButton } from './listeners/actions/resolve-all-button.js';
 import { registerResolveWithNote } from './listeners/actions/resolve-with-note.js';
 import { registerTimelineButton } from './listeners/actions/timeline-button.js';
 import { registerCartStatusCommand } from './listeners/commands/cart-status.js';
 import { registerAppHomeOpened } from './listeners/events/app-home-opened.js';
 import { registerReassignSubmission } from './listeners/views/reassign-submission.js';
+import { registerResolveGroupSubmission } from './listeners/views/resolve-group-submission.js';
 import { registerResolveSubmission } from './listeners/views/resolve-submission.js';
+import { MineReply } from './mine-reply.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -74,12 +77,15 @@ export function createSlackApp(env: Env, deps: SlackDeps, options: { timeoutMs?:
     requestListener = receiver.requestListener;
   }
   const home = new HomePublisher({ client, status: deps.status, config: deps.config, logger: deps.logger });
-  registerExceptionButtons(app, deps.actions, home);
+  const mine = new MineReply({ status: deps.status, logger: deps.logger });
+  registerExceptionButtons(app, deps.actions, { home, mine });
   registerTimelineButton(app, deps);
   registerReassignButton(app, deps);
   registerGroupButtons(app, deps.actions, home);
+  registerResolveAllButton(app, deps);
   registerResolveWithNote(app, deps);
   registerResolveSubmission(app, deps.actions, home);
+  registerResolveGroupSubmission(app, deps.actions, home);
   registerAppHomeOpened(app, home);
   registerCartStatusCommand(app, deps);
   registerReassignSubmission(app, deps.actions, home);

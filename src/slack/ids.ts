@@ -8,6 +8,8 @@ export const ACTION = {
   resolve: 'exception.resolve',
   timeline: 'exception.timeline',
   acknowledgeAll: 'group.acknowledge_all',
+  /** Opens the storm's Resolve modal (an optional note). */
+  resolveAll: 'group.resolve_all',
   /** The overflow menu: "Resolve with a note…". */
   more: 'exception.more',
 } as const;
@@ -19,7 +21,14 @@ export const BLOCK = {
   reassignPerson: 'reassign.person',
   reassignNote: 'reassign.note',
   resolveNote: 'resolve.note',
+  /** Prefix of each exception's buttons in `/cart-status mine` (block ids must differ within a message). */
+  mineActions: 'mine.actions.',
 } as const;
+
+/** The buttons were clicked on a `/cart-status mine` reply, which is then drawn again. */
+export function isMineBlock(blockId: string | undefined): boolean {
+  return blockId?.startsWith(BLOCK.mineActions) === true;
+}
 
 /** Inputs inside the Reassign modal (each in the block of the same name). */
 export const INPUT = {
@@ -32,6 +41,7 @@ export const INPUT = {
 export const VIEW = {
   reassign: 'exception.reassign.modal',
   resolve: 'exception.resolve.modal',
+  resolveGroup: 'group.resolve.modal',
 } as const;
 
 /** What the Reassign modal remembers between opening and submission. */

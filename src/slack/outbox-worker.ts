@@ -101,7 +101,9 @@ export class OutboxWorker {
         let sent = 0;
         await this.o.names.load(
           jobs.flatMap((job) =>
-            job.kind === 'thread' && job.note.type === 'action' ? [job.note.actor] : [],
+            job.kind === 'thread' && (job.note.type === 'action' || job.note.type === 'group_action')
+              ? [job.note.actor]
+              : [],
           ),
         );
         for (const job of jobs) if (await this.send(job)) sent += 1;

@@ -135,6 +135,17 @@ export type GroupActionOutcome =
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'stale' };
 
+/** "Resolve all": the note, if any, goes to every member's audit entry and to the storm's thread. */
+export interface GroupResolveInput extends GroupActionInput {
+  note?: string;
+}
+
+export type GroupResolveOutcome =
+  /** `resolvedAfterMs`: for each member, how long after it was first seen. */
+  | { ok: true; resolved: number; resolvedAfterMs: number[] }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'stale' };
+
 export type ActionOutcome =
   | { ok: true; exception: ExceptionRecord }
   | { ok: false; reason: 'not_found' }
@@ -152,6 +163,14 @@ export type ThreadNote =
       note?: string;
       assignee?: string;
       team?: string;
+    }
+  /** Acknowledge all or Resolve all on a storm: one reply for all its members. */
+  | {
+      type: 'group_action';
+      action: 'acknowledged' | 'resolved';
+      actor: string;
+      count: number;
+      note?: string;
     };
 
 /** What every outbox row carries, whatever it sends. */

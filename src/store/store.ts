@@ -9,6 +9,8 @@ import type {
   DueWork,
   GroupActionInput,
   GroupActionOutcome,
+  GroupResolveInput,
+  GroupResolveOutcome,
   OutboxHealth,
   OutboxJob,
   ReassignInput,
@@ -107,6 +109,8 @@ export interface Store {
 
   /** "Acknowledge all" on a storm's grouped message. */
   acknowledgeGroup(input: GroupActionInput): Promise<GroupActionOutcome>;
+  /** "Resolve all" on a storm's grouped message: its open and acknowledged members, the note in each audit entry. */
+  resolveGroup(input: GroupResolveInput): Promise<GroupResolveOutcome>;
   findGroup(id: number): Promise<ExceptionGroup | null>;
 
   /** Hands the exception to another team and/or person, with the handoff note in the audit trail. */

@@ -166,6 +166,54 @@ describe('/cart-status overview, mine and help', () => {
     expect((await ask('mine', 'U0OTHER')).body.text).toBe('Nothing is assigned to you.');
   });
 
+  it('when a button is clicked on the mine reply, then the change is made and that reply is redrawn in place with the new state', async () => {
+    await app.postEvents(
+      ['m1', 'm2'].map((cart) =>
+        anEvent({ cart_id: cart, status: 'failed', error: { code: 'x' }, occurred_at: iso(clock.now()) }),
+      ),
+    );
+    const posts = await app.slack.waitForCalls('chat.postMessage', 2);
+    for (const post of posts) {
+      const value = post.blocks?.find((b) => b.type === 'actions')?.elements[0].value;
+      await postInteraction(app.url, buttonPayload({ actionId: ACTION.acknowledge, value, user: 'U0BEN' }));
+    }
+    await app.slack.waitForCalls('chat.update', 2);
+    const mine = (await ask('mine', 'U0BEN')).body;
+    expect(mine.text).toBe('Assigned to you: 2');
+
+    // Slack gives each click on an ephemeral reply a response_url: the only way to change that reply.
+    const responseUrl = app.slack.responseUrl('mine');
+    const clickOnMine = (block: any, label: string) => {
+      const button = block.elements.find((e: any) => e.text.text === label);
+      return buttonPayload({
+        actionId: button.action_id,
+        value: button.value,
+        user: 'U0BEN',
+        channel: 'C0OPS',
+        blockId: block.block_id,
+        ephemeral: { responseUrl },
+      });
+    };
+    await postInteraction(app.url, clickOnMine(mine.blocks[2], 'Resolve'));
+    const [redrawn] = await app.slack.waitForCalls('response_url', 1);
+    expect(redrawn?.args).toMatchObject({ replace_original: true, text: 'Assigned to you: 1' });
+    expect((await app.running.store.findException(1))?.state).toBe('resolved');
+    const [, section, actions] = redrawn?.args.blocks ?? [];
+    expect(section.text.text).toContain('m2');
+    expect(actions.elements.map((e: any) => e.text.text)).toEqual([
+      'Unacknowledge',
+      'Reassign',
+      'Resolve',
+      'Timeline',
+    ]);
+
+    await postInteraction(app.url, clickOnMine(actions, 'Unacknowledge'));
+    const again = (await app.slack.waitForCalls('response_url', 2))[1];
+    expect(again?.args).toMatchObject({ replace_original: true, text: 'Nothing is assigned to you.' });
+    expect(await app.running.store.findException(2)).toMatchObject({ state: 'open' });
+    expect(app.slack.callsOf('chat.postEphemeral')).toHaveLength(0);
+  });
+
   it('when asked for help, or the request is unsigned, then help comes back, or 401', async () => {
     expect((await ask('help')).body.text).toContain('/cart-status mine');
     expect((await postCommand(app.url, 'help', { sign: false })).status).toBe(401);

@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config.js';
-import { ACTION } from '../../src/slack/ids.js';
+import { ACTION, BLOCK, INPUT, VIEW } from '../../src/slack/ids.js';
 import { MINUTE, TestClock } from '../support/clock.js';
 import { anEvent } from '../support/events.js';
+import type { SlackCall } from '../support/fake-slack.js';
 import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
-import { buttonPayload, postInteraction } from '../support/slack-requests.js';
+import { buttonPayload, postInteraction, viewSubmissionPayload } from '../support/slack-requests.js';
 import { waitFor } from '../support/wait-for.js';
 
 const T0 = Date.parse('2026-11-27T09:00:00.000Z');
@@ -78,7 +79,8 @@ describe('storm grouping', () => {
     await waitFor(() => app.slack.callsOf('chat.update').length >= 1);
     const update = app.slack.callsOf('chat.update').at(-1);
     expect(JSON.stringify(update?.blocks)).toContain('*Acknowledged*\\n5');
-    expect(update?.blocks?.some((b) => b.type === 'actions')).toBe(false);
+    // Nothing left to acknowledge: only Resolve all remains.
+    expect(buttonsOf(update)).toEqual(['Resolve all 5…']);
     const db = new Database(app.dbPath, { readonly: true });
     const audit = db
       .prepare("SELECT count(*) AS n FROM exception_audit WHERE action = 'acknowledged' AND actor = 'U0ANNA'")
@@ -150,13 +152,168 @@ describe('storm grouping', () => {
     clock.advance(4 * 60 * MINUTE + MINUTE);
     await app.running.sweepNow();
     await settle();
-    const reminders = app.slack
-      .callsOf('chat.postMessage')
-      .slice(before)
-      .filter((c) => /remind|still/i.test(c.args.text));
+    const remindersSent = () =>
+      app.slack
+        .callsOf('chat.postMessage')
+        .slice(before)
+        .filter((c) => /remind|still/i.test(c.args.text));
+    // The reply saying who acknowledged went to the same channel just before: the reminder waits its pace.
+    await waitFor(() => remindersSent().length > 0, { what: 'the reminder' });
+    await app.running.sweepNow();
+    await settle();
+    const reminders = remindersSent();
     expect(reminders).toHaveLength(1);
     expect(reminders[0]?.args).toMatchObject({ channel: 'C0PAYMENTS', thread_ts: group?.reply?.ts });
     expect(reminders[0]?.args.text).toContain('<@U0ANNA>');
     expect((await app.running.store.outboxHealth()).failed).toBe(0);
+  });
+});
+
+const buttonsOf = (message: { blocks?: any[] } | undefined): string[] =>
+  message?.blocks?.find((b) => b.type === 'actions')?.elements.map((e: any) => e.text.text) ?? [];
+const contextOf = (message: { blocks?: any[] } | undefined): string =>
+  (message?.blocks ?? [])
+    .filter((b) => b.type === 'context')
+    .map((b) => b.elements.map((e: any) => e.text).join(' '))
+    .join('\n');
+const buttonValue = (message: { blocks?: any[] } | undefined, actionId: string): string =>
+  message?.blocks?.find((b) => b.type === 'actions')?.elements.find((e: any) => e.action_id === actionId)
+    ?.value;
+const threadOf = (root: { reply?: Record<string, any> } | undefined): string[] =>
+  app.slack
+    .callsOf('chat.postMessage')
+    .filter((c) => c.args.thread_ts !== undefined && c.args.thread_ts === root?.reply?.ts)
+    .map((c) => String(c.args.text));
+
+describe('finishing a storm from its message', () => {
+  // Relative to the injected clock, so the storm forms however its window is judged.
+  const failing = (cart: string) =>
+    anEvent({
+      cart_id: cart,
+      status: 'failed',
+      error: { code: 'processing_error' },
+      amount: { value: 1000, currency: 'USD' },
+      occurred_at: new Date(clock.now()).toISOString(),
+    });
+
+  async function storm(carts: string[]) {
+    await app.postEvents(carts.map(failing));
+    await settle();
+    await waitFor(() => roots().length === 1, { what: 'the grouped message' });
+    return roots()[0];
+  }
+
+  /** The storm's message as last drawn. */
+  function latest(root: SlackCall | undefined): SlackCall | undefined {
+    const updates = app.slack.callsOf('chat.update').filter((c) => c.args.ts === root?.reply?.ts);
+    return updates.at(-1) ?? root;
+  }
+
+  async function click(actionId: string, value: string, user: string) {
+    const before = app.slack.callsOf('chat.update').length;
+    await postInteraction(app.url, buttonPayload({ actionId, value, user }));
+    await waitFor(() => app.slack.callsOf('chat.update').length > before, { what: `${actionId} redrawn` });
+  }
+
+  async function resolveAll(value: string, user: string, note?: string) {
+    const opened = app.slack.callsOf('views.open').length;
+    await postInteraction(app.url, buttonPayload({ actionId: ACTION.resolveAll, value, user }));
+    const modal = (await app.slack.waitForCalls('views.open', opened + 1))[opened];
+    const view = JSON.parse(modal?.args.view);
+    const values = {
+      [BLOCK.resolveNote]: { [INPUT.resolveNote]: { type: 'plain_text_input', value: note ?? null } },
+    };
+    await postInteraction(
+      app.url,
+      viewSubmissionPayload({
+        callbackId: view.callback_id,
+        privateMetadata: view.private_metadata,
+        values,
+        user,
+      }),
+    );
+    return view;
+  }
+
+  it('when two people acknowledge parts of a storm, then its message names each with their count and its thread records each, by name', async () => {
+    const root = await storm(['s1', 's2', 's3', 's4', 's5']);
+    expect(buttonsOf(root)).toEqual(['Acknowledge all 5', 'Resolve all 5…']);
+    await click(ACTION.acknowledgeAll, buttonValue(root, ACTION.acknowledgeAll), 'U0ANNA');
+    await app.postEvents(['s6', 's7', 's8'].map(failing));
+    await settle();
+    await waitFor(() => /3 unclaimed/.test(JSON.stringify(latest(root)?.blocks)), {
+      what: 'the joiners shown',
+    });
+    await click(ACTION.acknowledgeAll, buttonValue(latest(root), ACTION.acknowledgeAll), 'U0BEN');
+    await waitFor(() => threadOf(root).length === 2, { what: 'two thread replies' });
+
+    const message = latest(root);
+    expect(contextOf(message)).toContain('Acknowledged by <@U0ANNA> (5), <@U0BEN> (3)');
+    expect(JSON.stringify(message?.blocks)).toContain('*Acknowledged*\\n8');
+    expect(buttonsOf(message)).toEqual(['Resolve all 8…']);
+    // Named as Slack knows them (users.info), never @-mentioned: they are the ones who acted.
+    expect(threadOf(root)).toEqual(['User U0ANNA acknowledged 5 carts.', 'User U0BEN acknowledged 3 carts.']);
+  });
+
+  it('when Resolve all is submitted with a note, then every open and acknowledged member is resolved with its own audit entry, the thread tells who and how many, and the message keeps no buttons', async () => {
+    const root = await storm(['r1', 'r2', 'r3', 'r4', 'r5']);
+    await click(ACTION.acknowledgeAll, buttonValue(root, ACTION.acknowledgeAll), 'U0ANNA');
+    await app.postEvents(['r6', 'r7'].map(failing));
+    await settle();
+    await waitFor(() => /2 unclaimed/.test(JSON.stringify(latest(root)?.blocks)), {
+      what: 'the joiners shown',
+    });
+
+    const view = await resolveAll(
+      buttonValue(latest(root), ACTION.resolveAll),
+      'U0BEN',
+      'PSP credentials rotated',
+    );
+    expect(view).toMatchObject({ callback_id: VIEW.resolveGroup, submit: { text: 'Resolve all' } });
+    expect(JSON.stringify(view.blocks)).toContain('7 of 7 carts still open or acknowledged');
+    await waitFor(() => threadOf(root).length === 2, { what: 'the resolution in the thread' });
+    expect(threadOf(root)[1]).toBe('User U0BEN resolved 7 carts: PSP credentials rotated');
+    await waitFor(() => buttonsOf(latest(root)).length === 0, { what: 'the message without buttons' });
+
+    const message = latest(root);
+    expect(message?.blocks?.[0].text.text).toMatch(/^✅ 7 carts: payment\.authorize processing_error/);
+    expect(contextOf(message)).toContain('Acknowledged by <@U0ANNA> (5) · Resolved by <@U0BEN> (7)');
+    expect(message?.blocks?.some((b) => b.type === 'actions')).toBe(false);
+
+    const db = new Database(app.dbPath, { readonly: true });
+    const states = db.prepare('SELECT state, resolution, resolved_by FROM exceptions').all();
+    const audit = db
+      .prepare(
+        "SELECT exception_id, actor, note FROM exception_audit WHERE action = 'resolved' ORDER BY exception_id",
+      )
+      .all();
+    db.close();
+    expect(states).toHaveLength(7);
+    for (const row of states)
+      expect(row).toEqual({ state: 'resolved', resolution: 'manual', resolved_by: 'U0BEN' });
+    expect(audit).toHaveLength(7);
+    expect(new Set(audit.map((row: any) => row.exception_id)).size).toBe(7);
+    for (const row of audit)
+      expect(row).toMatchObject({
+        actor: 'U0BEN',
+        note: 'with the rest of its group: PSP credentials rotated',
+      });
+    // Those Anna acknowledged stay hers in their history.
+    expect((await app.running.store.findException(1))?.assignee).toBe('U0ANNA');
+  });
+
+  it('when Resolve all is submitted from a drawing older than the storm, then nothing is resolved and the clicker is told privately', async () => {
+    const root = await storm(['o1', 'o2', 'o3', 'o4', 'o5']);
+    const old = buttonValue(root, ACTION.resolveAll);
+    await click(ACTION.acknowledgeAll, buttonValue(root, ACTION.acknowledgeAll), 'U0ANNA');
+    await resolveAll(old, 'U0BEN');
+    const [told] = await app.slack.waitForCalls('chat.postEphemeral', 1);
+    expect(told?.args).toMatchObject({ user: 'U0BEN', text: expect.stringContaining('nothing was done') });
+    for (const id of [1, 2, 3, 4, 5])
+      expect(await app.running.store.findException(id)).toMatchObject({
+        state: 'acknowledged',
+        assignee: 'U0ANNA',
+      });
+    expect(threadOf(root).some((text) => /resolved/.test(text))).toBe(false);
   });
 });

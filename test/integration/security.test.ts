@@ -40,7 +40,10 @@ async function startWithMembers(tuning = {}): Promise<SlackTestApp> {
 }
 
 function submission(callbackId: string, privateMetadata: string, user: string) {
-  const values: Record<string, Record<string, Record<string, unknown>>> = callbackId === VIEW.resolve
+  const values: Record<string, Record<string, Record<string, unknown>>> = [
+    VIEW.resolve as string,
+    VIEW.resolveGroup,
+  ].includes(callbackId)
     ? { [BLOCK.resolveNote]: { [INPUT.resolveNote]: { type: 'plain_text_input', value: 'done' } } }
     : {
         [BLOCK.reassignTeam]: {
@@ -104,6 +107,44 @@ describe('team members', () => {
     // Each member's time to acknowledge is counted, as if acknowledged one by one.
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toContain('cartwatch_exception_handled_seconds_count{action="acknowledge"} 3');
+  });
+
+  it('when someone outside the team submits Resolve all on a storm, then nothing is resolved; a user-group member resolves every one', async () => {
+    const app = await startWithMembers({ grouping: { min: 3, waitMs: 0 } });
+    await app.postEvents(['c1', 'c2', 'c3'].map(failure));
+    const group = await waitForGroupPost(app);
+    const value = group.blocks
+      ?.find((b: any) => b.type === 'actions')
+      ?.elements.find((e: any) => e.action_id === ACTION.resolveAll).value;
+    // The modal opens for anyone (a trigger_id cannot wait); the submission is what is checked.
+    await postInteraction(app.url, buttonPayload({ actionId: ACTION.resolveAll, value, user: 'U0EVE' }));
+    const [modal] = await app.slack.waitForCalls('views.open', 1);
+    const metadata = JSON.parse(modal?.args.view).private_metadata;
+    await postInteraction(app.url, submission(VIEW.resolveGroup, metadata, 'U0EVE'));
+    const [refusal] = await app.slack.waitForCalls('chat.postEphemeral', 1);
+    expect(refusal?.args).toMatchObject({
+      user: 'U0EVE',
+      text: expect.stringMatching(/Only members of the payments team/),
+    });
+    for (const id of [1, 2, 3]) expect((await app.running.store.findException(id))?.state).toBe('open');
+    expect(app.slack.callsOf('chat.update')).toHaveLength(0);
+
+    // U0BEN is listed only through the user group.
+    await postInteraction(app.url, submission(VIEW.resolveGroup, metadata, 'U0BEN'));
+    await waitFor(async () => (await app.running.store.findException(3))?.state === 'resolved', {
+      what: 'the storm resolved',
+    });
+    for (const id of [1, 2, 3]) {
+      expect(await app.running.store.findException(id)).toMatchObject({
+        state: 'resolved',
+        resolvedBy: 'U0BEN',
+      });
+      expect((await app.running.store.auditOf(id)).at(-1)).toMatchObject({
+        action: 'resolved',
+        actor: 'U0BEN',
+        note: 'with the rest of its group: done',
+      });
+    }
   });
 
   it('when the user group cannot be read, then its people are refused rather than let in', async () => {

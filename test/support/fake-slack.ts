@@ -101,9 +101,20 @@ export class FakeSlack {
     return this.callsOf(method);
   }
 
+  /**
+   * A response_url as Slack hands one out with an interaction: what is posted to it is recorded
+   * as the method `response_url` (with `url`), and it answers as Slack does.
+   */
+  responseUrl(key = 'action'): string {
+    return `${this.url.replace(/\/api\/$/, '')}/respond/${key}`;
+  }
+
   private async handle(req: IncomingMessage) {
-    const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const responding = path.startsWith('/respond/');
+    const method = responding ? 'response_url' : path.replace(/^\/api\//, '');
     const args = parseArgs(await readText(req), req.headers['content-type']);
+    if (responding) args.url = `${this.url.replace(/\/api\/$/, '')}${path}`;
     const fault = this.takeFault(method);
     if (fault && 'hang' in fault) return { status: 0, body: null, headers: {} };
     if (fault && 'dropReply' in fault) {
@@ -201,6 +212,8 @@ export class FakeSlack {
       }
       case 'conversations.info':
         return { ok: true, channel: { id: args.channel, name: String(args.channel).toLowerCase() } };
+      case 'response_url':
+        return { ok: true };
       default:
         return { ok: false, error: 'unknown_method' };
     }

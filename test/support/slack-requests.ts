@@ -19,6 +19,10 @@ export interface ButtonClick {
   user?: string;
   channel?: string;
   messageTs?: string;
+  /** The clicked element's block (Slack sends the block_id the renderer gave it). */
+  blockId?: string;
+  /** Clicked on an ephemeral reply (e.g. `/cart-status mine`), whose response_url this is. */
+  ephemeral?: { responseUrl: string };
 }
 
 /** A block_actions payload in the shape Slack documents for a button in a channel message. */
@@ -34,7 +38,7 @@ export function buttonPayload(click: ButtonClick): Record<string, unknown> {
       type: 'message',
       message_ts: click.messageTs ?? '1700000000.000100',
       channel_id: channel,
-      is_ephemeral: false,
+      is_ephemeral: click.ephemeral !== undefined,
     },
     trigger_id: '1111.2222.abcd',
     team: { id: 'T0FAKE', domain: 'fake' },
@@ -42,13 +46,13 @@ export function buttonPayload(click: ButtonClick): Record<string, unknown> {
     is_enterprise_install: false,
     channel: { id: channel, name: channel.toLowerCase() },
     message: { type: 'message', ts: click.messageTs ?? '1700000000.000100', text: '' },
-    response_url: 'https://hooks.slack.invalid/actions/T0FAKE/1/abc',
+    response_url: click.ephemeral?.responseUrl ?? 'https://hooks.slack.invalid/actions/T0FAKE/1/abc',
     actions: [
       click.overflow
         ? {
             type: 'overflow',
             action_id: click.actionId,
-            block_id: 'exception.actions',
+            block_id: click.blockId ?? 'exception.actions',
             selected_option: {
               text: { type: 'plain_text', text: 'option', emoji: true },
               value: click.value,
@@ -58,7 +62,7 @@ export function buttonPayload(click: ButtonClick): Record<string, unknown> {
         : {
             type: 'button',
             action_id: click.actionId,
-            block_id: 'exception.actions',
+            block_id: click.blockId ?? 'exception.actions',
             text: { type: 'plain_text', text: 'button', emoji: true },
             value: click.value,
             action_ts: String(Date.now() / 1000),

@@ -39,6 +39,11 @@ export function renderThreadNote(
       };
     case 'action':
       return actionNote(note, exception, names);
+    case 'group_action': {
+      const carts = `${note.count} cart${note.count === 1 ? '' : 's'}`;
+      const noteText = note.note ? `: ${safe(note.note, 1000)}` : '.';
+      return { text: `${safe(names(note.actor), 80)} ${note.action} ${carts}${noteText}` };
+    }
   }
 }
 

@@ -17,6 +17,8 @@ import type {
   DetectionOutcome,
   GroupActionInput,
   GroupActionOutcome,
+  GroupResolveInput,
+  GroupResolveOutcome,
   ReassignInput,
   ThreadNote,
 } from '../exception-types.js';
@@ -317,27 +319,57 @@ export class ExceptionWriter {
 
   /** "Acknowledge all": every open member of a storm, each with its own audit entry, in one transaction. */
   acknowledgeGroup(input: GroupActionInput): GroupActionOutcome {
-    return this.db.transaction((): GroupActionOutcome => {
+    const outcome = this.changeGroup(input, 'acknowledge');
+    if (!outcome.ok) return outcome;
+    return { ok: true, acknowledged: outcome.afterMs.length, acknowledgedAfterMs: outcome.afterMs };
+  }
+
+  /** "Resolve all": every open and acknowledged member of a storm, each with its own audit entry. */
+  resolveGroup(input: GroupResolveInput): GroupResolveOutcome {
+    const outcome = this.changeGroup(input, 'resolve');
+    if (!outcome.ok) return outcome;
+    return { ok: true, resolved: outcome.afterMs.length, resolvedAfterMs: outcome.afterMs };
+  }
+
+  /**
+   * A storm's members changed together in one transaction, each with its own audit entry, and one
+   * reply in the storm's thread saying who did it to how many. A click on an older drawing of the
+   * message changes nothing. `afterMs`: for each member, how long after it was first seen.
+   */
+  private changeGroup(input: GroupResolveInput, action: 'acknowledge' | 'resolve') {
+    return this.db.transaction(() => {
       const revision = this.groups.revisionOf(input.groupId);
-      if (revision === undefined) return { ok: false, reason: 'not_found' };
-      const members = this.groups.openMembers(input.groupId);
+      if (revision === undefined) return { ok: false as const, reason: 'not_found' as const };
+      const members =
+        action === 'acknowledge'
+          ? this.groups.openMembers(input.groupId)
+          : this.groups.liveMembers(input.groupId);
       const channel = this.s.byId.get(members[0] ?? -1)?.channel;
       if (revision !== input.revision) {
         if (channel !== undefined) this.groups.changed(input.groupId, channel, input.at);
-        return { ok: false, reason: 'stale' };
+        return { ok: false as const, reason: 'stale' as const };
       }
-      const acknowledgedAfterMs: number[] = [];
+      const rule = NEXT_STATE[action];
+      const auditNote = `with the rest of its group${input.note ? `: ${input.note}` : ''}`;
+      const afterMs: number[] = [];
       for (const id of members) {
         const row = this.s.byId.get(id) as ExceptionRow;
-        acknowledgedAfterMs.push(input.at - row.first_seen_at);
-        this.s.setState.run(
-          ...this.nextColumns(row, { ...input, exceptionId: id, action: 'acknowledge' }, 'acknowledged'),
-          id,
-        );
-        this.s.audit.run(id, input.at, input.actor, 'acknowledged', 'with the rest of its group');
+        afterMs.push(input.at - row.first_seen_at);
+        this.s.setState.run(...this.nextColumns(row, { ...input, exceptionId: id, action }, rule.to), id);
+        this.s.audit.run(id, input.at, input.actor, rule.audit, auditNote);
       }
-      if (channel !== undefined) this.groups.changed(input.groupId, channel, input.at);
-      return { ok: true, acknowledged: members.length, acknowledgedAfterMs };
+      if (channel !== undefined && members[0] !== undefined) {
+        const note: ThreadNote = {
+          type: 'group_action',
+          action: action === 'acknowledge' ? 'acknowledged' : 'resolved',
+          actor: input.actor,
+          count: members.length,
+          ...(input.note && { note: input.note }),
+        };
+        this.outbox.threadNote(members[0], channel, note, input.at, input.groupId);
+        this.groups.changed(input.groupId, channel, input.at);
+      }
+      return { ok: true as const, afterMs };
     })();
   }
 

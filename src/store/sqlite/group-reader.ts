@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Stage } from '../../domain/event.js';
-import type { ExceptionGroup, ExceptionKind } from '../../domain/exception.js';
+import type { ExceptionGroup, ExceptionKind, PersonCount } from '../../domain/exception.js';
 
 interface GroupRow {
   id: number;
@@ -16,7 +16,7 @@ interface GroupRow {
   slack_ts: string | null;
 }
 
-/** A group as its message shows it: counts by state, value at risk, a sample of carts. */
+/** A group as its message shows it: counts by state, value at risk, a sample of carts, who handled it. */
 export class GroupReader {
   private readonly s;
 
@@ -38,6 +38,17 @@ export class GroupReader {
       ),
       sample: db.prepare<[number], { cart_id: string }>(
         'SELECT cart_id FROM exceptions WHERE group_id = ? AND cart_id IS NOT NULL ORDER BY id DESC LIMIT 10',
+      ),
+      // Acknowledged and since resolved still counts: the message tells who took the storm on.
+      acknowledgedBy: db.prepare<[number], PersonCount>(
+        `SELECT assignee AS user, count(*) AS count FROM exceptions
+         WHERE group_id = ? AND acknowledged_at IS NOT NULL AND assignee IS NOT NULL
+         GROUP BY assignee ORDER BY count(*) DESC, min(acknowledged_at)`,
+      ),
+      resolvedBy: db.prepare<[number], PersonCount>(
+        `SELECT resolved_by AS user, count(*) AS count FROM exceptions
+         WHERE group_id = ? AND state = 'resolved' AND resolved_by IS NOT NULL
+         GROUP BY resolved_by ORDER BY count(*) DESC, min(resolved_at)`,
       ),
     };
   }
@@ -70,6 +81,8 @@ export class GroupReader {
       resolved: counts.resolved,
       valueAtRisk: this.s.value.all(groupId),
       sampleCarts: this.s.sample.all(groupId).map((r) => r.cart_id),
+      acknowledgedBy: this.s.acknowledgedBy.all(groupId),
+      resolvedBy: this.s.resolvedBy.all(groupId),
     };
     if (row.error_code !== null) group.errorCode = row.error_code;
     if (row.slack_ts !== null) group.slackTs = row.slack_ts;

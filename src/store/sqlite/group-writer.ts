@@ -43,6 +43,9 @@ export class GroupWriter {
       openMembers: db.prepare<[number], { id: number }>(
         "SELECT id FROM exceptions WHERE group_id = ? AND state = 'open'",
       ),
+      liveMembers: db.prepare<[number], { id: number }>(
+        "SELECT id FROM exceptions WHERE group_id = ? AND state != 'resolved'",
+      ),
     };
   }
 
@@ -87,5 +90,10 @@ export class GroupWriter {
 
   openMembers(groupId: number): number[] {
     return this.s.openMembers.all(groupId).map((row) => row.id);
+  }
+
+  /** Open and acknowledged: what "Resolve all" settles. */
+  liveMembers(groupId: number): number[] {
+    return this.s.liveMembers.all(groupId).map((row) => row.id);
   }
 }

@@ -11,6 +11,8 @@ import type {
   DueWork,
   GroupActionInput,
   GroupActionOutcome,
+  GroupResolveInput,
+  GroupResolveOutcome,
   OutboxHealth,
   OutboxJob,
   ReassignInput,
@@ -257,6 +259,10 @@ export class SqliteStore implements Store {
 
   acknowledgeGroup(input: GroupActionInput): Promise<GroupActionOutcome> {
     return this.writer.call('acknowledgeGroup', input);
+  }
+
+  resolveGroup(input: GroupResolveInput): Promise<GroupResolveOutcome> {
+    return this.writer.call('resolveGroup', input);
   }
 
   async findGroup(id: number): Promise<ExceptionGroup | null> {

@@ -9,6 +9,8 @@ import type {
   DetectionOutcome,
   GroupActionInput,
   GroupActionOutcome,
+  GroupResolveInput,
+  GroupResolveOutcome,
   OutboxJob,
   ReassignInput,
   SweepBatch,
@@ -169,6 +171,10 @@ export class SqliteWriter {
 
   acknowledgeGroup(input: GroupActionInput): GroupActionOutcome {
     return this.exceptions.acknowledgeGroup(input);
+  }
+
+  resolveGroup(input: GroupResolveInput): GroupResolveOutcome {
+    return this.exceptions.resolveGroup(input);
   }
 
   applySweep(batch: SweepBatch): SweepOutcome {

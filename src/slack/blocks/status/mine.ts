@@ -1,5 +1,5 @@
 import type { ExceptionRecord } from '../../../domain/exception.js';
-import { ACTION, encodeButtonValue } from '../../ids.js';
+import { ACTION, BLOCK, encodeButtonValue } from '../../ids.js';
 import type { SlackMessage } from '../exception-message.js';
 import { exceptionLine } from './overview.js';
 
@@ -29,6 +29,8 @@ export function renderMine(exceptions: readonly ExceptionRecord[]): SlackMessage
     });
     blocks.push({
       type: 'actions',
+      // Marks a click as made on this reply, which is then drawn again in place.
+      block_id: `${BLOCK.mineActions}${e.id}.${e.revision}`,
       elements: [
         e.state === 'open'
           ? button('Acknowledge', ACTION.acknowledge)

@@ -3,6 +3,7 @@ import type { ExceptionActions } from '../../../services/exception-actions.js';
 import type { PersonAction } from '../../../store/exception-types.js';
 import type { HomePublisher } from '../../home-publisher.js';
 import { ACTION, decodeButtonValue } from '../../ids.js';
+import type { MineReply } from '../../mine-reply.js';
 
 const BUTTONS: [string, PersonAction][] = [
   [ACTION.acknowledge, 'acknowledge'],
@@ -11,9 +12,13 @@ const BUTTONS: [string, PersonAction][] = [
 ];
 
 /** Acknowledge, Unacknowledge and Resolve: ack at once, then one call to the service. */
-export function registerExceptionButtons(app: App, actions: ExceptionActions, home: HomePublisher): void {
+export function registerExceptionButtons(
+  app: App,
+  actions: ExceptionActions,
+  redraw: { home: HomePublisher; mine: MineReply },
+): void {
   for (const [actionId, action] of BUTTONS) {
-    app.action<BlockButtonAction>(actionId, async ({ ack, body, action: button, logger }) => {
+    app.action<BlockButtonAction>(actionId, async ({ ack, body, action: button, respond, logger }) => {
       await ack();
       const value = decodeButtonValue(button.value);
       // No channel when clicked on the Home tab: the service answers in the exception's channel.
@@ -34,7 +39,13 @@ export function registerExceptionButtons(app: App, actions: ExceptionActions, ho
           logger.error(`${actionId} failed:`, error);
           return undefined;
         });
-      await home.refreshAfter(body.user.id, outcome);
+      await redraw.home.refreshAfter(body.user.id, outcome);
+      // Whatever the outcome, a /cart-status mine reply it came from shows where things stand now.
+      await redraw.mine.redrawAfter({
+        blockId: button.block_id,
+        userId: body.user.id,
+        ...(body.response_url !== undefined && { respond }),
+      });
     });
   }
 }
