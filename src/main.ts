@@ -25,8 +25,6 @@ import { RetentionService } from './services/retention.js';
 import { Sweeper } from './services/sweeper.js';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.js';
 import { OutboxWorker } from './slack/outbox-worker.js';
-import { refuseReplays } from './slack/replay-guard.js';
-import { refuseMalformed } from './slack/request-shape.js';
 import { UserGroups } from './slack/user-groups.js';
 import { UserNames } from './slack/user-names.js';
 import {
@@ -130,7 +128,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       ...(options.tuning?.postIntervalMs !== undefined && { postIntervalMs: options.tuning.postIntervalMs }),
     });
     const listener = slack.requestListener;
-    if (listener) exact[SLACK_EVENTS_PATH] = refuseReplays(refuseMalformed(listener));
+    if (listener) exact[SLACK_EVENTS_PATH] = listener;
   };
 
   const exact: Record<string, Handler> = {

@@ -21,6 +21,7 @@ import { registerReassignSubmission } from './listeners/views/reassign-submissio
 import { registerResolveGroupSubmission } from './listeners/views/resolve-group-submission.js';
 import { registerResolveSubmission } from './listeners/views/resolve-submission.js';
 import { MineReply } from './mine-reply.js';
+import { guardSlackRequests } from './request-guard.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -74,7 +75,10 @@ export function createSlackApp(env: Env, deps: SlackDeps, options: { timeoutMs?:
       logger: deps.logger,
     });
     app = new App({ ...common, receiver });
-    requestListener = receiver.requestListener;
+    // Signature, replay and shape are checked in front of Bolt, in that order (see request-guard).
+    requestListener = guardSlackRequests(receiver.requestListener, {
+      signingSecret: env.slackSigningSecret ?? '',
+    });
   }
   const home = new HomePublisher({ client, status: deps.status, config: deps.config, logger: deps.logger });
   const mine = new MineReply({ status: deps.status, logger: deps.logger });

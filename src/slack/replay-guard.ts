@@ -1,35 +1,31 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-
 const WINDOW_MS = 5 * 60_000;
 const MAX_REMEMBERED = 100_000;
 
 /**
- * Refuses a Slack request whose signature was already seen in the last five minutes. Bolt checks
- * the signature and the timestamp's age; a captured request replayed within that window would
- * still pass, so each signature is good once.
+ * Remembers the signatures of verified Slack requests for five minutes. Bolt's check refuses a
+ * request older than that; a captured request replayed within that window would still pass, so
+ * each signature is good once.
  */
-export function refuseReplays(next: RequestListener, now: () => number = Date.now): RequestListener {
-  const seen = new Map<string, number>();
-  let lastSweep = now();
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const signature = req.headers['x-slack-signature'];
-    if (typeof signature === 'string') {
-      const at = now();
-      if (at - lastSweep > WINDOW_MS) {
-        for (const [key, expiry] of seen) if (expiry <= at) seen.delete(key);
-        lastSweep = at;
-      }
-      const expiry = seen.get(signature);
-      if (expiry !== undefined && expiry > at) {
-        res
-          .writeHead(401, { 'content-type': 'application/json' })
-          .end('{"error":"this request was already received"}');
-        return;
-      }
-      // Bounded: a flood of made-up signatures costs at most this much memory.
-      if (seen.size >= MAX_REMEMBERED) seen.delete(seen.keys().next().value as string);
-      seen.set(signature, at + WINDOW_MS);
+export class ReplayGuard {
+  private readonly seen = new Map<string, number>();
+  private lastSweep: number;
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.lastSweep = now();
+  }
+
+  /** True the first time a signature is offered within the window; false for a replay. */
+  firstTime(signature: string): boolean {
+    const at = this.now();
+    if (at - this.lastSweep > WINDOW_MS) {
+      for (const [key, expiry] of this.seen) if (expiry <= at) this.seen.delete(key);
+      this.lastSweep = at;
     }
-    next(req, res);
-  };
+    const expiry = this.seen.get(signature);
+    if (expiry !== undefined && expiry > at) return false;
+    // Bounded: even a flood of validly signed requests costs at most this much memory.
+    if (this.seen.size >= MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value as string);
+    this.seen.set(signature, at + WINDOW_MS);
+    return true;
+  }
 }

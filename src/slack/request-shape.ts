@@ -1,14 +1,9 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { BodyTooLargeError, readBody } from '../http/body.js';
-import { sendError } from '../http/reply.js';
-
-/** Bolt's own limit: the largest body Slack sends (a big modal submission) fits well inside it. */
-const MAX_SLACK_BODY_BYTES = 4 * 1024 * 1024;
 
 // The envelopes Cartwatch handles, as far as Bolt and our listeners rely on their shape. Anything
-// else is refused before Bolt sees it: given `null` as a payload Bolt throws outside any handler
-// (taking the process down), and given a string where an action should be it answers 500.
+// else that is validly signed is refused before Bolt sees it: given `null` as a payload Bolt throws
+// outside any handler (taking the process down), and given a string where an action should be it
+// answers 500.
 const User = z.looseObject({ id: z.string() });
 const Actions = z.array(z.looseObject({ action_id: z.string(), block_id: z.string().optional() }));
 const Interaction = z.discriminatedUnion('type', [
@@ -31,28 +26,8 @@ const EventsApiBody = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('app_rate_limited') }),
 ]);
 
-/**
- * Reads a Slack request's body once, refuses one that cannot be a Slack envelope with 400, and
- * hands the rest to Bolt already buffered (Bolt reads `rawBody` when it is there).
- */
-export function refuseMalformed(next: RequestListener): RequestListener {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    readBody(req, MAX_SLACK_BODY_BYTES).then(
-      (raw) => {
-        const problem = shapeProblem(raw.toString('utf8'), req.headers['content-type'] ?? '');
-        if (problem !== undefined) return sendError(res, 400, problem);
-        Object.assign(req, { rawBody: raw });
-        next(req, res);
-      },
-      (error: unknown) => {
-        if (error instanceof BodyTooLargeError) return sendError(res, 413, error.message);
-        res.destroy();
-      },
-    );
-  };
-}
-
-function shapeProblem(text: string, contentType: string): string | undefined {
+/** Why a verified Slack body cannot be an envelope Cartwatch handles; undefined when it can. */
+export function shapeProblem(text: string, contentType: string): string | undefined {
   if (contentType.includes('application/json')) return envelopeProblem(text, EventsApiBody, 'the body');
   // Form posts: slash commands carry fields; interactions carry one JSON `payload`.
   const payload = new URLSearchParams(text).get('payload');
