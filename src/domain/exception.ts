@@ -27,7 +27,7 @@ export type AmountSource = 'event' | 'cart';
 export interface Routing {
   team: string;
   channel: string;
-  /** Why it came to this team, e.g. "route 1: stage payment". */
+  /** Why it came to this team, in words: "stage is payment", "reassigned from the ops team". */
   reason: string;
 }
 
@@ -115,3 +115,19 @@ export interface AuditEntry {
 }
 
 export const SYSTEM_ACTOR = 'cartwatch';
+
+/**
+ * Why a handoff would change nothing (the same team, and the same person or none named), in words for
+ * the person asking; undefined when it would move the exception.
+ */
+export function unchangedHandoff(
+  current: { team: string; assignee?: string },
+  to: { team?: string; assignee?: string },
+): string | undefined {
+  const sameTeam = to.team === undefined || to.team === current.team;
+  const samePerson = to.assignee === undefined || to.assignee === current.assignee;
+  if (!sameTeam || !samePerson) return undefined;
+  // Plain words: a modal's error text cannot show a user mention.
+  const holder = current.assignee === undefined ? '' : ', assigned to that person';
+  return `It is already with the ${current.team} team${holder}: pick another team or person.`;
+}

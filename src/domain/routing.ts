@@ -26,6 +26,14 @@ function matchValue(facts: ExceptionFacts, owner: string | undefined, key: strin
   }
 }
 
+const ROUTE_WORDS: Record<string, string> = { error_code: 'error code' };
+
+/** ["a", "b", "c"] → "a, b or c": a route's reason as a person reads it. */
+function oneOf(values: readonly string[]): string {
+  if (values.length <= 1) return values.join('');
+  return `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
+}
+
 /** First matching route wins; the last route (no match) is the default. Config validation guarantees one. */
 export function routeException(
   facts: ExceptionFacts,
@@ -35,7 +43,7 @@ export function routeException(
     teams: Readonly<Record<string, { channel: string }>>;
   },
 ): Routing {
-  for (const [index, route] of options.routes.entries()) {
+  for (const route of options.routes) {
     const criteria = Object.entries(route.match ?? {}).filter(
       (c): c is [string, readonly string[]] => c[1] !== undefined,
     );
@@ -48,8 +56,8 @@ export function routeException(
     if (team === undefined) continue;
     const reason =
       criteria.length === 0
-        ? `default route (routes[${index}])`
-        : `routes[${index}]: ${criteria.map(([key, allowed]) => `${key} ${allowed.join('|')}`).join(', ')}`;
+        ? 'no route matched before the default one'
+        : criteria.map(([key, allowed]) => `${ROUTE_WORDS[key] ?? key} is ${oneOf(allowed)}`).join(', ');
     return { team: route.team, channel: team.channel, reason };
   }
   throw new Error('no route matched: the config must end with a default route');

@@ -4,12 +4,44 @@ import type { ExceptionFacts } from './exception.js';
 
 /** Compact durations for exception text: 1h 30m, 45m, 2d 3h. */
 export function shortDuration(ms: number): string {
+  if (ms < 60_000) return `${Math.max(1, Math.round(ms / 1000))}s`;
   const minutes = Math.round(ms / 60_000);
   if (minutes < 60) return `${minutes}m`;
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return minutes % 60 === 0 ? `${hours}h` : `${hours}h ${minutes % 60}m`;
   return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
+
+/**
+ * One stuck cart is one open stall per stage, whichever rule noticed it first (the stage's SLA or an
+ * expected next step): both rules raise under this key, so the second one finds the first.
+ */
+export function stallKey(cartId: string, stage: Stage): string {
+  return `stalled:${cartId}:${stage}`;
+}
+
+/**
+ * When a second rule fires for a cart's open stall, it adds its reason instead of opening another.
+ * The merged stall keeps the stricter code: a missing expected step is settled only by that stage
+ * succeeding, while an SLA stall ends with any progress.
+ */
+export function mergeStall(
+  live: { errorCode?: string; errorMessage?: string },
+  next: { errorCode?: string; errorMessage?: string },
+): { errorCode: string; errorMessage: string } | undefined {
+  const message = live.errorMessage ?? '';
+  if (next.errorMessage === undefined || message.includes(next.errorMessage)) return undefined;
+  const codes = [live.errorCode, next.errorCode];
+  return {
+    errorCode: codes.includes(MISSING_STEP)
+      ? MISSING_STEP
+      : (live.errorCode ?? next.errorCode ?? SLA_EXCEEDED),
+    errorMessage: `${message} Also: ${next.errorMessage}`.trim(),
+  };
+}
+
+export const SLA_EXCEEDED = 'sla_exceeded';
+export const MISSING_STEP = 'expected_step_missing';
 
 /** A cart that sat in its stage past the SLA. One live exception per cart and stage. */
 export function stallFacts(stall: {
@@ -22,11 +54,11 @@ export function stallFacts(stall: {
 }) {
   const facts: ExceptionFacts = {
     kind: 'stalled',
-    dedupKey: `stalled:sla:${stall.cartId}:${stall.stage}`,
+    dedupKey: stallKey(stall.cartId, stall.stage),
     cartId: stall.cartId,
     stage: stall.stage,
     step: stall.step,
-    errorCode: 'sla_exceeded',
+    errorCode: SLA_EXCEEDED,
     errorMessage: `No progress in ${stall.stage} since ${stall.step}; the SLA is ${shortDuration(stall.dueAt - stall.lastProgressAt)}.`,
   };
   if (stall.amount !== undefined) Object.assign(facts, { amount: stall.amount, amountFrom: 'cart' });
@@ -42,11 +74,11 @@ export function missingStepFacts(
   const next = `${rule.next.stage}.${rule.next.step}`;
   const facts: ExceptionFacts = {
     kind: 'stalled',
-    dedupKey: `stalled:expect:${due.cartId}:${after}>${next}`,
+    dedupKey: stallKey(due.cartId, rule.next.stage),
     cartId: due.cartId,
     stage: rule.next.stage,
     step: rule.next.step,
-    errorCode: 'expected_step_missing',
+    errorCode: MISSING_STEP,
     errorMessage: `${next} did not follow ${after} within ${shortDuration(rule.withinMs)}.`,
   };
   if (due.amount !== undefined) Object.assign(facts, { amount: due.amount, amountFrom: 'cart' });

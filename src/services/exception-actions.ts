@@ -1,4 +1,5 @@
 import type { CartwatchConfig } from '../config.js';
+import { unchangedHandoff } from '../domain/exception.js';
 import type { ActionOutcome, PersonAction } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
@@ -26,7 +27,7 @@ export interface ReassignRequest {
   assignee?: string;
 }
 
-export type ActResult = ActionOutcome | { ok: false; reason: 'forbidden' };
+export type ActResult = ActionOutcome | { ok: false; reason: 'forbidden' | 'unchanged' };
 
 /** A click on a storm's message: the group and the revision its message showed. */
 export interface GroupRequest {
@@ -104,6 +105,19 @@ export class ExceptionActions {
     return false;
   }
 
+  /** Why this handoff would change nothing, for the modal to say before it closes; undefined when it would. */
+  reassignProblem(
+    exception: { team: string; assignee?: string },
+    to: { team?: string; assignee?: string },
+  ): string | undefined {
+    return unchangedHandoff(exception, to);
+  }
+
+  /** The exception as it stands, for a modal's checks. */
+  findException(id: number) {
+    return this.deps.store.findException(id);
+  }
+
   /** Hands the exception to another team and/or person; the note travels with it. */
   async reassign(request: ReassignRequest): Promise<ActResult> {
     const { store, clock, config } = this.deps;
@@ -115,6 +129,11 @@ export class ExceptionActions {
         `Only members of the ${exception.team} team may reassign its exceptions; nothing was done.`,
       );
       return { ok: false, reason: 'forbidden' };
+    }
+    const unchanged = this.reassignProblem(exception, request);
+    if (unchanged !== undefined) {
+      await this.tell(request, `${unchanged} Nothing was done.`);
+      return { ok: false, reason: 'unchanged' };
     }
     const team = request.team === undefined ? undefined : config.teams[request.team];
     const outcome = await store.applyReassign({

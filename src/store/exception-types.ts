@@ -154,6 +154,8 @@ export type ActionOutcome =
 /** A thread reply, rendered when sent: repeats are counted then, so batching needs no rewrite. */
 export type ThreadNote =
   | { type: 'repeats' }
+  /** Another rule noticed the same stuck cart: its reason joins the open stall. */
+  | { type: 'also'; reason: string }
   | { type: 'escalation'; mention?: string; waitedMs: number }
   | { type: 'reminder'; assignee: string; waitedMs: number }
   | {

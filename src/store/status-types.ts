@@ -25,6 +25,8 @@ export interface TeamStageCount {
 
 export interface ExceptionOverview {
   byTeamAndStage: TeamStageCount[];
+  /** Everything open puts this at risk, each cart counted once. */
+  valueAtRisk: Money[];
   oldestUnclaimed: ExceptionRecord[];
   resolvedSince: number;
   /** Carts waiting (latest step started) per stage, with the oldest one's last progress. */

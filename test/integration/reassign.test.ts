@@ -85,7 +85,10 @@ describe('reassign', () => {
     const metadata = await openModal();
     await submit(metadata, { person: 'U0BEN', note: 'Yours, Ben' });
     const [update] = await app.slack.waitForCalls('chat.update', 1);
-    expect(JSON.stringify(update?.blocks)).toContain('<@U0BEN>');
+    const drawn = JSON.stringify(update?.blocks);
+    expect(drawn).toContain('Assigned to <@U0BEN>, not yet acknowledged');
+    expect(drawn).not.toContain('unclaimed');
+    expect(drawn).toContain('Routed to payments: stage is payment');
     const posts = await app.slack.waitForCalls('chat.postMessage', 2);
     expect(posts[1]?.args.text).toContain('reassigned this to <@U0BEN>');
   });
@@ -100,6 +103,32 @@ describe('reassign', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect((await app.running.store.findException(1))?.team).toBe('payments');
     expect(app.slack.callsOf('chat.postMessage')).toHaveLength(1);
+  });
+
+  it('when reassigned to the team that already has it and nobody else, then the modal says why and nothing changes', async () => {
+    const metadata = await openModal();
+    const res = await submit(metadata, { team: 'payments', note: 'Back to you' });
+    expect(await res.json()).toEqual({
+      response_action: 'errors',
+      errors: { [BLOCK.reassignTeam]: 'It is already with the payments team: pick another team or person.' },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await app.running.store.auditOf(1)).toHaveLength(1);
+    expect(app.slack.callsOf('chat.postMessage')).toHaveLength(1);
+  });
+
+  it('when reassigned to the person who already has it, then it is refused with the reason', async () => {
+    await submit(await openModal(), { person: 'U0BEN', note: 'Yours, Ben' });
+    await app.slack.waitForCalls('chat.update', 1);
+    await app.slack.waitForCalls('chat.postMessage', 2);
+    const res = await submit(await openModal(), { person: 'U0BEN', note: 'Still yours' });
+    expect(await res.json()).toMatchObject({
+      errors: {
+        [BLOCK.reassignTeam]:
+          'It is already with the payments team, assigned to that person: pick another team or person.',
+      },
+    });
+    expect((await app.running.store.auditOf(1)).filter((a) => a.action === 'reassigned')).toHaveLength(1);
   });
 
   it('when the private metadata is forged, then the submission is refused and nothing changes', async () => {

@@ -191,6 +191,13 @@ describe('backlogs and silent sources', () => {
     expect(JSON.stringify(update?.blocks)).toContain('Resolved automatically: the backlog drained');
   });
 
+  it('when a source that runs every 45 seconds goes quiet, then the message names its real interval', async () => {
+    await start({ sources: { 'price-feed': { everyMs: 45_000 } } });
+    await sweepAt(T0 + 2 * MINUTE);
+    const [post] = await app.slack.waitForCalls('chat.postMessage', 1);
+    expect(JSON.stringify(post?.blocks)).toContain('it should run every 45s');
+  });
+
   it('when a watched source sends nothing for twice its interval, then it is posted, and resolves when it runs again', async () => {
     await start({ sources: { 'catalog-sync': { everyMs: HOUR } } });
     await sweepAt(T0 + 119 * MINUTE);
@@ -247,6 +254,23 @@ describe('escalation and reminders', () => {
     expect(all[2]?.args.text).toContain('https://fake.slack/archives/C0PAYMENTS/p');
     await sweepAt(T0 + 90 * MINUTE);
     expect(app.slack.callsOf('chat.postMessage')).toHaveLength(3);
+    // A mention notifies the group; the reply need not also land in the channel.
+    expect(posts[1]?.args.reply_broadcast).toBeUndefined();
+  });
+
+  it('when a team has no one to mention, then its escalation is a thread reply also sent to the channel', async () => {
+    await start({ escalation: config().escalation });
+    await app.postEvents(declined());
+    await sweepAt(T0);
+    const [root] = await app.slack.waitForCalls('chat.postMessage', 1);
+    await sweepAt(T0 + 16 * MINUTE);
+    const posts = await app.slack.waitForCalls('chat.postMessage', 2);
+    expect(posts[1]?.args).toMatchObject({
+      channel: 'C0PAYMENTS',
+      thread_ts: root?.reply?.ts,
+      reply_broadcast: 'true',
+      text: expect.stringContaining('The payments team: unacknowledged for 15m'),
+    });
   });
 
   it('when acknowledged in time, then there is no escalation, but the assignee is reminded after 4h unresolved', async () => {

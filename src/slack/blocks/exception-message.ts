@@ -70,10 +70,7 @@ function fields(exception: ExceptionRecord): { type: 'mrkdwn'; text: string }[] 
   const list = [
     field('Cart', exception.cartId ? `\`${safe(exception.cartId, 200)}\`` : '—'),
     field('Error', exception.errorCode ? `\`${safe(exception.errorCode, 100)}\`` : '—'),
-    field(
-      'Value at risk',
-      exception.amount ? formatMoney(exception.amount.value, exception.amount.currency) : '—',
-    ),
+    field('Value at risk', valueText(exception)),
     field('Source', sourceText(exception)),
     field('First seen', slackDate(exception.firstSeenAt)),
     field('Last seen', `${slackDate(exception.lastSeenAt)} (${exception.count}×)`),
@@ -83,13 +80,20 @@ function fields(exception: ExceptionRecord): { type: 'mrkdwn'; text: string }[] 
   return list;
 }
 
+/** The amount, and where it came from when the failing event did not carry it. */
+function valueText(exception: ExceptionRecord): string {
+  if (exception.amount === undefined) return '—';
+  const money = formatMoney(exception.amount.value, exception.amount.currency);
+  return exception.amountFrom === 'cart' ? `${money} (the cart's value)` : money;
+}
+
 function sourceText(exception: ExceptionRecord): string {
   const source = exception.source ? safe(exception.source, 100) : '—';
   return exception.runId ? `${source}, run \`${safe(exception.runId, 200)}\`` : source;
 }
 
 function status(exception: ExceptionRecord): string {
-  const why = `Routed here by ${safe(exception.reason, 300)}`;
+  const why = `Routed to ${safe(exception.team, 80)}: ${safe(exception.reason, 300)}`;
   if (exception.state === 'acknowledged' && exception.assignee && exception.acknowledgedAt !== undefined) {
     return `Acknowledged by ${userMention(exception.assignee)} since ${slackDate(exception.acknowledgedAt)} · ${why}`;
   }
@@ -100,6 +104,9 @@ function status(exception: ExceptionRecord): string {
         : `by ${userMention(exception.resolvedBy)}`;
     return `Resolved ${by} at ${slackDate(exception.resolvedAt)} · ${why}`;
   }
+  // Handed to a person who has not acknowledged yet: theirs, not up for grabs.
+  if (exception.assignee !== undefined)
+    return `Assigned to ${userMention(exception.assignee)}, not yet acknowledged · ${why}`;
   return `Open, unclaimed · ${why}`;
 }
 

@@ -1,4 +1,5 @@
 import { minorDigits } from '../../domain/money.js';
+import { SLA_EXCEEDED } from '../../domain/sweep-rules.js';
 
 /**
  * Outside text made safe for Slack mrkdwn: `&`, `<` and `>` escaped so event data can never
@@ -94,10 +95,10 @@ export function formatDuration(ms: number): string {
 }
 
 /** Why an exception of this kind resolved itself, in words. */
-export function autoResolutionReason(exception: { kind: string; dedupKey: string }): string {
+export function autoResolutionReason(exception: { kind: string; errorCode?: string }): string {
   if (exception.kind === 'backlog') return 'the backlog drained';
   if (exception.kind === 'silent_source') return 'the source is sending again';
-  if (exception.dedupKey.startsWith('stalled:sla:')) return 'the cart moved on';
-  if (exception.dedupKey.startsWith('stalled:expect:')) return 'the expected step arrived';
+  if (exception.kind === 'stalled' && exception.errorCode === SLA_EXCEEDED) return 'the cart moved on';
+  if (exception.kind === 'stalled') return 'the expected step arrived';
   return 'a later step of this cart succeeded';
 }

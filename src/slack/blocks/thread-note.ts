@@ -20,18 +20,19 @@ export function renderThreadNote(
   note: ThreadNote,
   exception: ExceptionRecord,
   names: (userId: string) => string,
-): { text: string } {
+): { text: string } | { text: string; reply_broadcast: true } {
   switch (note.type) {
     case 'repeats':
       return {
         text: `Seen again: ${exception.count} times in total, last at ${slackDate(exception.lastSeenAt)}.`,
       };
+    case 'also':
+      return { text: `Also: ${safe(note.reason, 1000)}` };
     case 'escalation': {
-      const who =
-        note.mention === undefined ? `The ${safe(exception.team, 80)} team` : mentionOf(note.mention);
-      return {
-        text: `${who}: unacknowledged for ${formatDuration(note.waitedMs)}. Please acknowledge or reassign.`,
-      };
+      const text = `unacknowledged for ${formatDuration(note.waitedMs)}. Please acknowledge or reassign.`;
+      if (note.mention !== undefined) return { text: `${mentionOf(note.mention)}: ${text}` };
+      // No one to mention: the reply is also sent to the channel, where the team sees it.
+      return { text: `The ${safe(exception.team, 80)} team: ${text}`, reply_broadcast: true };
     }
     case 'reminder':
       return {

@@ -9,6 +9,7 @@ import {
   type Routing,
   SYSTEM_ACTOR,
 } from '../../domain/exception.js';
+import { mergeStall, SLA_EXCEEDED } from '../../domain/sweep-rules.js';
 import type {
   ActionInput,
   ActionOutcome,
@@ -69,9 +70,12 @@ export class ExceptionWriter {
         `SELECT id FROM exceptions WHERE cart_id = ? AND stage = ? AND state != 'resolved'
            AND kind IN ('failed', 'stalled') AND last_seen_at <= ?`,
       ),
-      liveSlaStalls: db.prepare<[string, number], { id: number }>(
+      liveSlaStalls: db.prepare<[string, string, number], { id: number }>(
         `SELECT id FROM exceptions WHERE cart_id = ? AND state != 'resolved' AND kind = 'stalled'
-           AND substr(dedup_key, 1, 12) = 'stalled:sla:' AND last_seen_at <= ?`,
+           AND error_code = ? AND last_seen_at <= ?`,
+      ),
+      mergeStall: db.prepare(
+        'UPDATE exceptions SET error_code = ?, error_message = ?, count = count + 1, last_seen_at = max(last_seen_at, ?) WHERE id = ?',
       ),
       resolveAuto: db.prepare(`UPDATE exceptions SET state = 'resolved', resolution = 'auto', resolved_at = ?,
           resolved_by = ?, escalate_at = NULL, remind_at = NULL, revision = revision + 1 WHERE id = ?`),
@@ -121,7 +125,7 @@ export class ExceptionWriter {
           countResolved(outcome, this.resolveAutomatically(id, now));
         return;
       case 'progress':
-        for (const { id } of this.s.liveSlaStalls.all(change.cartId, change.at))
+        for (const { id } of this.s.liveSlaStalls.all(change.cartId, SLA_EXCEEDED, change.at))
           countResolved(outcome, this.resolveAutomatically(id, now));
         return;
       case 'source_seen':
@@ -141,6 +145,7 @@ export class ExceptionWriter {
     const live = this.s.liveByKey.get(facts.dedupKey);
     if (live) {
       if (options.repeat === false) return 'skipped';
+      if (this.addStallReason(live, facts, at, now)) return 'repeated';
       this.s.repeat.run(at, live.id);
       if (live.group_id !== null) this.groups.changed(live.group_id, live.channel, now);
       else {
@@ -188,6 +193,24 @@ export class ExceptionWriter {
     }
     this.groups.place(id, groupKeyOf(facts, routing.team), routing.channel, now);
     return 'opened';
+  }
+
+  /** A second stall rule for the same cart and stage: its reason joins the open stall, in the thread too. */
+  private addStallReason(live: ExceptionRow, facts: ExceptionFacts, at: number, now: number): boolean {
+    if (live.kind !== 'stalled' || facts.kind !== 'stalled') return false;
+    const merged = mergeStall(
+      {
+        ...(live.error_code !== null && { errorCode: live.error_code }),
+        ...(live.error_message !== null && { errorMessage: live.error_message }),
+      },
+      facts,
+    );
+    if (merged === undefined) return false;
+    this.s.mergeStall.run(merged.errorCode, merged.errorMessage, at, live.id);
+    this.s.audit.run(live.id, now, SYSTEM_ACTOR, 'repeated', facts.errorMessage ?? null);
+    const row = this.s.byId.get(live.id) as ExceptionRow;
+    this.touched(row, now, { type: 'also', reason: facts.errorMessage ?? '' });
+    return true;
   }
 
   /**
@@ -294,7 +317,7 @@ export class ExceptionWriter {
       if (team !== undefined) {
         if (row.slack_ts !== null)
           this.outbox.moved(row.id, row.channel, row.slack_ts, input.actor, input.at);
-        this.s.move.run(team.name, team.channel, `reassignment from the ${row.team} team`, row.id);
+        this.s.move.run(team.name, team.channel, `reassigned from the ${row.team} team`, row.id);
         this.outbox.post(row.id, team.channel, input.at);
       }
       // A person given: theirs to acknowledge. Only a team given: the new team's to claim.

@@ -33,9 +33,15 @@ export function renderOverview(overview: ExceptionOverview, now: number): SlackM
       ...section('Open exceptions by team and stage', teams, 'None. 🎉'),
       ...section('Oldest unclaimed', oldest, 'Nothing is waiting for an owner.'),
       ...section('Carts waiting per stage', waiting, 'No carts are waiting.'),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Resolved today: ${overview.resolvedSince}` }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: footer(overview) }] },
     ],
   };
+}
+
+/** Totals count each cart's value once, however many exceptions it has. */
+function footer(overview: ExceptionOverview): string {
+  const risk = overview.valueAtRisk.map((m) => formatMoney(m.value, m.currency)).join(' + ');
+  return `${risk ? `At risk in all: ${risk} · ` : ''}Resolved today: ${overview.resolvedSince}`;
 }
 
 export function exceptionLine(e: ExceptionRecord): string {

@@ -39,6 +39,15 @@ export function registerReassignSubmission(app: App, actions: ExceptionActions, 
     if (note === undefined) errors[BLOCK.reassignNote] = 'Write a handoff note for the next owner.';
     if (team !== undefined && !actions.teamNames().includes(team))
       errors[BLOCK.reassignTeam] = 'Pick a team from the list.';
+    const exception = await actions.findException(metadata.id).catch(() => null);
+    const unchanged =
+      exception === null
+        ? undefined
+        : actions.reassignProblem(exception, {
+            ...(team !== undefined && { team }),
+            ...(person !== undefined && { assignee: person }),
+          });
+    if (unchanged !== undefined) errors[BLOCK.reassignTeam] = unchanged;
     if (Object.keys(errors).length > 0 || note === undefined) {
       await ack({ response_action: 'errors', errors });
       return;
