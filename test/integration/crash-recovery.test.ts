@@ -87,7 +87,13 @@ class Lane {
     const n = this.filler++;
     const size = n % 3 === 0 ? 2 : 1;
     return Array.from({ length: size }, (_, i) =>
-      anEvent({ cart_id: `filler_${this.lane}_${(n + i) % 9}`, stage: 'checkout', step: 'open' }),
+      anEvent({
+        cart_id: `filler_${this.lane}_${(n + i) % 9}`,
+        stage: 'checkout',
+        step: 'open',
+        // Now, not a fixed date: an old checkout would be past its SLA on any later day.
+        occurred_at: new Date().toISOString(),
+      }),
     );
   }
 }
