@@ -43,7 +43,8 @@ export function renderGroupMessage(group: ExceptionGroup): SlackMessage {
     },
   ];
   if (live > 0) blocks.push(groupActions(group, live));
-  return { text: safe(`${group.total} carts: ${what} (${group.open} open), ${risk} at risk`, 300), blocks };
+  const atRisk = group.valueAtRisk.length > 0 ? `, ${risk} at risk` : '';
+  return { text: safe(`${group.total} carts: ${what} (${group.open} open)${atRisk}`, 300), blocks };
 }
 
 /** "Acknowledged by @Anna (12), @Ben (3) · Resolved by @Ben (15), automatically (2)", from stored state. */
