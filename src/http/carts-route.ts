@@ -6,7 +6,10 @@ import { sendError, sendJson } from './reply.js';
 
 export const CARTS_PREFIX = '/carts/';
 
-/** GET /carts/{id}: a cart's timeline by cart, order, payment or shipment id, behind the ingest secret. */
+/**
+ * GET /carts/{id}: a cart's timeline by cart, order, payment or shipment id, or what a person holds
+ * (a Shopify order's number, name, admin URL or gid; a Stripe pi_, ch_ or cs_ id), behind the ingest secret.
+ */
 export function cartsRoute(deps: { status: CartStatusService; secret: string | undefined }) {
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     if (req.method !== 'GET') return sendError(res, 405, 'use GET to read a cart', {}, { allow: 'GET' });
@@ -21,10 +24,16 @@ export function cartsRoute(deps: { status: CartStatusService; secret: string | u
     }
     if (id === '' || id.length > 200)
       return sendError(res, 400, 'give a cart, order, payment or shipment id');
-    const report = await deps.status.cart(id);
-    if (report === null) {
+    const found = await deps.status.find(id);
+    if (found.type === 'not_found') {
       return sendError(res, 404, `no cart, order, payment or shipment is known by "${id}"`);
     }
+    if (found.type === 'ambiguous') {
+      return sendError(res, 409, `"${id}" could mean more than one cart: give one of the keys below`, {
+        matches: found.matches.map((m) => ({ read_as: m.reading.as, key: m.reading.key, cart_id: m.cartId })),
+      });
+    }
+    const report = found.report;
     sendJson(res, 200, {
       cart_id: report.cartId,
       events: report.entries.map(toWire),

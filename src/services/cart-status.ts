@@ -1,10 +1,11 @@
 import type { CartwatchConfig } from '../config.js';
+import { type Reading, readingsOf } from '../domain/cart-reference.js';
 import { expectRuleKey } from '../domain/due-policy.js';
 import type { AuditEntry, ExceptionRecord } from '../domain/exception.js';
 import { startOfLocalDay } from '../domain/local-time.js';
 import { buildTimeline, type TimelineEntry } from '../domain/timeline.js';
 import type { ExceptionOverview } from '../store/status-types.js';
-import type { Store } from '../store/store.js';
+import type { CartHistory, Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 
 export interface NextStep {
@@ -23,14 +24,49 @@ export interface CartReport {
   now: number;
 }
 
+/** One way of reading what was typed that found something, and the cart (or unlinked key) it found. */
+export interface LookupMatch {
+  reading: Reading;
+  cartId: string | null;
+}
+
+/** What a person typed, looked up: one cart, nothing, or several carts it could mean. */
+export type CartLookup =
+  | { type: 'found'; report: CartReport }
+  | { type: 'not_found' }
+  | { type: 'ambiguous'; matches: LookupMatch[] };
+
 /** The answers behind /cart-status: one cart's story, the team overview, and "mine". */
 export class CartStatusService {
   constructor(private readonly deps: { store: Store; clock: Clock; config: CartwatchConfig }) {}
 
+  /**
+   * A cart by whatever a person holds (see readingsOf): every reading is tried, and when they lead
+   * to different carts the answer says so rather than guess.
+   */
+  async find(typed: string): Promise<CartLookup> {
+    const found: { match: LookupMatch; history: CartHistory }[] = [];
+    for (const reading of readingsOf(typed)) {
+      const history = await this.deps.store.findCartHistory(reading.key);
+      if (history !== null) found.push({ match: { reading, cartId: history.cartId }, history });
+    }
+    const first = found[0];
+    if (first === undefined) return { type: 'not_found' };
+    const same = (a: LookupMatch) =>
+      a.cartId === null ? a.reading.key === first.match.reading.key : a.cartId === first.match.cartId;
+    if (found.every(({ match }) => same(match)))
+      return { type: 'found', report: await this.report(first.history) };
+    return { type: 'ambiguous', matches: found.map(({ match }) => match) };
+  }
+
+  /** A cart by an id exactly as stored (a button's cart id). */
   async cart(id: string): Promise<CartReport | null> {
+    const history = await this.deps.store.findCartHistory(id);
+    return history === null ? null : this.report(history);
+  }
+
+  private async report(history: CartHistory): Promise<CartReport> {
     const { store, clock } = this.deps;
-    const history = await store.findCartHistory(id);
-    if (history === null) return null;
     const now = clock.now();
     const report: CartReport = {
       cartId: history.cartId,

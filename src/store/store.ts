@@ -1,3 +1,4 @@
+import type { KeyAlias } from '../domain/cart-reference.js';
 import type { DigestFacts } from '../domain/digest.js';
 import type { CartEvent, Stage, StoredEvent } from '../domain/event.js';
 import type { AuditEntry, ExceptionGroup, ExceptionRecord } from '../domain/exception.js';
@@ -26,6 +27,8 @@ export type { StoredEvent };
 export interface NewEvent {
   event: CartEvent;
   raw: string;
+  /** Other names of its keys (a Shopify order name, a Stripe charge id), findable like the keys. */
+  aliases?: readonly KeyAlias[];
 }
 
 export interface RecordOutcome {
@@ -51,7 +54,10 @@ export interface StoreHealth {
 export interface Store {
   /** Durably records a batch (all or nothing); resolves only after the commit reached disk. */
   recordEvents(batch: readonly NewEvent[], options: { receivedAt: number }): Promise<RecordOutcome>;
-  /** The cart that a cart, order, payment or shipment id names, with its events; null when none matches. */
+  /**
+   * The cart that a cart, order, payment or shipment id, or an alias of one, names, with its events;
+   * null when none matches. Exact lookups only: reading what a person typed is domain/cart-reference.
+   */
   findCartHistory(id: string): Promise<CartHistory | null>;
   /** Deletes up to `limit` events received before `cutoff` (and carts idle since then); returns how many events went. */
   pruneBefore(cutoff: number, options: { limit: number }): Promise<number>;

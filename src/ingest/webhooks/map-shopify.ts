@@ -1,8 +1,10 @@
-import { firstText, minorUnits, pick } from './payload.js';
+import { type KeyAlias, shopifyFulfillmentKey, shopifyOrderKey } from '../../domain/cart-reference.js';
+import { aliasesOf, firstText, minorUnits, pick } from './payload.js';
 import { SHOPIFY_TOPICS, type ShopifyTopic, statusFrom } from './shopify-topics.js';
 
 export type Mapped =
-  | { type: 'event'; event: Record<string, unknown> }
+  /** `aliases`: names a person may know the event's keys by, recorded beside it (not part of the event). */
+  | { type: 'event'; event: Record<string, unknown>; aliases: KeyAlias[] }
   | { type: 'ignored' }
   | { type: 'invalid'; reason: string };
 
@@ -30,9 +32,9 @@ export function mapShopify(input: {
   const cart = topic.cart && firstText(p, topic.cart);
   if (cart !== undefined) event.cart_id = cart;
   const order = topic.order && firstText(p, [topic.order]);
-  if (order !== undefined) event.order_id = `shopify-order-${order}`;
+  if (order !== undefined) event.order_id = shopifyOrderKey(order);
   const shipment = topic.shipment && firstText(p, [topic.shipment]);
-  if (shipment !== undefined) event.shipment_id = `shopify-fulfillment-${shipment}`;
+  if (shipment !== undefined) event.shipment_id = shopifyFulfillmentKey(shipment);
   const sku = topic.sku && firstText(p, [topic.sku]);
   if (sku !== undefined) event.sku = sku;
   if (topic.amount) {
@@ -48,7 +50,15 @@ export function mapShopify(input: {
   if (cart === undefined && order === undefined && shipment === undefined && sku === undefined) {
     return { type: 'invalid', reason: `${input.topic} carries none of the fields Cartwatch keys carts by` };
   }
-  return { type: 'event', event };
+  return { type: 'event', event, aliases: nameAliases(topic, p, event) };
+}
+
+/** The order's name (`#1001`): what people type, and, unlike its id, not in any key. */
+function nameAliases(topic: ShopifyTopic, payload: unknown, event: Record<string, unknown>): KeyAlias[] {
+  if (topic.name === undefined) return [];
+  const kind = topic.name.of;
+  const key = event[kind === 'order' ? 'order_id' : 'shipment_id'];
+  return typeof key === 'string' ? aliasesOf(payload, [topic.name.field], { kind, value: key }) : [];
 }
 
 function statusOf(topic: ShopifyTopic, payload: unknown): string {

@@ -1,5 +1,5 @@
 import type { Mapped } from './map-shopify.js';
-import { firstText, pick } from './payload.js';
+import { aliasesOf, firstText, pick } from './payload.js';
 import { STRIPE_TYPES } from './stripe-types.js';
 
 /** A Stripe event as a Cartwatch event (wire format), by the type table. */
@@ -45,7 +45,14 @@ export function mapStripe(payload: unknown): Mapped & { topic?: string } {
       reason: `${type} names no cart (metadata.cart_id, client_reference_id) or payment intent`,
     };
   }
-  return { type: 'event', event, topic: type };
+  // Aliases of the payment intent when there is one, so a charge or session finds whatever cart it
+  // joins; else of the cart (one of the two is there, as checked above).
+  const target =
+    payment !== undefined
+      ? ({ kind: 'payment', value: payment } as const)
+      : ({ kind: 'cart', value: cart as string } as const);
+  const aliases = rule.aliases ? aliasesOf(object, rule.aliases, target) : [];
+  return { type: 'event', event, aliases, topic: type };
 }
 
 /** Seconds since 1970 that make a real date (a hostile or broken `created` falls back to now). */

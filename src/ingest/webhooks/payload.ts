@@ -1,3 +1,4 @@
+import type { KeyAlias } from '../../domain/cart-reference.js';
 import { minorDigits } from '../../domain/money.js';
 
 /** Reads a dotted path ("data.object.metadata.cart_id") out of parsed JSON; undefined when absent. */
@@ -17,6 +18,23 @@ export function firstText(value: unknown, paths: readonly string[]): string | un
     if ((typeof found === 'string' && found !== '') || typeof found === 'number') return String(found);
   }
   return undefined;
+}
+
+/** Aliases are ids too: the same limit as the event's own keys, so a stray long text is not kept. */
+const MAX_ALIAS_LENGTH = 200;
+
+/** The texts at `paths` (each present one, once) as aliases of one key. */
+export function aliasesOf(
+  value: unknown,
+  paths: readonly string[],
+  target: Omit<KeyAlias, 'alias'>,
+): KeyAlias[] {
+  const found = new Set<string>();
+  for (const path of paths) {
+    const text = firstText(value, [path]);
+    if (text !== undefined && text.length <= MAX_ALIAS_LENGTH && text !== target.value) found.add(text);
+  }
+  return [...found].map((alias) => ({ alias, ...target }));
 }
 
 /**

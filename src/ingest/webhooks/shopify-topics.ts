@@ -17,6 +17,8 @@ export interface ShopifyTopic {
   /** The order this concerns: its id becomes the order_id correlation key. */
   order?: string;
   shipment?: string;
+  /** The name people know it by (`#1001`, `#1001.1`), recorded as an alias of the order or shipment key. */
+  name?: { field: string; of: 'order' | 'shipment' };
   sku?: string;
   amount?: { value: string; currency: string };
   error?: { code: string };
@@ -25,6 +27,8 @@ export interface ShopifyTopic {
 const CHECKOUT_CART = ['cart_token', 'token'];
 const ORDER_CART = ['cart_token', 'checkout_token'];
 const ORDER_TOTAL = { value: 'total_price', currency: 'currency' };
+const ORDER_NAME = { field: 'name', of: 'order' } as const;
+const FULFILLMENT_NAME = { field: 'name', of: 'shipment' } as const;
 
 export const SHOPIFY_TOPICS: Readonly<Record<string, ShopifyTopic>> = {
   'checkouts/create': {
@@ -48,6 +52,7 @@ export const SHOPIFY_TOPICS: Readonly<Record<string, ShopifyTopic>> = {
     status: 'succeeded',
     cart: ORDER_CART,
     order: 'id',
+    name: ORDER_NAME,
     amount: ORDER_TOTAL,
   },
   'orders/paid': {
@@ -56,6 +61,7 @@ export const SHOPIFY_TOPICS: Readonly<Record<string, ShopifyTopic>> = {
     status: 'succeeded',
     cart: ORDER_CART,
     order: 'id',
+    name: ORDER_NAME,
     amount: ORDER_TOTAL,
   },
   'orders/cancelled': {
@@ -64,6 +70,7 @@ export const SHOPIFY_TOPICS: Readonly<Record<string, ShopifyTopic>> = {
     status: 'failed',
     cart: ORDER_CART,
     order: 'id',
+    name: ORDER_NAME,
     amount: ORDER_TOTAL,
     error: { code: 'cancel_reason' },
   },
@@ -73,6 +80,7 @@ export const SHOPIFY_TOPICS: Readonly<Record<string, ShopifyTopic>> = {
     status: 'succeeded',
     cart: ORDER_CART,
     order: 'id',
+    name: ORDER_NAME,
   },
   'fulfillments/create': {
     stage: 'fulfillment',
@@ -80,6 +88,7 @@ export const SHOPIFY_TOPICS: Readonly<Record<string, ShopifyTopic>> = {
     status: { field: 'status' },
     order: 'order_id',
     shipment: 'id',
+    name: FULFILLMENT_NAME,
   },
   'fulfillments/update': {
     stage: 'fulfillment',
@@ -87,6 +96,7 @@ export const SHOPIFY_TOPICS: Readonly<Record<string, ShopifyTopic>> = {
     status: { field: 'status' },
     order: 'order_id',
     shipment: 'id',
+    name: FULFILLMENT_NAME,
   },
   'refunds/create': { stage: 'post_purchase', step: 'refund', status: 'succeeded', order: 'order_id' },
   'inventory_levels/update': {

@@ -10,12 +10,20 @@ export interface StripeType {
   status: Status;
   /** Paths, first present wins: the payment intent this concerns (the payment_id key). */
   payment: readonly string[];
+  /**
+   * Paths of the ids a person may hold instead (a charge `ch_`, a Checkout Session `cs_`): recorded
+   * as aliases of the payment intent, or of the cart when there is none.
+   */
+  aliases?: readonly string[];
   amount?: string;
   error?: { code: readonly string[]; detail?: string; message?: string };
 }
 
 const INTENT = ['id'];
 const OF_INTENT = ['payment_intent'];
+// `charges.data.0.id`: API versions before 2022-11-15 list charges instead of `latest_charge`.
+const CHARGES_OF_INTENT = ['latest_charge', 'last_payment_error.charge', 'charges.data.0.id'];
+const ITSELF = ['id'];
 
 export const STRIPE_TYPES: Readonly<Record<string, StripeType>> = {
   'payment_intent.succeeded': {
@@ -23,6 +31,7 @@ export const STRIPE_TYPES: Readonly<Record<string, StripeType>> = {
     step: 'authorize',
     status: 'succeeded',
     payment: INTENT,
+    aliases: CHARGES_OF_INTENT,
     amount: 'amount',
   },
   'payment_intent.payment_failed': {
@@ -30,6 +39,7 @@ export const STRIPE_TYPES: Readonly<Record<string, StripeType>> = {
     step: 'authorize',
     status: 'failed',
     payment: INTENT,
+    aliases: CHARGES_OF_INTENT,
     amount: 'amount',
     error: {
       code: ['last_payment_error.code'],
@@ -42,6 +52,7 @@ export const STRIPE_TYPES: Readonly<Record<string, StripeType>> = {
     step: 'cancel',
     status: 'succeeded',
     payment: INTENT,
+    aliases: CHARGES_OF_INTENT,
     amount: 'amount',
   },
   'charge.succeeded': {
@@ -49,6 +60,7 @@ export const STRIPE_TYPES: Readonly<Record<string, StripeType>> = {
     step: 'charge',
     status: 'succeeded',
     payment: OF_INTENT,
+    aliases: ITSELF,
     amount: 'amount',
   },
   'charge.failed': {
@@ -56,6 +68,7 @@ export const STRIPE_TYPES: Readonly<Record<string, StripeType>> = {
     step: 'charge',
     status: 'failed',
     payment: OF_INTENT,
+    aliases: ITSELF,
     amount: 'amount',
     error: { code: ['failure_code'], detail: 'outcome.reason', message: 'failure_message' },
   },
@@ -64,6 +77,7 @@ export const STRIPE_TYPES: Readonly<Record<string, StripeType>> = {
     step: 'refund',
     status: 'succeeded',
     payment: OF_INTENT,
+    aliases: ITSELF,
     amount: 'amount_refunded',
   },
   'charge.dispute.created': {
@@ -71,6 +85,7 @@ export const STRIPE_TYPES: Readonly<Record<string, StripeType>> = {
     step: 'dispute',
     status: 'failed',
     payment: OF_INTENT,
+    aliases: ['charge'],
     amount: 'amount',
     error: { code: ['reason'], message: 'status' },
   },
@@ -79,6 +94,7 @@ export const STRIPE_TYPES: Readonly<Record<string, StripeType>> = {
     step: 'complete',
     status: 'succeeded',
     payment: OF_INTENT,
+    aliases: ITSELF,
     amount: 'amount_total',
   },
   'checkout.session.expired': {
@@ -86,6 +102,7 @@ export const STRIPE_TYPES: Readonly<Record<string, StripeType>> = {
     step: 'expire',
     status: 'failed',
     payment: OF_INTENT,
+    aliases: ITSELF,
     amount: 'amount_total',
     error: { code: ['status'] },
   },

@@ -124,7 +124,9 @@ function webhookRoute(
         validation.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '),
       );
     }
-    const outcome = await deps.ingest.record(validation.events);
+    // The aliases ride beside the event: they are what the platform calls its keys, not event data.
+    const events = validation.events.map((event) => ({ ...event, aliases: mapped.aliases }));
+    const outcome = await deps.ingest.record(events);
     count(mapped.topic, outcome.accepted > 0 ? 'accepted' : 'duplicate');
     sendJson(res, 200, outcome);
   };

@@ -80,6 +80,10 @@ export class EventWriter {
           dedup_key = iif(substr(dedup_key, 1, length('failed:' || @key || ':')) = 'failed:' || @key || ':',
                           'failed:' || @cart || substr(dedup_key, length('failed:' || @key) + 1), dedup_key)
         WHERE cart_id = @key AND state != 'resolved'`),
+      // A name seen again is kept as long as the newest event that carried it.
+      recordAlias:
+        db.prepare(`INSERT INTO key_aliases (alias, key_kind, key_value, recorded_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (alias, key_kind, key_value) DO UPDATE SET recorded_at = max(recorded_at, excluded.recorded_at)`),
       heardFrom:
         db.prepare(`INSERT INTO sources (name, last_seen_at, last_stage, last_run_id) VALUES (?, ?, ?, ?)
         ON CONFLICT (name) DO UPDATE SET last_seen_at = excluded.last_seen_at, last_stage = excluded.last_stage,
@@ -91,10 +95,11 @@ export class EventWriter {
   write(batch: readonly NewEvent[], receivedAt: number): RecordOutcome {
     let accepted = 0;
     const heard = new Map<string, CartEvent>();
-    for (const { event, raw } of batch) {
+    for (const { event, raw, aliases } of batch) {
       const cartId = event.cartId ?? this.linkedCart(event);
       if (!this.insert(event, cartId, receivedAt, raw)) continue;
       accepted += 1;
+      for (const a of aliases ?? []) this.s.recordAlias.run(a.alias, a.kind, a.value, receivedAt);
       if (this.watched.has(event.source)) heard.set(event.source, event);
       if (cartId === undefined) continue;
       this.linkKeys(event, cartId, receivedAt);

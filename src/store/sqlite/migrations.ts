@@ -239,6 +239,22 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE exceptions SET amount_from = 'event' WHERE amount_value IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: 'other names of keys, for finding a cart by what a person holds',
+    sql: `
+      -- A Shopify order name (#1001) or a Stripe charge (ch_) or Checkout Session (cs_) id, and the
+      -- key it stands for. The same name may stand for several keys (two shops' #1001): all are kept.
+      CREATE TABLE key_aliases (
+        alias       TEXT NOT NULL,
+        key_kind    TEXT NOT NULL,   -- cart | order | payment | shipment
+        key_value   TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL, -- when last seen: pruned with the events that brought it
+        PRIMARY KEY (alias, key_kind, key_value)
+      ) WITHOUT ROWID;
+      CREATE INDEX key_aliases_by_recorded_at ON key_aliases (recorded_at);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

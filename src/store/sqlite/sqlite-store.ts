@@ -30,15 +30,14 @@ import type {
   StoreHealth,
   WebhookFailure,
 } from '../store.js';
+import { CartHistoryQueries } from './cart-history.js';
 import { openDatabase } from './connection.js';
 import { DueQueries } from './due-queries.js';
-import { EVENT_COLUMNS, EVENT_FIELDS, type EventRow, toStoredEvent } from './event-rows.js';
+import { EVENT_FIELDS, type EventRow, toStoredEvent } from './event-rows.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupReader } from './group-reader.js';
 import { StatusQueries } from './status-queries.js';
 import { WriterClient } from './writer-client.js';
-
-const KEY_KINDS = ['order', 'payment', 'shipment'] as const;
 
 /**
  * The SQLite store: reads on this thread's own connection (WAL lets them run beside writes and see
@@ -49,6 +48,7 @@ export class SqliteStore implements Store {
   private readonly due: DueQueries;
   private readonly groups: GroupReader;
   private readonly status: StatusQueries;
+  private readonly carts: CartHistoryQueries;
   private closed = false;
 
   private constructor(
@@ -58,18 +58,8 @@ export class SqliteStore implements Store {
     this.due = new DueQueries(db);
     this.groups = new GroupReader(db);
     this.status = new StatusQueries(db);
+    this.carts = new CartHistoryQueries(db);
     this.q = {
-      cartExists: db.prepare<[string], { cart_id: string }>('SELECT cart_id FROM carts WHERE cart_id = ?'),
-      linkedCart: db.prepare<[string, string], { cart_id: string }>(
-        'SELECT cart_id FROM correlation_links WHERE key_kind = ? AND key_value = ?',
-      ),
-      eventsOfCart: db.prepare<[string], EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE cart_id = ? ORDER BY occurred_at, seq`,
-      ),
-      waitingEvents: db.prepare<{ key: string }, EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE cart_id IS NULL
-           AND (order_id = @key OR payment_id = @key OR shipment_id = @key) ORDER BY occurred_at, seq`,
-      ),
       eventsAfter: db.prepare<[number, number], EventRow>(
         `SELECT ${EVENT_FIELDS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
       ),
@@ -114,19 +104,7 @@ export class SqliteStore implements Store {
   }
 
   async findCartHistory(id: string): Promise<CartHistory | null> {
-    const cartId = this.resolveCartId(id);
-    if (cartId !== undefined) return { cartId, events: this.q.eventsOfCart.all(cartId).map(toStoredEvent) };
-    const waiting = this.q.waitingEvents.all({ key: id });
-    return waiting.length > 0 ? { cartId: null, events: waiting.map(toStoredEvent) } : null;
-  }
-
-  private resolveCartId(id: string): string | undefined {
-    if (this.q.cartExists.get(id)) return id;
-    for (const kind of KEY_KINDS) {
-      const link = this.q.linkedCart.get(kind, id);
-      if (link) return link.cart_id;
-    }
-    return undefined;
+    return this.carts.find(id);
   }
 
   pruneBefore(cutoff: number, options: { limit: number }): Promise<number> {

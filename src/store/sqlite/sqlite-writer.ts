@@ -72,6 +72,8 @@ export class SqliteWriter {
         'INSERT OR IGNORE INTO digest_runs (team, local_date, ran_at, facts) VALUES (?, ?, ?, ?)',
       ),
       deleteLinksOfCart: db.prepare('DELETE FROM correlation_links WHERE cart_id = ?'),
+      deleteAliasesBefore: db.prepare(`DELETE FROM key_aliases WHERE (alias, key_kind, key_value) IN
+        (SELECT alias, key_kind, key_value FROM key_aliases WHERE recorded_at < ? LIMIT ?)`),
     };
   }
 
@@ -103,6 +105,8 @@ export class SqliteWriter {
       const deleted = lastOld === undefined ? 0 : s.deleteEventsUpTo.run(lastOld).changes;
       // Sent Slack writes past retention go too; pending and failed ones stay.
       if (lastOldOutbox !== undefined) s.deleteDoneOutboxUpTo.run(lastOldOutbox);
+      // An alias goes with the last event that carried it: what a person holds is found as long as that is.
+      s.deleteAliasesBefore.run(cutoff, limit);
       // Per stage and status so the (stage, status, last_progress_at) index finds idle carts without a scan.
       for (const stage of STAGES) {
         for (const status of STATUSES) {

@@ -1,9 +1,10 @@
+import type { LookupMatch } from '../../../services/cart-status.js';
 import type { SlackMessage } from '../exception-message.js';
 import { safe } from '../text.js';
 
 export const CART_STATUS_HELP = [
   '*/cart-status* shows where things stand. Only you see the answer.',
-  "• `/cart-status cart_8842`: that cart's timeline across stages, with its exceptions and who handled them. An order, payment or shipment id works too.",
+  "• `/cart-status cart_8842`: that cart's timeline across stages, with its exceptions and who handled them. An order, payment or shipment id works too, as do a Shopify order's number, name (`#1001`), admin URL or `gid://`, and a Stripe `pi_`, `ch_` or `cs_` id.",
   '• `/cart-status`: open exceptions per team and stage, the oldest unclaimed, carts waiting, resolved today.',
   '• `/cart-status mine`: what is assigned to you, with buttons.',
   '• `/cart-status help`: this.',
@@ -23,6 +24,20 @@ export function renderBadArgument(reason: string): SlackMessage {
 }
 
 export function renderNotFound(id: string): SlackMessage {
-  const text = `Nothing is known by \`${safe(id, 200)}\`. I looked for a cart, an order, a payment and a shipment with that id. Ids are exact and case-sensitive (e.g. \`cart_8842\`, \`ord_5521\`, \`pi_3Nx…\`); events may also not have arrived yet.`;
+  const text = `Nothing is known by \`${safe(id, 200)}\`. I looked for a cart, an order, a payment and a shipment with that id, a Shopify order (number, name, admin URL or gid) and a Stripe payment, charge or Checkout Session. Ids are exact and case-sensitive (e.g. \`cart_8842\`, \`ord_5521\`, \`pi_3Nx…\`, \`#1001\`); events may also not have arrived yet.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/** Said when what was typed reads as more than one cart (`1001`: an order name and an order id). */
+export function renderAmbiguous(id: string, matches: readonly LookupMatch[]): SlackMessage {
+  const lines = matches.map(
+    (m) =>
+      `• ${m.reading.as} \`${safe(m.reading.key, 200)}\`: ${m.cartId === null ? 'not linked to a cart yet' : `cart \`${safe(m.cartId, 200)}\``}`,
+  );
+  const text = [
+    `\`${safe(id, 200)}\` could mean more than one cart:`,
+    ...lines,
+    'Give the one you mean as it is shown there, e.g. the `#` name or the admin URL.',
+  ].join('\n');
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }

@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import type { CartStatusService } from '../../../services/cart-status.js';
 import type { Clock } from '../../../services/clock.js';
 import { renderCartReport } from '../../blocks/status/cart-report.js';
-import { renderBadArgument, renderHelp, renderNotFound } from '../../blocks/status/help.js';
+import { renderAmbiguous, renderBadArgument, renderHelp, renderNotFound } from '../../blocks/status/help.js';
 import { renderMine } from '../../blocks/status/mine.js';
 import { renderOverview } from '../../blocks/status/overview.js';
 import { parseCartStatusArgument } from './parse-argument.js';
@@ -23,8 +23,10 @@ export function registerCartStatusCommand(app: App, deps: { status: CartStatusSe
           case 'mine':
             return renderMine(await deps.status.mine(command.user_id));
           case 'id': {
-            const report = await deps.status.cart(argument.id);
-            return report === null ? renderNotFound(argument.id) : renderCartReport(argument.id, report);
+            const found = await deps.status.find(argument.id);
+            if (found.type === 'found') return renderCartReport(argument.id, found.report);
+            if (found.type === 'ambiguous') return renderAmbiguous(argument.id, found.matches);
+            return renderNotFound(argument.id);
           }
         }
       })();
