@@ -15,6 +15,7 @@ export type {
   StepRef,
   TeamConfig,
 } from './config/cartwatch-config.js';
+export { DEFAULT_NOISE } from './config/cartwatch-config.js';
 export { ConfigError } from './config/config-error.js';
 export { DEFAULT_CONFIG } from './config/defaults.js';
 export { type Env, loadEnv } from './config/env.js';

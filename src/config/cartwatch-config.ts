@@ -1,4 +1,11 @@
 import type { Stage } from '../domain/event.js';
+import {
+  CUSTOMER_CAUSED_PAYMENT_CODES,
+  type MaintenanceWindow,
+  type NoiseConfig,
+  type NoiseMatch,
+  type RateRule,
+} from '../domain/noise.js';
 import type { ConfigFile } from './file-schema.js';
 
 export interface TeamConfig {
@@ -54,7 +61,33 @@ export interface CartwatchConfig {
   digest: { at: string; skipQuiet: boolean };
   retentionDays: number;
   ingest: { maxBodyBytes: number };
+  noise: NoiseConfig;
+  maintenance: MaintenanceWindow[];
 }
+
+/**
+ * The noise rules in force when cartwatch.yml has no `noise` key: customer-caused payment failures
+ * are suppressed, and the payment stage as a whole is watched for a jump in its failure rate, so
+ * the declines held back one by one still surface when they become news.
+ */
+export const DEFAULT_NOISE: NoiseConfig = {
+  suppress: [
+    {
+      match: { stage: ['payment'], error_code: [...CUSTOMER_CAUSED_PAYMENT_CODES] },
+      reason: 'customer-caused',
+    },
+  ],
+  rates: [
+    {
+      name: 'payment',
+      match: { stage: ['payment'] },
+      windowMs: 15 * 60_000,
+      minAttempts: 40,
+      above: 0.2,
+      baseline: 2,
+    },
+  ],
+};
 
 /**
  * Cross-references the schema cannot see: routes name known teams, and the default route comes last.
@@ -76,6 +109,14 @@ export function crossReferenceProblems(raw: unknown): string[] {
       );
     }
   });
+  const windows = Array.isArray(doc.maintenance) ? doc.maintenance : [];
+  windows.forEach((window: unknown, i) => {
+    const named = isObject(window) && isObject(window.match) ? window.match.team : undefined;
+    for (const name of Array.isArray(named) ? named : named === undefined ? [] : [named]) {
+      if (typeof name === 'string' && !(name in teams))
+        problems.push(`maintenance[${i}].match.team: unknown team "${name}"`);
+    }
+  });
   const last: unknown = routes[routes.length - 1];
   if (isObject(last) && last.match !== undefined) {
     problems.push('routes: the last route must have no match: it is the default for everything else');
@@ -86,6 +127,56 @@ export function crossReferenceProblems(raw: unknown): string[] {
 }
 
 type FileTeam = ConfigFile['teams'][string];
+type FileNoise = NonNullable<ConfigFile['noise']>;
+type FileMaintenance = ConfigFile['maintenance'][number];
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** A rule's name when none is given: what it matches, e.g. "payment.authorize" or "payment". */
+function rateRuleName(match: RateRule['match']): string {
+  return [match.stage?.join('+'), match.step?.join('+'), match.source?.join('+')].filter(Boolean).join('.');
+}
+
+function normaliseNoise(noise: FileNoise | undefined): NoiseConfig {
+  if (noise === undefined) return DEFAULT_NOISE;
+  return {
+    suppress: noise.suppress.map((rule) => ({ match: compact(rule.match), reason: rule.reason })),
+    rates: noise.rates.map((rule) => ({
+      name: rule.name ?? rateRuleName(rule.match),
+      match: compact(rule.match),
+      windowMs: rule.window,
+      minAttempts: rule.min_attempts,
+      above: rule.above,
+      ...(rule.baseline !== undefined && { baseline: rule.baseline }),
+    })),
+  };
+}
+
+function normaliseWindow(window: FileMaintenance, defaultTimezone: string): MaintenanceWindow {
+  const base = { name: window.name, match: compact(window.match) };
+  if (window.every !== undefined && window.for !== undefined) {
+    const [day = 'Sun', time = '00:00'] = window.every.split(' ');
+    return {
+      ...base,
+      kind: 'weekly',
+      weekday: WEEKDAYS.indexOf(day),
+      time,
+      forMs: window.for,
+      timezone: window.timezone ?? defaultTimezone,
+    };
+  }
+  return {
+    ...base,
+    kind: 'once',
+    fromAt: Date.parse(window.from ?? ''),
+    untilAt: Date.parse(window.until ?? ''),
+  };
+}
+
+/** Drops the fields a match leaves out, so `undefined` never stands for "anything". */
+function compact<T extends object>(match: T): NoiseMatch & T {
+  return Object.fromEntries(Object.entries(match).filter(([, v]) => v !== undefined)) as NoiseMatch & T;
+}
 type FileBacklogRule = NonNullable<ConfigFile['backlog'][Stage]>;
 
 function normaliseTeam(team: FileTeam, defaultTimezone: string): TeamConfig {
@@ -132,5 +223,7 @@ export function normalise(file: ConfigFile): CartwatchConfig {
     digest: { at: file.digest.at, skipQuiet: file.digest.skip_quiet },
     retentionDays: file.retention_days,
     ingest: { maxBodyBytes: file.ingest.max_body },
+    noise: normaliseNoise(file.noise),
+    maintenance: file.maintenance.map((w) => normaliseWindow(w, file.timezone)),
   };
 }

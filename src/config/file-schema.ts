@@ -73,6 +73,120 @@ const route = z.strictObject({
   team: z.string().min(1),
 });
 
+/** What noise rules, silences and maintenance windows match (SPEC "Noise"). */
+const noiseMatchFields = {
+  stage: listOf(stage).optional(),
+  step: listOf(z.string().min(1)).optional(),
+  source: listOf(z.string().min(1)).optional(),
+  error_code: listOf(z.string().min(1)).optional(),
+  kind: listOf(z.enum(EXCEPTION_KINDS)).optional(),
+};
+const atLeastOne = (match: object) => Object.values(match).some((v) => v !== undefined);
+
+const share = z.string().transform((text, ctx) => {
+  const match = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  const value = match ? Number(match[1]) / 100 : Number.NaN;
+  if (!(value > 0 && value < 1)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${JSON.stringify(text)} is not a share; write e.g. 20% (between 0% and 100%)`,
+    });
+    return z.NEVER;
+  }
+  return value;
+});
+
+const factor = z.string().transform((text, ctx) => {
+  const match = /^(\d+(?:\.\d+)?)x$/.exec(text);
+  const value = match ? Number(match[1]) : Number.NaN;
+  if (!(value > 1)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${JSON.stringify(text)} is not a factor; write e.g. 2x (more than 1x)`,
+    });
+    return z.NEVER;
+  }
+  return value;
+});
+
+const instant = z
+  .string()
+  .refine((text) => /(Z|[+-]\d\d:\d\d)$/.test(text) && !Number.isNaN(Date.parse(text)), {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not a time; write RFC 3339 with an offset, e.g. 2026-12-10T22:00:00Z`,
+  });
+
+const weekly = z
+  .string()
+  .regex(
+    /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([01]\d|2[0-3]):[0-5]\d$/,
+    'must be a weekday and time, e.g. "Sun 02:00"',
+  );
+
+const noise = z.strictObject({
+  suppress: z
+    .array(
+      z.strictObject({
+        match: z.strictObject(noiseMatchFields).refine(atLeastOne, {
+          message: 'give at least one of stage, step, source, error_code, kind',
+        }),
+        reason: z.string().min(1).max(80),
+      }),
+    )
+    .default([]),
+  rates: z
+    .array(
+      z.strictObject({
+        name: z
+          .string()
+          .regex(/^[a-z0-9_.-]+$/, 'rule names are lowercase letters, digits, ., - and _')
+          .optional(),
+        match: z
+          .strictObject({
+            stage: noiseMatchFields.stage,
+            step: noiseMatchFields.step,
+            source: noiseMatchFields.source,
+          })
+          .refine(atLeastOne, { message: 'give at least one of stage, step, source' }),
+        window: duration,
+        min_attempts: z.int().positive(),
+        above: share,
+        baseline: factor.optional(),
+      }),
+    )
+    .default([]),
+});
+
+const maintenance = z
+  .strictObject({
+    name: z.string().min(1).max(80),
+    match: z
+      .strictObject({ team: listOf(z.string().min(1)).optional(), ...noiseMatchFields })
+      .refine(atLeastOne, { message: 'give at least one of team, stage, step, source, error_code, kind' }),
+    every: weekly.optional(),
+    for: duration.optional(),
+    timezone: timeZone.optional(),
+    from: instant.optional(),
+    until: instant.optional(),
+  })
+  .superRefine((w, ctx) => {
+    const weeklyGiven = w.every !== undefined || w.for !== undefined;
+    const onceGiven = w.from !== undefined || w.until !== undefined;
+    if (weeklyGiven === onceGiven)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give either every and for (weekly) or from and until (once)',
+      });
+    else if (weeklyGiven && (w.every === undefined || w.for === undefined))
+      ctx.addIssue({ code: 'custom', message: 'a weekly window needs both every and for' });
+    else if (onceGiven && (w.from === undefined || w.until === undefined))
+      ctx.addIssue({ code: 'custom', message: 'a one-off window needs both from and until' });
+    else if (onceGiven && Date.parse(w.until ?? '') <= Date.parse(w.from ?? ''))
+      ctx.addIssue({ code: 'custom', path: ['until'], message: 'must be later than from' });
+    if (w.for !== undefined && w.for > 7 * 86_400_000)
+      ctx.addIssue({ code: 'custom', path: ['for'], message: 'a window lasts at most 7d' });
+  });
+
 /** Unknown stage keys are reported as unrecognized keys, with their path. */
 const stageKeyed = <T extends z.ZodType>(value: T) => z.partialRecord(stage, value);
 
@@ -115,6 +229,9 @@ export const configFileSchema = z.strictObject({
     .default({ at: '09:00', skip_quiet: false }),
   retention_days: z.int().min(1, 'must be a whole number of days, 1 or more').default(90),
   ingest: z.strictObject({ max_body: size.default(1024 * 1024) }).default({ max_body: 1024 * 1024 }),
+  // Absent: the built-in rules (normalise fills them in); present, even empty: exactly what it says.
+  noise: noise.optional(),
+  maintenance: z.array(maintenance).default([]),
 });
 
 export type ConfigFile = z.output<typeof configFileSchema>;

@@ -1,6 +1,6 @@
 import type { Money, Stage } from './event.js';
 
-export const EXCEPTION_KINDS = ['failed', 'stalled', 'backlog', 'silent_source'] as const;
+export const EXCEPTION_KINDS = ['failed', 'stalled', 'backlog', 'silent_source', 'rate'] as const;
 export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
 
 export type ExceptionState = 'open' | 'acknowledged' | 'resolved';

@@ -6,6 +6,7 @@ import {
   ConfigError,
   checkConfigText,
   DEFAULT_CONFIG,
+  DEFAULT_NOISE,
   formatProblems,
   loadConfigFile,
 } from '../../src/config.js';
@@ -70,6 +71,8 @@ describe('cartwatch.yml', () => {
       digest: { at: '09:00', skipQuiet: false },
       retentionDays: 90,
       ingest: { maxBodyBytes: 1_048_576 },
+      noise: DEFAULT_NOISE,
+      maintenance: [],
     });
   });
 

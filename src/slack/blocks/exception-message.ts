@@ -12,6 +12,7 @@ const KIND_LABEL: Record<ExceptionKind, string> = {
   stalled: 'Stalled',
   backlog: 'Backlog',
   silent_source: 'Source went silent',
+  rate: 'Failing too often',
 };
 
 const STATE_MARK = { open: '🔴', acknowledged: '🟡', resolved: '✅' } as const;
