@@ -1,7 +1,7 @@
 import type { CartwatchConfig } from '../config.js';
 import { type DigestFacts, isQuiet, median, topCounts } from '../domain/digest.js';
-import type { Money } from '../domain/event.js';
 import { localDate, localParts } from '../domain/local-time.js';
+import { valueAtRisk } from '../domain/money.js';
 import type { AuditedChange } from '../store/status-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
@@ -71,7 +71,7 @@ export class DigestService {
         code: label,
         count,
       })),
-      valueAtRisk: sumByCurrency(live.flatMap((e) => (e.amount ? [e.amount] : []))),
+      valueAtRisk: valueAtRisk(live),
     };
     if (previous) {
       facts.previous = {
@@ -143,10 +143,4 @@ export class DigestService {
 
 function medianWait(changes: readonly AuditedChange[], actions: readonly string[]): number | undefined {
   return median(changes.filter((c) => actions.includes(c.action)).map((c) => c.at - c.firstSeenAt));
-}
-
-function sumByCurrency(amounts: readonly Money[]): Money[] {
-  const sums = new Map<string, number>();
-  for (const { value, currency } of amounts) sums.set(currency, (sums.get(currency) ?? 0) + value);
-  return [...sums].map(([currency, value]) => ({ currency, value }));
 }

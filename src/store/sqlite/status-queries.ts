@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { DigestFacts } from '../../domain/digest.js';
-import { STAGES, type Stage, type Status } from '../../domain/event.js';
+import { type Money, STAGES, type Stage, type Status } from '../../domain/event.js';
 import type { ExceptionRecord } from '../../domain/exception.js';
+import { valueAtRisk } from '../../domain/money.js';
 import type { AuditedChange, CartState, ExceptionOverview, TeamStageCount } from '../status-types.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 
@@ -29,9 +30,12 @@ export class StatusQueries {
       live: db.prepare<[], { team: string; stage: string; state: string; n: number }>(
         `SELECT team, stage, state, count(*) AS n FROM exceptions WHERE state != 'resolved' GROUP BY team, stage, state`,
       ),
-      liveValue: db.prepare<[], { team: string; stage: string; currency: string; value: number }>(
-        `SELECT team, stage, amount_currency AS currency, sum(amount_value) AS value FROM exceptions
-         WHERE state != 'resolved' AND amount_value IS NOT NULL GROUP BY team, stage, amount_currency`,
+      liveAmounts: db.prepare<
+        [],
+        { team: string; stage: string; cart_id: string | null; value: number; currency: string }
+      >(
+        `SELECT team, stage, cart_id, amount_value AS value, amount_currency AS currency FROM exceptions
+         WHERE state != 'resolved' AND amount_value IS NOT NULL AND amount_currency IS NOT NULL`,
       ),
       oldestUnclaimed: db.prepare<[number], ExceptionRow>(
         "SELECT * FROM exceptions WHERE state = 'open' ORDER BY first_seen_at LIMIT ?",
@@ -109,9 +113,23 @@ export class StatusQueries {
       if (row.state === 'open') counts.open += row.n;
       else counts.acknowledged += row.n;
     }
-    for (const row of this.s.liveValue.all())
-      entry(row.team, row.stage).valueAtRisk.push({ value: row.value, currency: row.currency });
+    // Money is summed in the domain, where a cart's value counts once however many exceptions it has.
+    const all: { cartId?: string; amount: Money }[] = [];
+    const perRow = new Map<TeamStageCount, typeof all>();
+    for (const row of this.s.liveAmounts.all()) {
+      const item = {
+        ...(row.cart_id !== null && { cartId: row.cart_id }),
+        amount: { value: row.value, currency: row.currency },
+      };
+      all.push(item);
+      const counts = entry(row.team, row.stage);
+      const items = perRow.get(counts) ?? [];
+      items.push(item);
+      perRow.set(counts, items);
+    }
+    for (const [counts, items] of perRow) counts.valueAtRisk = valueAtRisk(items);
     return {
+      valueAtRisk: valueAtRisk(all),
       byTeamAndStage: [...byKey.values()].sort(
         (a, b) => a.team.localeCompare(b.team) || a.stage.localeCompare(b.stage),
       ),
