@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { UsageError } from './cli/args.js';
 import {
   runBackup,
   runCheckConfig,
@@ -10,6 +11,7 @@ import {
   runWebhooks,
 } from './cli/commands.js';
 import { COMMAND_HELP, USAGE } from './cli/help.js';
+import { suggestion } from './config/suggest.js';
 import { CartwatchError } from './errors.js';
 
 type Command = (args: string[]) => Promise<number>;
@@ -30,9 +32,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return name === undefined ? 1 : 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
-    process.stderr.write(`cartwatch: unknown command "${name}"\n\n${USAGE}`);
+    const names = Object.keys(COMMANDS);
+    process.stderr.write(`cartwatch: unknown command "${name}"; ${suggestion(name, names)}\n\n${USAGE}`);
     return 1;
   }
   if (parseArgs({ args: rest, strict: false }).values.help) {
@@ -47,7 +50,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof CartwatchError) process.stderr.write(`cartwatch: ${error.message}\n`);
+    if (error instanceof UsageError) process.stderr.write(`${error.message}\n`);
+    else if (error instanceof CartwatchError) process.stderr.write(`cartwatch: ${error.message}\n`);
     else
       process.stderr.write(
         `cartwatch: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

@@ -53,6 +53,8 @@ export interface StartOptions {
     slackTimeoutMs?: number;
     httpTimeouts?: HttpTimeouts;
     grouping?: Partial<DuePolicy['grouping']>;
+    /** The demo's pace between batches, and the wait after it before the sandbox's digests. */
+    demo?: { intervalMs?: number; digestDelayMs?: number };
   };
 }
 
@@ -85,7 +87,8 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const feedingDemo = options.demo ?? (slackMode === 'none' && !existsSync(env.dbPath));
   const config = feedingDemo ? withDemoSources(options.config) : options.config;
 
-  const store = SqliteStore.open(env.dbPath, duePolicyOf(config, options.tuning));
+  // A new database records this clock's now as when it began (its first day gets no digest).
+  const store = SqliteStore.open(env.dbPath, duePolicyOf(config, options.tuning), { now: clock.now() });
   let outbox: OutboxWorker | undefined;
   const sendNow = () => outbox?.wake();
   const metrics = new Metrics(store);
@@ -170,27 +173,26 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   detector.start(options.tuning?.detectorPollMs);
   sweeper.start();
   const stopDigests = scheduleDigests(config, digests, logger);
-  // A digest missed while the bot was down is posted now, if it is still the same local day; and a
-  // minute's check repeats that, since node-cron drops a firing it could not run on time (a busy
-  // event loop at 09:00, a sleeping laptop). Runs are recorded per team and day, so none is doubled.
-  const catchUpDigests = () => {
-    digests.catchUp().catch((error: unknown) => logger.error('digest catch-up failed:', error));
-  };
-  catchUpDigests();
-  const digestCheck = setInterval(catchUpDigests, 60_000).unref();
   outbox?.start();
-  const postDigests = () => {
-    for (const team of Object.keys(config.teams)) {
-      digests.run(team).catch((error: unknown) => logger.error(`demo digest for ${team} failed:`, error));
-    }
-  };
-  const stopDemo = feedingDemo
+  const demoTuning = options.tuning?.demo;
+  const demo = feedingDemo
     ? feedDemo({
         ingest,
         logger,
-        now: clock.now(),
-        // A little after the stream, so the digests tell of the exceptions it raised.
-        ...(sandbox && { onDone: () => setTimeout(postDigests, 20_000).unref() }),
+        clock,
+        ...(demoTuning?.intervalMs !== undefined && { intervalMs: demoTuning.intervalMs }),
+        // In the sandbox, each team's digest follows the demo and tells of what it raised.
+        ...(sandbox && {
+          digests: {
+            run: (team, runOptions) => digests.run(team, runOptions),
+            teams: Object.keys(config.teams),
+            settle: async () => {
+              await detector.catchUp();
+              await sweeper.sweepNow();
+            },
+            ...(demoTuning?.digestDelayMs !== undefined && { delayMs: demoTuning.digestDelayMs }),
+          },
+        }),
       })
     : undefined;
   const prune = () => {
@@ -218,8 +220,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       clearInterval(pruning);
       // Background work first (the sandbox's Slack stand-in lives on this server), then HTTP: the
       // server stops accepting and lets in-flight requests and their commits finish; the store last.
-      stopDemo?.();
-      clearInterval(digestCheck);
+      await demo?.stop();
       stopDigests();
       await sweeper.stop();
       await detector.stop();

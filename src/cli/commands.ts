@@ -1,19 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { checkConfigText, formatProblems, loadConfigFile, loadEnv } from '../config.js';
 import { demoEvents } from '../demo/stream.js';
-import { startCartwatch } from '../main.js';
 import { systemClock } from '../services/clock.js';
-import { DigestService } from '../services/digest.js';
 import { IngestService } from '../services/ingest.js';
-import { digestAsText } from '../slack/blocks/digest.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { parseCommandArgs, UsageError, wholeNumber } from './args.js';
 import { printBanner } from './banner.js';
 import { type ImportSummary, importNdjson } from './import-command.js';
 
+export { runDigest } from './digest-command.js';
+
 export async function runStart(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCommandArgs('start', {
     args,
     options: { demo: { type: 'boolean' }, 'no-demo': { type: 'boolean' } },
   });
@@ -22,6 +21,9 @@ export async function runStart(args: string[]): Promise<number> {
   const stopRequested = firstSignal(['SIGTERM', 'SIGINT']);
   const env = loadEnv();
   const { config, source } = loadConfigFile(env.configPath, { cwd: process.cwd() });
+  // Loaded here, not above: the server's modules (Bolt among them) take a second that every other
+  // command, and every usage mistake, would otherwise wait for.
+  const { startCartwatch } = await import('../main.js');
   const running = await startCartwatch({
     env,
     config,
@@ -42,7 +44,7 @@ function firstSignal(signals: NodeJS.Signals[]): Promise<NodeJS.Signals> {
 }
 
 export async function runCheckConfig(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { positionals } = parseCommandArgs('check-config', { args, options: {} }, ['[FILE]']);
   const file = positionals[0] ?? loadEnv().configPath ?? 'cartwatch.yml';
   if (!existsSync(file)) {
     process.stderr.write(
@@ -63,21 +65,16 @@ export async function runCheckConfig(args: string[]): Promise<number> {
 }
 
 export async function runImport(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { 'batch-size': { type: 'string', default: '1000' } },
-  });
+  const { positionals, values } = parseCommandArgs(
+    'import',
+    { args, options: { 'batch-size': { type: 'string', default: '1000' } } },
+    ['FILE.ndjson'],
+  );
   const file = positionals[0];
-  const batchSize = Number(values['batch-size']);
-  if (file === undefined || !Number.isInteger(batchSize) || batchSize < 1) {
-    process.stderr.write('Usage: cartwatch import FILE.ndjson [--batch-size N]\n');
-    return 1;
-  }
-  if (!existsSync(file)) {
-    process.stderr.write(`${file}: no such file\n`);
-    return 1;
-  }
+  if (file === undefined) throw new UsageError('import', 'missing FILE.ndjson, the events to import');
+  const batchSize = wholeNumber('import', '--batch-size', values['batch-size']);
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new UsageError('import', `no such file "${file}": give an NDJSON file, one event per line`);
   const store = SqliteStore.open(loadEnv().dbPath);
   try {
     const ingest = new IngestService({ store, clock: systemClock });
@@ -121,12 +118,15 @@ function printImportSummary(name: string, summary: ImportSummary): void {
 }
 
 export async function runBackup(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { positionals } = parseCommandArgs('backup', { args, options: {} }, ['FILE']);
   const target = positionals[0];
-  if (target === undefined) {
-    process.stderr.write('Usage: cartwatch backup FILE\n');
-    return 1;
-  }
+  if (target === undefined) throw new UsageError('backup', 'missing FILE, where to write the copy');
+  const folder = path.dirname(path.resolve(target));
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new UsageError(
+      'backup',
+      `no folder "${path.dirname(target)}" for the copy: create it or pick another path`,
+    );
   const store = SqliteStore.open(loadEnv().dbPath);
   try {
     await store.backupTo(target);
@@ -137,47 +137,12 @@ export async function runBackup(args: string[]): Promise<number> {
   return 0;
 }
 
-export async function runDigest(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { team: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
-  });
-  const env = loadEnv();
-  const { config } = loadConfigFile(env.configPath, { cwd: process.cwd() });
-  const team = values.team;
-  if (team === undefined || !(team in config.teams)) {
-    process.stderr.write(
-      `Usage: cartwatch digest --team NAME [--dry-run]; teams: ${Object.keys(config.teams).join(', ')}\n`,
-    );
-    return 1;
-  }
-  const store = SqliteStore.open(env.dbPath);
-  try {
-    const digests = new DigestService({ store, clock: systemClock, config });
-    if (values['dry-run']) {
-      process.stdout.write(digestAsText(await digests.factsFor(team)));
-      return 0;
-    }
-    const outcome = await digests.run(team);
-    const said: Record<typeof outcome, string> = {
-      posted: `digest for ${team} queued; the running Cartwatch posts it to its channel`,
-      already_ran: `the digest for ${team} already ran today; nothing posted`,
-      quiet_skipped: `a quiet day for ${team} and digest.skip_quiet is on; nothing posted`,
-    };
-    process.stdout.write(`${said[outcome]}\n`);
-    return 0;
-  } finally {
-    await store.close();
-  }
-}
-
 export async function runDemo(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { events: { type: 'string', default: '200' } } });
-  const wanted = Number(values.events);
-  if (!Number.isInteger(wanted) || wanted < 1) {
-    process.stderr.write('Usage: cartwatch demo --events N\n');
-    return 1;
-  }
+  const { values } = parseCommandArgs('demo', {
+    args,
+    options: { events: { type: 'string', default: '200' } },
+  });
+  const wanted = wholeNumber('demo', '--events', values.events);
   const now = Date.now();
   const lines: string[] = [];
   // Each batch of carts gets its own run stamp, so ids stay unique however many are asked for.
@@ -192,18 +157,20 @@ export async function runDemo(args: string[]): Promise<number> {
 }
 
 export async function runWebhooks(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { limit: { type: 'string', default: '20' }, raw: { type: 'boolean', default: false } },
-  });
-  if (positionals[0] !== 'failed') {
-    process.stderr.write('Usage: cartwatch webhooks failed [--limit N] [--raw]\n');
-    return 1;
+  const { positionals, values } = parseCommandArgs(
+    'webhooks',
+    { args, options: { limit: { type: 'string', default: '20' }, raw: { type: 'boolean', default: false } } },
+    ['failed'],
+  );
+  const subcommand = positionals[0];
+  if (subcommand !== 'failed') {
+    const problem = subcommand === undefined ? 'missing what to list' : `unknown subcommand "${subcommand}"`;
+    throw new UsageError('webhooks', `${problem}; the one there is: failed`);
   }
+  const limit = wholeNumber('webhooks', '--limit', values.limit);
   const store = SqliteStore.open(loadEnv().dbPath);
   try {
-    const failures = await store.webhookFailures(Math.max(1, Number(values.limit) || 20));
+    const failures = await store.webhookFailures(limit);
     if (failures.length === 0) process.stdout.write('No webhook bodies have been refused.\n');
     for (const f of failures) {
       process.stdout.write(

@@ -49,9 +49,16 @@ Exits 1 when any line was invalid.
 `,
   digest: `Usage: cartwatch digest --team NAME [--dry-run]
 
-Builds the team's digest for the 24 hours to now. --dry-run prints it as text and changes nothing.
-Without it, the digest is recorded for the team's local date and queued in the outbox, which the
-running Cartwatch sends; a team's digest is never posted twice for the same local date.
+Builds the team's digest since its last one (else the last 24 hours) to now. --dry-run prints it
+as text and changes nothing. Without it, the digest is recorded for the team's local date and queued
+in the outbox, which the running Cartwatch sends. A team's digest is never posted twice for the same
+local date, and none is posted for the day the database was created (the day began before anything
+was watched). When nothing is queued it says why, e.g.
+  digest for payments on 2026-12-01 already posted at 09:00 (Europe/Berlin); nothing queued
+
+Exit status: 0 when the digest was queued, and also when there was nothing to queue (already ran,
+a quiet day skipped with digest.skip_quiet, the database's first day); 1 for an unknown team or
+option.
 `,
   backup: `Usage: cartwatch backup FILE
 

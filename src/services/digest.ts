@@ -3,13 +3,29 @@ import { type DigestFacts, isQuiet, median, topCounts } from '../domain/digest.j
 import { localDate, localParts } from '../domain/local-time.js';
 import { valueAtRisk } from '../domain/money.js';
 import type { AuditedChange } from '../store/status-types.js';
-import type { Store } from '../store/store.js';
+import type { DigestRun, Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { Observer } from './observer.js';
 
 const DAY = 86_400_000;
 
-export type DigestOutcome = 'posted' | 'already_ran' | 'quiet_skipped';
+/** `before_database`: the team's local day began before the database did, so it gets no digest. */
+export type DigestOutcome = 'posted' | 'already_ran' | 'quiet_skipped' | 'before_database';
+
+/** Where a team's digest for its current local day stands. */
+export interface DigestDay {
+  team: string;
+  zone: string;
+  localDate: string;
+  /** The run recorded for that date, if any. */
+  run?: DigestRun;
+  databaseCreatedAt: number;
+  /**
+   * The day began before the database: its digest would report a day nobody watched (a quiet day
+   * on a fresh install), so none is posted, however often the bot restarts that day.
+   */
+  beganBeforeDatabase: boolean;
+}
 
 /** The daily digest per team: what it says, and posting it once per team and local day. */
 export class DigestService {
@@ -93,16 +109,18 @@ export class DigestService {
   }
 
   /**
-   * Posts the team's digest for its local day unless that day already has one. The run is recorded
-   * with its outbox row in one transaction, so restarts, a second scheduler or a clock change cannot
-   * post it twice.
+   * Posts the team's digest for its local day unless that day already has one, or began before the
+   * database did (`evenOnFirstDay` posts that one too: the sandbox's demo, which fills the first day).
+   * The run is recorded with its outbox row in one transaction, so restarts, a second scheduler or a
+   * clock change cannot post it twice.
    */
-  async run(team: string): Promise<DigestOutcome> {
+  async run(team: string, options: { evenOnFirstDay?: boolean } = {}): Promise<DigestOutcome> {
     const now = this.deps.clock.now();
     const channel = this.deps.config.teams[team]?.channel;
     if (channel === undefined) throw new Error(`no team "${team}" in the config`);
-    const day = localDate(now, this.zoneOf(team));
-    if (await this.deps.store.digestRan(team, day)) return 'already_ran';
+    const { localDate: day, run, beganBeforeDatabase } = await this.dayOf(team, now);
+    if (run) return 'already_ran';
+    if (beganBeforeDatabase && !options.evenOnFirstDay) return 'before_database';
     const facts = await this.factsFor(team, now);
     const post = !(this.deps.config.digest.skipQuiet && isQuiet(facts));
     const recorded = await this.deps.store.recordDigest({
@@ -128,6 +146,24 @@ export class DigestService {
       if ((await this.run(team)) === 'posted') ran.push(team);
     }
     return ran;
+  }
+
+  async dayOf(team: string, now = this.deps.clock.now()): Promise<DigestDay> {
+    const zone = this.zoneOf(team);
+    const day = localDate(now, zone);
+    const [run, databaseCreatedAt] = await Promise.all([
+      this.deps.store.digestRunOn(team, day),
+      this.deps.store.createdAt(),
+    ]);
+    return {
+      team,
+      zone,
+      localDate: day,
+      ...(run && { run }),
+      databaseCreatedAt,
+      // Dates compare as text: made on this local date (or, with a clock set back, after it).
+      beganBeforeDatabase: localDate(databaseCreatedAt, zone) >= day,
+    };
   }
 
   zoneOf(team: string): string {

@@ -94,7 +94,10 @@ export interface Store {
   /** Audit entries of a team's exceptions in [from, to), with their exceptions' facts (digest). */
   changesOfTeam(team: string, from: number, to: number): Promise<AuditedChange[]>;
   liveOfTeam(team: string): Promise<ExceptionRecord[]>;
-  digestRan(team: string, localDate: string): Promise<boolean>;
+  /** The team's digest run for that local date, if one was recorded. */
+  digestRunOn(team: string, localDate: string): Promise<DigestRun | undefined>;
+  /** When this database began (by the clock of whoever created it). */
+  createdAt(): Promise<number>;
   /** The facts of the team's latest digest before that local date, if any. */
   previousDigest(team: string, beforeLocalDate: string): Promise<DigestFacts | undefined>;
   /** Records the digest run and its outbox row together; false when that team's day already has one. */
@@ -145,6 +148,12 @@ export interface Store {
   backupTo(file: string): Promise<void>;
   /** Finishes pending writes, then closes. */
   close(): Promise<void>;
+}
+
+export interface DigestRun {
+  ranAt: number;
+  /** False when recorded without a post (a quiet day with skip_quiet); undefined for runs from before this was kept. */
+  posted?: boolean;
 }
 
 export interface WebhookFailure {

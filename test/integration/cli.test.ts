@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI } from '../support/child.js';
+import { longStandingDatabase } from '../support/database.js';
 import { anEvent } from '../support/events.js';
 import { tempDir } from '../support/temp.js';
 
@@ -97,12 +98,102 @@ describe('cartwatch import', () => {
 });
 
 describe('cartwatch digest', () => {
-  it('when run with --dry-run, then the digest is printed and nothing is recorded; without it, it runs once per day', async () => {
+  it('when run with --dry-run, then the digest is printed and nothing is recorded; without it, it runs once per day and then says when it was posted', async () => {
+    await longStandingDatabase(path.join(temp.dir, 'cw.db'));
     const dry = await cartwatch('digest', '--team', 'payments', '--dry-run');
     expect(dry).toMatchObject({ code: 0, stdout: expect.stringContaining('Cartwatch digest · payments') });
-    expect((await cartwatch('digest', '--team', 'payments')).stdout).toContain('queued');
-    expect((await cartwatch('digest', '--team', 'payments')).stdout).toContain('already ran today');
-    expect((await cartwatch('digest', '--team', 'nobody')).code).toBe(1);
+    expect(await cartwatch('digest', '--team', 'payments')).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^digest for payments on \d{4}-\d{2}-\d{2} queued; .* C0PAYMENTS\n$/),
+    });
+    expect(await cartwatch('digest', '--team', 'payments')).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(
+        /^digest for payments on \d{4}-\d{2}-\d{2} already posted at \d{2}:\d{2} \(UTC\); nothing queued\n$/,
+      ),
+    });
+  });
+
+  it('when the database is new, then no digest is queued for the day it began, and it says so', async () => {
+    const result = await cartwatch('digest', '--team', 'ops');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^digest for ops on \d{4}-\d{2}-\d{2} not posted: that day began before the database was created at \d{2}:\d{2} \(UTC\); the first digest is \d{4}-\d{2}-\d{2}'s; nothing queued\n$/,
+    );
+    const db = new Database(path.join(temp.dir, 'cw.db'), { readonly: true });
+    expect(db.prepare('SELECT count(*) AS n FROM digest_runs').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('when the team is unknown or missing, then the message names it with the teams there are, and the exit code is 1', async () => {
+    await expectMistakes([
+      [
+        ['digest', '--team', 'nope'],
+        'cartwatch digest: unknown team "nope"; teams: payments, fulfillment, ops',
+      ],
+      [['digest'], 'cartwatch digest: --team is required: one of payments, fulfillment, ops'],
+    ]);
+  });
+});
+
+/** Runs each command line (two at a time) and expects exit code 1 and the message on stderr, no stack. */
+async function expectMistakes(cases: [string[], string][]): Promise<void> {
+  for (let i = 0; i < cases.length; i += 2) {
+    await Promise.all(
+      cases.slice(i, i + 2).map(async ([args, message]) => {
+        const result = await cartwatch(...args);
+        expect(result.code, args.join(' ')).toBe(1);
+        expect(result.stderr, args.join(' ')).toContain(message);
+        expect(result.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+      }),
+    );
+  }
+}
+
+describe('command-line mistakes', () => {
+  it('when a command, option or argument is wrong, then the message names it and says what is accepted', async () => {
+    await expectMistakes([
+      [['frobnicate'], 'cartwatch: unknown command "frobnicate"; use one of start, check-config, import'],
+      [['digets'], 'cartwatch: unknown command "digets"; did you mean "digest"?'],
+      [['digest', '--teem', 'ops'], 'cartwatch digest: unknown option "--teem"; did you mean "--team"?'],
+      [['start', '--bogus'], 'cartwatch start: unknown option "--bogus"; use one of --demo, --no-demo'],
+      [['digest', '--team'], 'cartwatch digest: --team needs a value'],
+      [['digest', '--team', 'ops', '--dry-run=yes'], 'cartwatch digest: --dry-run takes no value, got "yes"'],
+      [['digest', 'payments'], 'cartwatch digest: unexpected argument "payments": it takes no arguments'],
+      [['webhooks', 'recent'], 'cartwatch webhooks: unknown subcommand "recent"; the one there is: failed'],
+    ]);
+    // A usage mistake ends with the command's usage line.
+    expect((await cartwatch('import', '--batch-size', 'x', 'a.ndjson')).stderr).toContain(
+      'Usage: cartwatch import FILE.ndjson [--batch-size N]',
+    );
+  });
+
+  it('when a number, file or folder is wrong or missing, then the message quotes it and says what is accepted', async () => {
+    await expectMistakes([
+      [
+        ['import', 'a.ndjson', '--batch-size', 'lots'],
+        'cartwatch import: --batch-size must be a whole number of at least 1, got "lots"',
+      ],
+      [
+        ['demo', '--events', '-3'],
+        'cartwatch demo: --events needs a value; "-3" looks like an option (write --events=-3 if it is the value)',
+      ],
+      [
+        ['webhooks', 'failed', '--limit=0'],
+        'cartwatch webhooks: --limit must be a whole number of at least 1, got "0"',
+      ],
+      [['import'], 'cartwatch import: missing FILE.ndjson, the events to import'],
+      [
+        ['import', 'missing.ndjson'],
+        'cartwatch import: no such file "missing.ndjson": give an NDJSON file, one event per line',
+      ],
+      [
+        ['import', 'a.ndjson', 'b.ndjson'],
+        'cartwatch import: unexpected argument "b.ndjson": it takes only FILE.ndjson',
+      ],
+      [['backup'], 'cartwatch backup: missing FILE, where to write the copy'],
+      [['backup', 'no/such/folder/copy.db'], 'cartwatch backup: no folder "no/such/folder" for the copy'],
+    ]);
   });
 });
 

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INGEST_SECRET } from '../support/app.js';
 import { type ChildCartwatch, startChild } from '../support/child.js';
+import { longStandingDatabase } from '../support/database.js';
 import { anEvent } from '../support/events.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { SIGNING_SECRET } from '../support/slack-requests.js';
@@ -127,6 +128,8 @@ describe('crash recovery', () => {
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.url,
     };
+    // Running for a long time, so today's digest is due (a new database posts none for its first day).
+    await longStandingDatabase(env.CARTWATCH_DB);
     const acked: string[] = [];
     const lanes = [0, 1, 2, 3].map((n) => new Lane(n, acked));
     const runFor = async (child: ChildCartwatch, until: () => Promise<unknown>) => {

@@ -1,9 +1,11 @@
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { getTasks } from 'node-cron';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { localParts } from '../../src/domain/local-time.js';
 import { HOUR, MINUTE, TestClock } from '../support/clock.js';
+import { databaseSince } from '../support/database.js';
 import { anEvent } from '../support/events.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
@@ -12,9 +14,37 @@ import { waitFor } from '../support/wait-for.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const running: { stop(): Promise<void> }[] = [];
+const temps: ReturnType<typeof tempDir>[] = [];
 afterEach(async () => {
   for (const r of running.splice(0)) await r.stop();
+  for (const t of temps.splice(0)) t.cleanup();
 });
+
+function dbFile(): string {
+  const temp = tempDir();
+  temps.push(temp);
+  return path.join(temp.dir, 'digest.db');
+}
+
+/** A database that has been running since the day before the clock's now: today's digest is due. */
+async function dayOldDatabase(clock: TestClock): Promise<string> {
+  const dbPath = dbFile();
+  await databaseSince(dbPath, clock.now());
+  return dbPath;
+}
+
+function digestRuns(dbPath: string): { team: string; local_date: string; posted: number }[] {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare('SELECT team, local_date, posted FROM digest_runs ORDER BY local_date, team').all() as {
+      team: string;
+      local_date: string;
+      posted: number;
+    }[];
+  } finally {
+    db.close();
+  }
+}
 
 const digestConfig = (overrides: Partial<typeof DEFAULT_CONFIG> = {}) => ({
   digest: { at: '09:00', skipQuiet: false },
@@ -90,9 +120,8 @@ describe('daily digest', () => {
   });
 
   it('when the digest already ran today, then running it again, or restarting, posts nothing more', async () => {
-    const temp = tempDir();
-    const dbPath = path.join(temp.dir, 'digest.db');
     const clock = new TestClock(Date.parse('2026-11-27T09:00:30Z'));
+    const dbPath = await dayOldDatabase(clock);
     const slack = await new FakeSlack().start();
     const first = await startSlackTestApp({ clock, dbPath, slack, config: digestConfig() });
     await slack.waitForCalls('chat.postMessage', 2);
@@ -105,13 +134,12 @@ describe('daily digest', () => {
     expect(digests(second, 'C0PAYMENTS')).toHaveLength(1);
     expect(digests(second, 'C0OPS')).toHaveLength(1);
     await slack.stop();
-    temp.cleanup();
   });
 
   it("when the bot was down at 09:00, then the missed digest is posted on start the same day, in each team's own zone", async () => {
     // 14:30 UTC: past 09:00 in UTC (payments, ops), only 08:30 in Chicago (fulfillment).
     const clock = new TestClock(Date.parse('2026-11-27T14:30:00Z'));
-    const app = await start(clock);
+    const app = await start(clock, { dbPath: await dayOldDatabase(clock) });
     await app.slack.waitForCalls('chat.postMessage', 2);
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(digests(app, 'C0PAYMENTS')[0]?.args.text).toBe(
@@ -125,21 +153,63 @@ describe('daily digest', () => {
     expect(digests(app, 'C0FULFIL')[0]?.args.text).toContain('fulfillment · 2026-11-27');
   });
 
+  it("when a new database starts after the digest time, then that day gets no digest, on start, on the minute's check or after a restart, and the next day's is posted", async () => {
+    // 14:30 UTC: past 09:00 for payments and ops; 08:30 in Chicago, where 09:00 comes after the start.
+    const clock = new TestClock(Date.parse('2026-11-27T14:30:00Z'));
+    const dbPath = dbFile();
+    const slack = await new FakeSlack().start();
+    const first = await startSlackTestApp({ clock, dbPath, slack, config: digestConfig() });
+    await first.running.digests.catchUp();
+    expect(await first.running.digests.run('payments')).toBe('before_database');
+    clock.advance(31 * MINUTE);
+    await first.running.digests.catchUp();
+    expect(await first.running.digests.run('fulfillment')).toBe('before_database');
+    await first.stop();
+    expect(digestRuns(dbPath)).toEqual([]);
+
+    clock.advance(2 * HOUR);
+    const second = await start(clock, { dbPath, slack });
+    await second.running.digests.catchUp();
+    expect(digestRuns(dbPath)).toEqual([]);
+
+    clock.set('2026-11-28T09:00:30Z');
+    await second.running.digests.catchUp();
+    second.running.sendNow();
+    await waitFor(() => digests(second, 'C0OPS').length === 1, { what: "the next day's digests" });
+    // The outbox sends in order: had the first day's been queued, it would have gone out before.
+    expect(
+      slack
+        .callsOf('chat.postMessage')
+        .map((c) => String(c.args.text))
+        .filter((text) => text.startsWith('Cartwatch digest')),
+    ).toEqual([
+      expect.stringContaining('payments · 2026-11-28'),
+      expect.stringContaining('ops · 2026-11-28'),
+    ]);
+    await slack.stop();
+  });
+
   it('when the day is quiet and skip_quiet is set, then no digest is posted, and none on restart either', async () => {
     const clock = new TestClock(Date.parse('2026-11-27T09:05:00Z'));
+    const dbPath = await dayOldDatabase(clock);
     const app = await start(clock, {
+      dbPath,
       config: { ...digestConfig(), digest: { at: '09:00', skipQuiet: true } },
     });
     await app.running.digests.catchUp();
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(app.slack.callsOf('chat.postMessage')).toHaveLength(0);
     expect(await app.running.digests.run('payments')).toBe('already_ran');
+    expect(digestRuns(dbPath).map((r) => [r.team, r.posted])).toEqual([
+      ['ops', 0],
+      ['payments', 0],
+    ]);
   });
 
   it('when clocks fall back overnight in Chicago, then the digest is keyed to the local date, once', async () => {
     // 2026-11-01: Chicago leaves daylight time at 02:00 local. 09:00 CST is 15:00 UTC.
     const clock = new TestClock(Date.parse('2026-11-01T15:00:30Z'));
-    const app = await start(clock);
+    const app = await start(clock, { dbPath: await dayOldDatabase(clock) });
     await app.running.digests.catchUp();
     app.running.sendNow();
     await app.slack.waitForCalls('chat.postMessage', 3);
@@ -151,6 +221,7 @@ describe('daily digest', () => {
   it("when the next day comes, then open counts and value at risk are compared with what the day before's digest said", async () => {
     const clock = new TestClock(Date.parse('2026-11-26T08:00:00Z'));
     const app = await start(clock, {
+      dbPath: await dayOldDatabase(clock),
       config: { ...digestConfig(), digest: { at: '23:59', skipQuiet: false } },
     });
     await app.postEvents(

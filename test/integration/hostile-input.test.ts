@@ -405,7 +405,7 @@ describe('event text in every Slack surface', () => {
     await app.slack.waitForCalls('chat.postEphemeral', 1);
     const status = await (await postCommand(app.url, cart)).json();
     // Digest and Home.
-    await app.running.digests.run('payments');
+    await app.running.digests.run('payments', { evenOnFirstDay: true });
     await waitFor(
       () => app.slack.calls.some((c) => c.method === 'chat.postMessage' && /digest/i.test(c.args.text)),
       {

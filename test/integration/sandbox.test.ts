@@ -1,7 +1,11 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION, BLOCK, INPUT } from '../../src/slack/ids.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { HOUR, TestClock } from '../support/clock.js';
 import { anEvent } from '../support/events.js';
+import { tempDir } from '../support/temp.js';
 import { waitFor } from '../support/wait-for.js';
 
 let app: TestApp;
@@ -140,4 +144,62 @@ describe('the demo stream', () => {
       await demo.stop();
     }
   }, 20_000);
+
+  it("when the demo runs on a new database, then each team's digest comes after it, tells of what it raised, and is not posted again", async () => {
+    // Past 09:00, when a new database used to post a quiet digest to every channel before any event.
+    // Each reading of this clock moves it on a millisecond, so all the demo raised precedes its digest.
+    const clock = new (class extends TestClock {
+      override now(): number {
+        this.advance(1);
+        return super.now();
+      }
+    })(Date.parse('2026-11-27T12:00:00Z'));
+    const temp = tempDir();
+    const dbPath = path.join(temp.dir, 'demo.db');
+    const tuning = { demo: { intervalMs: 5, digestDelayMs: 0 } };
+    const demo = await startTestApp({ demo: true, clock, dbPath, tuning });
+    const isDigest = (m: any) => String(m.text).startsWith('Cartwatch digest');
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      const sandbox = async () => (await fetch(`${demo.url}/sandbox/state`)).json() as Promise<any>;
+      await waitFor(async () => (await sandbox()).messages.filter(isDigest).length === 3, {
+        what: "each team's digest",
+      });
+      const { messages } = await sandbox();
+      const raised = (team: string) =>
+        (db.prepare('SELECT count(*) AS n FROM exceptions WHERE team = ?').get(team) as { n: number }).n;
+      for (const [team, channel] of [
+        ['payments', 'C0PAYMENTS'],
+        ['fulfillment', 'C0FULFIL'],
+        ['ops', 'C0OPS'],
+      ] as const) {
+        const posts = roots({ messages }, channel);
+        expect(posts.filter(isDigest), team).toHaveLength(1);
+        expect(posts.findIndex(isDigest), `${team}: the digest comes last`).toBe(posts.length - 1);
+        expect(raised(team), team).toBeGreaterThan(0);
+        expect(posts.at(-1).text, team).toContain(`${team} · 2026-11-27: ${raised(team)} new`);
+      }
+    } finally {
+      await demo.stop();
+    }
+
+    // Started again that afternoon: the day's digests are recorded once, so none is queued again.
+    clock.advance(2 * HOUR);
+    const again = await startTestApp({ clock, dbPath, demo: false });
+    try {
+      await again.running.digests.catchUp();
+      expect(await again.running.digests.run('payments')).toBe('already_ran');
+      const runs = db.prepare('SELECT team, local_date FROM digest_runs ORDER BY team').all();
+      expect(runs).toEqual([
+        { team: 'fulfillment', local_date: '2026-11-27' },
+        { team: 'ops', local_date: '2026-11-27' },
+        { team: 'payments', local_date: '2026-11-27' },
+      ]);
+      expect(db.prepare("SELECT count(*) AS n FROM outbox WHERE kind = 'digest'").get()).toEqual({ n: 3 });
+    } finally {
+      await again.stop();
+      db.close();
+      temp.cleanup();
+    }
+  });
 });

@@ -3,8 +3,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.js';
 
-/** Opens (creating when needed) the database file with the durability Cartwatch promises, and migrates it. */
-export function openDatabase(file: string): Database.Database {
+/**
+ * Opens (creating when needed) the database file with the durability Cartwatch promises, and migrates
+ * it; `now` (the opener's clock) is recorded with the migrations, so a new file knows when it began.
+ */
+export function openDatabase(file: string, options: { now?: number } = {}): Database.Database {
   mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
   // Larger pages mean fewer WAL frames per commit: measured 7.1 → 5.1 µs per stored event.
@@ -16,6 +19,6 @@ export function openDatabase(file: string): Database.Database {
   // A backup or a second reader may hold a lock for a moment; wait rather than fail the write.
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
-  migrate(db, file);
+  migrate(db, file, options.now);
   return db;
 }

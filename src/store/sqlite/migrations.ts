@@ -255,12 +255,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX key_aliases_by_recorded_at ON key_aliases (recorded_at);
     `,
   },
+  {
+    version: 7,
+    name: 'whether each recorded digest was posted',
+    sql: `
+      -- 1 posted, 0 recorded without a post (a quiet day with digest.skip_quiet); NULL: ran before
+      -- this column, either way. So "already ran" can say which.
+      ALTER TABLE digest_runs ADD COLUMN posted INTEGER;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
 
-/** Applies every migration the file lacks, each in its own transaction, and records it. */
-export function migrate(db: Database.Database, file: string): void {
+/**
+ * Applies every migration the file lacks, each in its own transaction, and records it at `now` (the
+ * opener's clock): the first migration's time is when the database began, which digests rely on.
+ */
+export function migrate(db: Database.Database, file: string, now = Date.now()): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
   const current =
@@ -271,7 +283,7 @@ export function migrate(db: Database.Database, file: string): void {
     if (migration.version <= current) continue;
     db.transaction(() => {
       db.exec(migration.sql);
-      record.run(migration.version, migration.name, new Date().toISOString());
+      record.run(migration.version, migration.name, new Date(now).toISOString());
     })();
   }
 }

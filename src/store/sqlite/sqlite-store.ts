@@ -23,6 +23,7 @@ import type {
 import type { AuditedChange, CartState, ExceptionOverview } from '../status-types.js';
 import type {
   CartHistory,
+  DigestRun,
   EphemeralInput,
   NewEvent,
   RecordOutcome,
@@ -92,9 +93,12 @@ export class SqliteStore implements Store {
     };
   }
 
-  /** Opens (migrating here, so a schema problem surfaces at once) and starts the writer. */
-  static open(file: string, policy: DuePolicy = NO_DUE_POLICY): SqliteStore {
-    const db = openDatabase(file);
+  /**
+   * Opens (migrating here, so a schema problem surfaces at once) and starts the writer. `now` is the
+   * opener's clock: a new file records it as when the database began.
+   */
+  static open(file: string, policy: DuePolicy = NO_DUE_POLICY, options: { now?: number } = {}): SqliteStore {
+    const db = openDatabase(file, options);
     return new SqliteStore(db, new WriterClient(file, policy));
   }
 
@@ -192,8 +196,12 @@ export class SqliteStore implements Store {
     return this.status.previousDigest(team, beforeLocalDate);
   }
 
-  async digestRan(team: string, localDate: string): Promise<boolean> {
-    return this.status.digestRan(team, localDate);
+  async digestRunOn(team: string, localDate: string): Promise<DigestRun | undefined> {
+    return this.status.digestRunOn(team, localDate);
+  }
+
+  async createdAt(): Promise<number> {
+    return this.status.createdAt();
   }
 
   recordDigest(input: {

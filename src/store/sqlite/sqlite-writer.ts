@@ -69,7 +69,7 @@ export class SqliteWriter {
         "DELETE FROM outbox WHERE id <= ? AND state IN ('sent', 'superseded')",
       ),
       recordDigestRun: db.prepare(
-        'INSERT OR IGNORE INTO digest_runs (team, local_date, ran_at, facts) VALUES (?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO digest_runs (team, local_date, ran_at, facts, posted) VALUES (?, ?, ?, ?, ?)',
       ),
       deleteLinksOfCart: db.prepare('DELETE FROM correlation_links WHERE cart_id = ?'),
       deleteAliasesBefore: db.prepare(`DELETE FROM key_aliases WHERE (alias, key_kind, key_value) IN
@@ -144,6 +144,7 @@ export class SqliteWriter {
           input.localDate,
           input.at,
           JSON.stringify(input.facts),
+          input.post ? 1 : 0,
         ).changes > 0;
       if (inserted && input.post) this.outbox.digest(input.channel, input.facts, input.at);
       return inserted;

@@ -4,6 +4,7 @@ import { type Money, STAGES, type Stage, type Status } from '../../domain/event.
 import type { ExceptionRecord } from '../../domain/exception.js';
 import { valueAtRisk } from '../../domain/money.js';
 import type { AuditedChange, CartState, ExceptionOverview, TeamStageCount } from '../status-types.js';
+import type { DigestRun } from '../store.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 
 interface CartRow {
@@ -69,8 +70,11 @@ export class StatusQueries {
       previousDigest: db.prepare<[string, string], { facts: string }>(
         'SELECT facts FROM digest_runs WHERE team = ? AND local_date < ? ORDER BY local_date DESC LIMIT 1',
       ),
-      digestRan: db.prepare<[string, string], { ran_at: number }>(
-        'SELECT ran_at FROM digest_runs WHERE team = ? AND local_date = ?',
+      digestRunOn: db.prepare<[string, string], { ran_at: number; posted: number | null }>(
+        'SELECT ran_at, posted FROM digest_runs WHERE team = ? AND local_date = ?',
+      ),
+      createdAt: db.prepare<[], { applied_at: string | null }>(
+        'SELECT min(applied_at) AS applied_at FROM schema_migrations',
       ),
       assigned: db.prepare<[string, number], ExceptionRow>(
         "SELECT * FROM exceptions WHERE assignee = ? AND state != 'resolved' ORDER BY first_seen_at LIMIT ?",
@@ -168,8 +172,16 @@ export class StatusQueries {
     return row === undefined ? undefined : (JSON.parse(row.facts) as DigestFacts);
   }
 
-  digestRan(team: string, localDate: string): boolean {
-    return this.s.digestRan.get(team, localDate) !== undefined;
+  digestRunOn(team: string, localDate: string): DigestRun | undefined {
+    const row = this.s.digestRunOn.get(team, localDate);
+    if (row === undefined) return undefined;
+    return { ranAt: row.ran_at, ...(row.posted !== null && { posted: row.posted === 1 }) };
+  }
+
+  /** The first migration was applied when the file was made, by its opener's clock. */
+  createdAt(): number {
+    const first = this.s.createdAt.get()?.applied_at;
+    return first ? Date.parse(first) : 0;
   }
 
   assignedTo(userId: string, limit: number): ExceptionRecord[] {
