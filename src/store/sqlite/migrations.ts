@@ -264,6 +264,97 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE digest_runs ADD COLUMN posted INTEGER;
     `,
   },
+  {
+    version: 8,
+    name: 'noise: suppressed counts, failure-rate counts, silences, snoozes and escalation boards',
+    sql: `
+      -- Failures held back by noise.suppress: never raised, counted per minute, team and reason.
+      CREATE TABLE suppressed_counts (
+        minute INTEGER NOT NULL,   -- start of the minute, ms
+        team   TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        n      INTEGER NOT NULL,
+        PRIMARY KEY (minute, team, reason)
+      ) WITHOUT ROWID;
+
+      -- Failure-rate rules: attempts (succeeded + failed) and failures per rule and minute, and the
+      -- failures' error codes, kept as events are detected; the sweep reads windows of them.
+      CREATE TABLE rate_counts (
+        rule     TEXT NOT NULL,
+        minute   INTEGER NOT NULL,
+        attempts INTEGER NOT NULL,
+        failures INTEGER NOT NULL,
+        PRIMARY KEY (rule, minute)
+      ) WITHOUT ROWID;
+      CREATE TABLE rate_errors (
+        rule   TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        code   TEXT NOT NULL,
+        n      INTEGER NOT NULL,
+        PRIMARY KEY (rule, minute, code)
+      ) WITHOUT ROWID;
+      -- Where each rule stands: breached since when, and below its lower level since when.
+      CREATE TABLE rate_states (
+        rule        TEXT PRIMARY KEY,
+        breached_at INTEGER,
+        calm_since  INTEGER
+      ) WITHOUT ROWID;
+
+      -- Silences from Slack, the CLI, or a maintenance window's occurrence. The match is JSON
+      -- (domain/noise.ts NoiseMatch); the team is always named.
+      CREATE TABLE silences (
+        id            INTEGER PRIMARY KEY,
+        team          TEXT NOT NULL,
+        match         TEXT NOT NULL,
+        reason        TEXT NOT NULL,
+        created_by    TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        starts_at     INTEGER NOT NULL,
+        ends_at       INTEGER NOT NULL,
+        ended_at      INTEGER,              -- set when ended early, or when its end was acted on
+        ended_by      TEXT,
+        maintenance   TEXT UNIQUE,          -- "name@start" for a maintenance window's occurrence
+        summarised_at INTEGER               -- when its end was told in Slack
+      );
+      CREATE INDEX silences_unsummarised ON silences (ends_at) WHERE summarised_at IS NULL;
+      CREATE TABLE silence_audit (
+        id         INTEGER PRIMARY KEY,
+        silence_id INTEGER NOT NULL REFERENCES silences (id),
+        at         INTEGER NOT NULL,
+        actor      TEXT NOT NULL,
+        action     TEXT NOT NULL,           -- created | extended | ended
+        note       TEXT
+      );
+      CREATE INDEX silence_audit_by_silence ON silence_audit (silence_id, id);
+
+      -- The silence that held an exception back when it was raised, and a snooze on one exception.
+      ALTER TABLE exceptions ADD COLUMN silence_id INTEGER REFERENCES silences (id);
+      ALTER TABLE exceptions ADD COLUMN snoozed_until INTEGER;
+      ALTER TABLE exceptions ADD COLUMN snoozed_by TEXT;
+      CREATE INDEX exceptions_by_silence ON exceptions (silence_id) WHERE silence_id IS NOT NULL;
+      CREATE INDEX exceptions_by_snoozed_until ON exceptions (snoozed_until) WHERE snoozed_until IS NOT NULL;
+
+      -- One living message per team in the escalation channel, listing what waits past the limit.
+      CREATE TABLE escalation_boards (
+        team     TEXT PRIMARY KEY,
+        channel  TEXT NOT NULL,
+        slack_ts TEXT,
+        revision INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 9,
+    name: 'suppressed failures marked on their events; a rate exception keeps its figures',
+    sql: `
+      -- The noise.suppress reason that held this failure back, set when it is detected: timelines
+      -- show what was decided then, whatever the config says later.
+      ALTER TABLE events ADD COLUMN suppressed TEXT;
+      -- A rate exception's figures (failures, attempts, rate, threshold, codes, sample carts, value),
+      -- as JSON (domain/rates.ts RateFigures), redrawn as they move.
+      ALTER TABLE exceptions ADD COLUMN details TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
