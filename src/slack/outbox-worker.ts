@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js';
 import { renderDigest } from './blocks/digest.js';
 import { renderExceptionMessage, renderMovedMessage } from './blocks/exception-message.js';
 import { renderGroupMessage } from './blocks/group-message.js';
+import { renderJoinedStorm } from './blocks/storm-pointer.js';
 import { renderEscalation, renderThreadNote } from './blocks/thread-note.js';
 import { findPostedMessage, outboxMetadata } from './posted-lookup.js';
 import { classifySlackError, type SlackFailure } from './slack-errors.js';
@@ -132,7 +133,7 @@ export class OutboxWorker {
   private async send(job: OutboxJob): Promise<boolean> {
     // chat.postMessage is paced per channel; updates have a looser limit of their own. Pace is
     // wall-clock time (it is Slack's), unlike due times, which follow the app's clock.
-    const posts = !['update', 'moved', 'group_update', 'ephemeral'].includes(job.kind);
+    const posts = !['update', 'moved', 'group_update', 'joined', 'ephemeral'].includes(job.kind);
     const waitMs = (this.nextPostAt.get(job.channel) ?? 0) - performance.now();
     if (posts && waitMs > 0) {
       await this.o.store.releaseOutbox({ id: job.id });
@@ -218,6 +219,14 @@ export class OutboxWorker {
       });
       return undefined;
     }
+    if (job.kind === 'joined') {
+      // Its post never went out after all: there is no message to redraw.
+      if (job.exception.slackTs === undefined) return undefined;
+      const permalink = await this.permalinkOf(job.group);
+      const pointer = renderJoinedStorm(job.exception, job.group, { ...(permalink && { permalink }) });
+      await client.chat.update({ channel: job.channel, ts: job.exception.slackTs, ...pointer });
+      return undefined;
+    }
     if (job.kind === 'escalate') {
       const permalink = await this.permalinkOf(job.exception);
       const post = renderEscalation(job.exception, {
@@ -297,6 +306,7 @@ const METHOD_OF: Record<OutboxJob['kind'], string> = {
   update: 'chat.update',
   moved: 'chat.update',
   group_update: 'chat.update',
+  joined: 'chat.update',
   ephemeral: 'chat.postEphemeral',
 };
 

@@ -198,6 +198,8 @@ export type OutboxJob = OutboxRowBase &
     | { kind: 'group_post'; group: ExceptionGroup }
     | { kind: 'digest'; facts: DigestFacts }
     | { kind: 'group_update'; group: ExceptionGroup }
+    /** An exception's own message, posted before its storm formed, redrawn to point to the storm. */
+    | { kind: 'joined'; exception: ExceptionRecord; group: ExceptionGroup }
   );
 
 export interface OutboxHealth {

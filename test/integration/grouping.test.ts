@@ -302,6 +302,28 @@ describe('finishing a storm from its message', () => {
     expect((await app.running.store.findException(1))?.assignee).toBe('U0ANNA');
   });
 
+  it('when Acknowledge all is clicked on a drawing from before a newcomer joined, then nothing is acknowledged and the clicker is told privately', async () => {
+    const root = await storm(['n1', 'n2', 'n3', 'n4', 'n5']);
+    const old = buttonValue(root, ACTION.acknowledgeAll);
+    await app.postEvents(failing('n6'));
+    await settle();
+    await waitFor(() => /^6 carts/.test(String(latest(root)?.args.text)), { what: 'the newcomer shown' });
+
+    await postInteraction(
+      app.url,
+      buttonPayload({ actionId: ACTION.acknowledgeAll, value: old, user: 'U0ANNA' }),
+    );
+    const [told] = await app.slack.waitForCalls('chat.postEphemeral', 1);
+    expect(told?.args).toMatchObject({ user: 'U0ANNA', text: expect.stringContaining('nothing was done') });
+    for (const id of [1, 2, 3, 4, 5, 6])
+      expect((await app.running.store.findException(id))?.state).toBe('open');
+    // The message as it stands now takes all six.
+    await click(ACTION.acknowledgeAll, buttonValue(latest(root), ACTION.acknowledgeAll), 'U0ANNA');
+    await waitFor(async () => (await app.running.store.findException(6))?.state === 'acknowledged', {
+      what: 'the newcomer acknowledged',
+    });
+  });
+
   it('when Resolve all is submitted from a drawing older than the storm, then nothing is resolved and the clicker is told privately', async () => {
     const root = await storm(['o1', 'o2', 'o3', 'o4', 'o5']);
     const old = buttonValue(root, ACTION.resolveAll);
@@ -315,5 +337,82 @@ describe('finishing a storm from its message', () => {
         assignee: 'U0ANNA',
       });
     expect(threadOf(root).some((text) => /resolved/.test(text))).toBe(false);
+  });
+});
+
+describe('trickles', () => {
+  const trickling = (cart: string) =>
+    anEvent({
+      cart_id: cart,
+      status: 'failed',
+      error: { code: 'processing_error' },
+      amount: { value: 2500, currency: 'USD' },
+      occurred_at: new Date(clock.now()).toISOString(),
+    });
+
+  /** Everything due is sent (nothing here is due later). */
+  async function drained() {
+    app.running.sendNow();
+    await waitFor(async () => (await app.running.store.outboxHealth()).pending === 0, {
+      what: 'the outbox drained',
+    });
+  }
+
+  it('when one like failure comes a minute for ten minutes, then at most five root messages are posted, ending as one storm that the early ones point to', async () => {
+    for (let minute = 0; minute < 10; minute += 1) {
+      await app.postEvents(trickling(`t${minute}`));
+      await settle();
+      // The short wait passes: one that formed or joined no storm is posted alone.
+      await settle(11_000);
+      await drained();
+      await settle(49_000);
+    }
+
+    const posted = roots();
+    expect(posted.length).toBeLessThanOrEqual(5);
+    expect(posted.map((c) => c.args.text)).toEqual([
+      expect.stringContaining('cart t0'),
+      expect.stringContaining('cart t1'),
+      expect.stringContaining('cart t2'),
+      expect.stringContaining('cart t3'),
+      expect.stringContaining('5 carts: payment.authorize processing_error'),
+    ]);
+    const storm = posted[4];
+    const stormLink = `https://fake.slack/archives/C0PAYMENTS/p${String(storm?.reply?.ts).replace('.', '')}`;
+    for (const alone of posted.slice(0, 4)) {
+      const redrawn = app.slack.callsOf('chat.update').filter((c) => c.args.ts === alone.reply?.ts);
+      expect(redrawn).toHaveLength(1);
+      expect(redrawn[0]?.args.text).toBe(
+        'Now part of a storm: 5 carts failing payment.authorize processing_error',
+      );
+      expect(JSON.stringify(redrawn[0]?.blocks)).toContain(`<${stormLink}|the storm's message>`);
+      expect(buttonsOf(redrawn[0])).toEqual(['Timeline']);
+    }
+    const stormNow = app.slack
+      .callsOf('chat.update')
+      .filter((c) => c.args.ts === storm?.reply?.ts)
+      .at(-1);
+    expect(stormNow?.args.text).toBe(
+      '10 carts: payment.authorize processing_error (10 open), USD 250.00 at risk',
+    );
+    expect(buttonsOf(stormNow)).toEqual(['Acknowledge all 10', 'Resolve all 10…']);
+
+    const groups = new Set<number | undefined>();
+    for (let minute = 0; minute < 10; minute += 1)
+      for (const e of await app.running.store.exceptionsOfCart(`t${minute}`)) groups.add(e.groupId);
+    expect([...groups]).toEqual([1]);
+    expect((await app.running.store.outboxHealth()).failed).toBe(0);
+  });
+
+  it('when like failures come further apart than the window allows, then each keeps its own message', async () => {
+    for (let i = 0; i < 4; i += 1) {
+      await app.postEvents(trickling(`far${i}`));
+      await settle();
+      await settle(11_000);
+      await drained();
+      await settle(2 * MINUTE - 11_000);
+    }
+    expect(roots()).toHaveLength(4);
+    expect(app.slack.callsOf('chat.update')).toHaveLength(0);
   });
 });

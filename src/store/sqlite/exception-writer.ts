@@ -312,7 +312,9 @@ export class ExceptionWriter {
         // Handed to someone: it leaves its storm and gets a message (and thread) of its own.
         this.s.leaveGroup.run(row.id);
         this.groups.changed(row.group_id, row.channel, input.at);
-        if (team === undefined) this.outbox.post(row.id, row.channel, input.at);
+        // Posted alone before the storm formed, its message pointed to the storm: it is drawn again.
+        if (team === undefined && row.slack_ts !== null) this.outbox.rerender(row.id, row.channel, input.at);
+        else if (team === undefined) this.outbox.post(row.id, row.channel, input.at);
       }
       if (team !== undefined) {
         if (row.slack_ts !== null)

@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
+import { placeNewException, stormWindowStart } from '../../domain/grouping.js';
 import type { OutboxWriter } from './outbox-writer.js';
 
 /**
- * Storm grouping: when like exceptions pile up, the ones not yet posted join one group message,
- * and later ones join the live group instead of posting their own.
+ * Storm grouping: when like exceptions pile up within the window, posted alone or not, they join one
+ * group message, and later ones join the live group instead of posting their own. Which ones, and
+ * when, is domain/grouping.ts; this persists it.
  */
 export class GroupWriter {
   private readonly s;
@@ -19,13 +21,17 @@ export class GroupWriter {
         `SELECT g.id, g.channel FROM exception_groups g WHERE g.group_key = ? AND EXISTS
            (SELECT 1 FROM exceptions e WHERE e.group_id = g.id AND e.state != 'resolved') ORDER BY g.id DESC LIMIT 1`,
       ),
-      // Recent, live, ungrouped, still waiting for their own post and not being posted at this moment
-      // (a post in flight would land beside the group): these can still join quietly.
-      joinable: db.prepare<[string, number, number], { id: number }>(
-        `SELECT e.id FROM exceptions e WHERE e.group_key = ? AND e.state != 'resolved' AND e.group_id IS NULL
-           AND e.raised_at >= ? AND e.slack_ts IS NULL
-           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.exception_id = e.id AND o.kind = 'post'
-                           AND o.state = 'pending' AND o.claimed_until > ?)`,
+      // Live, ungrouped and raised within the window. Its own message exists, or may: posted, being
+      // posted right now, or posted in doubt (a restart cut the call off); such a post is not dropped.
+      candidates: db.prepare<
+        [number, string, number],
+        { id: number; raised_at: number; has_message: 0 | 1; handed: 0 | 1 }
+      >(
+        `SELECT e.id, e.raised_at, (e.state = 'open' AND e.assignee IS NOT NULL) AS handed, (e.slack_ts IS NOT NULL OR EXISTS (SELECT 1 FROM outbox o
+             WHERE o.exception_id = e.id AND o.kind = 'post' AND o.state = 'pending'
+               AND (o.claimed_until > ? OR o.in_doubt = 1))) AS has_message
+         FROM exceptions e WHERE e.group_key = ? AND e.state != 'resolved' AND e.group_id IS NULL
+           AND e.raised_at >= ?`,
       ),
       createGroup:
         db.prepare(`INSERT INTO exception_groups (group_key, kind, stage, step, error_code, team, channel,
@@ -33,8 +39,10 @@ export class GroupWriter {
           FROM exceptions WHERE id = ?`),
       // Members are escalated as a storm (see SweepWriter), and not reminded one by one.
       join: db.prepare('UPDATE exceptions SET group_id = ?, remind_at = NULL WHERE id = ?'),
-      cancelOwnPost: db.prepare(
-        "UPDATE outbox SET state = 'superseded' WHERE exception_id = ? AND state = 'pending' AND kind IN ('post', 'update', 'thread')",
+      // What it was still to send on its own; a call under way (or in doubt) is let finish.
+      cancelOwnWrites: db.prepare(
+        `UPDATE outbox SET state = 'superseded' WHERE exception_id = ? AND state = 'pending'
+           AND kind IN ('post', 'update', 'thread') AND claimed_until <= ? AND in_doubt = 0`,
       ),
       bumpGroup: db.prepare('UPDATE exception_groups SET revision = revision + 1 WHERE id = ?'),
       revision: db.prepare<[number], { revision: number }>(
@@ -54,28 +62,43 @@ export class GroupWriter {
    * completes a storm, or on its own (its post then waits a moment, so a storm's first can still join).
    */
   place(exceptionId: number, groupKey: string | undefined, channel: string, now: number): void {
-    const { min, windowMs, waitMs } = this.policy.grouping;
-    if (groupKey === undefined || min < 2) {
-      this.outbox.post(exceptionId, channel, now);
+    const { grouping } = this.policy;
+    const live = groupKey === undefined ? undefined : this.s.liveGroup.get(groupKey);
+    const candidates =
+      groupKey === undefined || live !== undefined
+        ? []
+        : this.s.candidates.all(now, groupKey, stormWindowStart(grouping, now)).map((row) => ({
+            id: row.id,
+            raisedAt: row.raised_at,
+            hasMessage: row.has_message === 1,
+            handedToPerson: row.handed === 1,
+          }));
+    const placement = placeNewException(
+      grouping,
+      { id: exceptionId, groupKey },
+      { ...(live && { liveGroupId: live.id }), candidates },
+      now,
+    );
+    if (placement.type === 'alone') {
+      this.outbox.post(exceptionId, channel, placement.wait ? now + grouping.waitMs : now);
       return;
     }
-    const live = this.s.liveGroup.get(groupKey);
-    if (live) {
+    if (placement.type === 'join' && live !== undefined) {
       this.s.join.run(live.id, exceptionId);
-      this.outbox.rerenderGroup(live.id, live.channel, now);
+      // The storm grew: its message is drawn again, and a click on the old drawing takes no newcomer.
+      this.changed(live.id, live.channel, now);
       return;
     }
-    const joinable = this.s.joinable.all(groupKey, now - windowMs, now);
-    if (joinable.length + 1 < min) {
-      this.outbox.post(exceptionId, channel, now + waitMs);
-      return;
-    }
+    if (placement.type !== 'form') return;
     const groupId = Number(this.s.createGroup.run(exceptionId).lastInsertRowid);
-    for (const { id } of [...joinable, { id: exceptionId }]) {
+    for (const { id } of placement.members) {
       this.s.join.run(groupId, id);
-      this.s.cancelOwnPost.run(id);
+      this.s.cancelOwnWrites.run(id, now);
     }
     this.outbox.groupPost(groupId, channel, now);
+    // After the storm's post, so each pointer waits for the message it links to.
+    for (const { id, pointToStorm } of placement.members)
+      if (pointToStorm) this.outbox.joinedStorm(id, groupId, channel, now);
   }
 
   /** A member changed: the group's message is drawn again (and clicks on the old drawing go stale). */

@@ -23,6 +23,7 @@ interface OutboxRow {
     | 'escalate'
     | 'group_post'
     | 'group_update'
+    | 'joined'
     | 'digest';
   channel: string;
   payload: string;
@@ -150,6 +151,14 @@ export class OutboxWriter {
     this.s.insertForGroup.run(groupId, 'group_update', channel, now, now);
   }
 
+  /**
+   * The message of an exception posted alone before its storm formed: redrawn once to point to the
+   * storm. A group row too, so it waits for the storm's own post, whose link it shows.
+   */
+  joinedStorm(exceptionId: number, groupId: number, channel: string, now: number): void {
+    this.s.insertWithGroup.run(exceptionId, groupId, 'joined', channel, '{}', now, now);
+  }
+
   /** The old message of a reassigned exception: re-rendered once to say where it went. */
   moved(exceptionId: number, channel: string, ts: string, actor: string, now: number): void {
     this.s.supersede.run(exceptionId);
@@ -239,6 +248,13 @@ export class OutboxWriter {
     }
     if (row.kind === 'digest')
       return { ...base, kind: 'digest', facts: JSON.parse(row.payload) as DigestFacts };
+    if (row.kind === 'joined') {
+      // Its own message, not the storm's: toJob's usual view of a group row would swap them.
+      const exception = toException(this.s.exception.get(row.exception_id ?? -1) as ExceptionRow);
+      const group = this.groups.load(row.group_id ?? -1);
+      if (group === undefined) throw new Error(`outbox row ${row.id} names a missing group`);
+      return { ...base, channel: exception.channel, kind: 'joined', exception, group };
+    }
     if (row.kind === 'ephemeral') {
       const { user, text, blocks } = JSON.parse(row.payload) as {
         user: string;

@@ -1,0 +1,114 @@
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NO_DUE_POLICY } from '../../src/domain/due-policy.js';
+import type { ExceptionFacts } from '../../src/domain/exception.js';
+import type { OutboxJob } from '../../src/store/exception-types.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { tempDir } from '../support/temp.js';
+
+// Storms through the store alone, where the moments between a post's claim and its answer can be held.
+const MINUTE = 60_000;
+const T0 = 1_800_000_000_000;
+let temp: ReturnType<typeof tempDir>;
+let store: SqliteStore;
+let cursor = 0;
+
+beforeEach(() => {
+  temp = tempDir();
+  store = SqliteStore.open(path.join(temp.dir, 'db.sqlite'), NO_DUE_POLICY, { now: T0 });
+  cursor = 0;
+});
+afterEach(async () => {
+  await store.close();
+  temp.cleanup();
+});
+
+const routing = { team: 'payments', channel: 'C0PAYMENTS', reason: 'stage is payment' };
+const facts = (cart: string): ExceptionFacts => ({
+  kind: 'failed',
+  dedupKey: `failed:${cart}:payment.authorize`,
+  cartId: cart,
+  stage: 'payment',
+  step: 'authorize',
+  errorCode: 'processing_error',
+});
+
+async function raise(cart: string, now: number) {
+  const from = cursor;
+  cursor += 1;
+  await store.applyDetection({
+    from,
+    cursor,
+    now,
+    changes: [{ type: 'raise', facts: facts(cart), routing, at: now }],
+  });
+}
+
+async function claim(now: number): Promise<OutboxJob[]> {
+  return store.claimOutbox({ now, limit: 50, leaseMs: MINUTE });
+}
+
+/** Sends what is due, as the worker does, until nothing is: each post gets a ts of its own. */
+async function sendAll(now: number): Promise<OutboxJob[]> {
+  const sent: OutboxJob[] = [];
+  for (let jobs = await claim(now); jobs.length > 0; jobs = await claim(now)) {
+    for (const job of jobs) await store.completeOutbox({ id: job.id, at: now, ts: `ts.${job.id}` });
+    sent.push(...jobs);
+  }
+  return sent;
+}
+
+describe('storms in the store', () => {
+  it('when a storm forms while one member is being posted, then its post is let finish and then pointed to the storm', async () => {
+    for (const [i, cart] of ['a', 'b', 'c'].entries()) {
+      await raise(cart, T0 + i * MINUTE);
+      await sendAll(T0 + i * MINUTE + 20_000);
+    }
+    await raise('d', T0 + 3 * MINUTE);
+    const [inFlight] = await claim(T0 + 3 * MINUTE + 20_000);
+    expect(inFlight).toMatchObject({ kind: 'post' });
+
+    await raise('e', T0 + 3 * MINUTE + 30_000);
+    const first = await sendAll(T0 + 3 * MINUTE + 30_000);
+    // The storm's post goes first; the pointers follow it, and d's waits for d's own post.
+    expect(first.map((j) => (j.kind === 'joined' ? j.exception.cartId : j.kind))).toEqual([
+      'group_post',
+      'a',
+      'b',
+      'c',
+    ]);
+
+    await store.completeOutbox({ id: inFlight?.id ?? -1, at: T0 + 4 * MINUTE, ts: 'ts.d' });
+    const last = await sendAll(T0 + 4 * MINUTE);
+    expect(last).toHaveLength(1);
+    expect(last[0]).toMatchObject({ kind: 'joined', exception: { cartId: 'd', slackTs: 'ts.d' } });
+    expect(last[0]?.kind === 'joined' && last[0].group.slackTs).toBe(`ts.${first[0]?.id}`);
+    expect(last[0]?.kind === 'joined' && last[0].group.total).toBe(5);
+    expect(await claim(T0 + 10 * MINUTE)).toEqual([]);
+  });
+
+  it('when a member that pointed to its storm is handed to a person, then its own message is drawn again, not posted a second time', async () => {
+    for (const [i, cart] of ['a', 'b', 'c', 'd', 'e'].entries()) {
+      await raise(cart, T0 + i * MINUTE);
+      await sendAll(T0 + i * MINUTE + 20_000);
+    }
+    await sendAll(T0 + 5 * MINUTE);
+    const a = await store.findException(1);
+    expect(a).toMatchObject({ groupId: 1, slackTs: expect.stringMatching(/^ts\./) });
+
+    const outcome = await store.applyReassign({
+      exceptionId: 1,
+      revision: a?.revision ?? 0,
+      actor: 'U0ANNA',
+      at: T0 + 6 * MINUTE,
+      note: 'mine: the PSP answered for this one',
+      assignee: 'U0BEN',
+    });
+    expect(outcome.ok).toBe(true);
+    const jobs = await sendAll(T0 + 6 * MINUTE);
+    const own = jobs.filter((j) => 'exception' in j && j.exception.id === 1);
+    expect(own.map((j) => j.kind)).toEqual(['update', 'thread']);
+    expect(own[0]).toMatchObject({ exception: { slackTs: a?.slackTs, assignee: 'U0BEN' } });
+    expect(jobs.some((j) => j.kind === 'post')).toBe(false);
+  });
+});
