@@ -5,10 +5,12 @@ import type { Observer } from '../services/observer.js';
 import type { OutboxJob } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import { renderDigest } from './blocks/digest.js';
+import { renderEscalationBoard } from './blocks/escalation-board.js';
 import { renderExceptionMessage, renderMovedMessage } from './blocks/exception-message.js';
 import { renderGroupMessage } from './blocks/group-message.js';
 import { renderJoinedStorm } from './blocks/storm-pointer.js';
 import { renderEscalation, renderThreadNote } from './blocks/thread-note.js';
+import { Permalinks } from './permalinks.js';
 import { findPostedMessage, outboxMetadata } from './posted-lookup.js';
 import { classifySlackError, type SlackFailure } from './slack-errors.js';
 import type { UserNames } from './user-names.js';
@@ -44,8 +46,11 @@ export class OutboxWorker {
   private stopped = false;
   private lastFailure: { at: number; reason: string } | undefined;
   private abandonedReleased = false;
+  private readonly permalinks: Permalinks;
 
-  constructor(private readonly o: OutboxWorkerOptions) {}
+  constructor(private readonly o: OutboxWorkerOptions) {
+    this.permalinks = new Permalinks(o.client);
+  }
 
   start(): void {
     this.timer = setInterval(() => this.wake(), this.o.pollMs ?? 500);
@@ -133,7 +138,9 @@ export class OutboxWorker {
   private async send(job: OutboxJob): Promise<boolean> {
     // chat.postMessage is paced per channel; updates have a looser limit of their own. Pace is
     // wall-clock time (it is Slack's), unlike due times, which follow the app's clock.
-    const posts = !['update', 'moved', 'group_update', 'joined', 'ephemeral'].includes(job.kind);
+    const posts = !['update', 'moved', 'group_update', 'joined', 'board_update', 'ephemeral'].includes(
+      job.kind,
+    );
     const waitMs = (this.nextPostAt.get(job.channel) ?? 0) - performance.now();
     if (posts && waitMs > 0) {
       await this.o.store.releaseOutbox({ id: job.id });
@@ -219,6 +226,7 @@ export class OutboxWorker {
       });
       return undefined;
     }
+    if (job.kind === 'board_post' || job.kind === 'board_update') return this.sendBoard(job);
     if (job.kind === 'joined') {
       // Its post never went out after all: there is no message to redraw.
       if (job.exception.slackTs === undefined) return undefined;
@@ -256,13 +264,24 @@ export class OutboxWorker {
     return undefined;
   }
 
-  private async permalinkOf(exception: { channel: string; slackTs?: string }): Promise<string | undefined> {
-    if (exception.slackTs === undefined) return undefined;
-    const reply = await this.o.client.chat.getPermalink({
-      channel: exception.channel,
-      message_ts: exception.slackTs,
-    });
-    return reply.permalink;
+  private async permalinkOf(message: { channel: string; slackTs?: string }): Promise<string | undefined> {
+    if (message.slackTs === undefined) return undefined;
+    return this.permalinks.of(message.channel, message.slackTs);
+  }
+
+  /** A team's escalation board: posted once, then updated in place; resolves to the post's ts. */
+  private async sendBoard(
+    job: Extract<OutboxJob, { kind: 'board_post' | 'board_update' }>,
+  ): Promise<string | undefined> {
+    const permalinkOf = await this.permalinks.forBoard(job.board);
+    const message = renderEscalationBoard(job.board, { now: this.o.clock.now(), permalinkOf });
+    if (job.kind === 'board_post') {
+      const reply = await this.o.client.chat.postMessage({ ...postingOf(job), ...message });
+      return reply.ts;
+    }
+    if (job.board.slackTs === undefined) throw new RootMissingError();
+    await this.o.client.chat.update({ channel: job.channel, ts: job.board.slackTs, ...message });
+    return undefined;
   }
 
   private async handleFailure(job: OutboxJob, error: unknown): Promise<void> {
@@ -307,6 +326,8 @@ const METHOD_OF: Record<OutboxJob['kind'], string> = {
   moved: 'chat.update',
   group_update: 'chat.update',
   joined: 'chat.update',
+  board_post: 'chat.postMessage',
+  board_update: 'chat.update',
   ephemeral: 'chat.postEphemeral',
 };
 

@@ -1,4 +1,5 @@
 import type { DigestFacts } from '../domain/digest.js';
+import type { EscalationBoard } from '../domain/escalation-board.js';
 import type { Stage } from '../domain/event.js';
 import type {
   AuditEntry,
@@ -200,6 +201,9 @@ export type OutboxJob = OutboxRowBase &
     | { kind: 'group_update'; group: ExceptionGroup }
     /** An exception's own message, posted before its storm formed, redrawn to point to the storm. */
     | { kind: 'joined'; exception: ExceptionRecord; group: ExceptionGroup }
+    /** A team's escalation board, drawn as it stands when sent. */
+    | { kind: 'board_post'; board: EscalationBoard }
+    | { kind: 'board_update'; board: EscalationBoard }
   );
 
 export interface OutboxHealth {

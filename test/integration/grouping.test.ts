@@ -101,7 +101,7 @@ describe('storm grouping', () => {
     ]);
   });
 
-  it('when a storm stays unacknowledged, then it escalates once, in its own thread and then to the escalation channel', async () => {
+  it("when a storm stays unacknowledged, then it escalates once, in its own thread and then as one line on its team's board", async () => {
     await app.stop();
     clock = new TestClock(T0);
     app = await startSlackTestApp({
@@ -134,9 +134,21 @@ describe('storm grouping', () => {
     clock.advance(15 * MINUTE);
     await app.running.sweepNow();
     await settle();
+    // One line on the payments board, for all six, linking the storm's message.
     const managers = app.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'C0MANAGERS');
     expect(managers).toHaveLength(1);
-    expect(managers[0]?.args.text).toContain('https://fake.slack/archives/C0PAYMENTS/p');
+    expect(managers[0]?.args.text).toBe('payments team: 6 unacknowledged past the limit, USD 30.00 at risk');
+    const board = JSON.stringify(managers[0]?.blocks);
+    expect(board.match(/• /g)).toHaveLength(1);
+    expect(board).toContain(
+      `<https://fake.slack/archives/C0PAYMENTS/p${String(group?.reply?.ts).replace('.', '')}|Storm: 6 carts failing payment.authorize card_declined>`,
+    );
+    clock.advance(60 * MINUTE);
+    await app.running.sweepNow();
+    await settle();
+    expect(app.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'C0MANAGERS')).toHaveLength(
+      1,
+    );
   });
 
   it("when an acknowledged storm stays unresolved, then its assignee is reminded once, in the storm's thread", async () => {

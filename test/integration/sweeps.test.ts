@@ -234,7 +234,7 @@ describe('escalation and reminders', () => {
   const declined = () =>
     anEvent({ cart_id: 'cart_x', status: 'failed', error: { code: 'card_declined' }, occurred_at: iso(T0) });
 
-  it('when nobody acknowledges, then the team is mentioned in the thread after 15m and the managers channel is told after 30m', async () => {
+  it("when nobody acknowledges, then the team is mentioned in the thread after 15m and it is listed on the team's board in the managers channel after 30m", async () => {
     await start(config());
     await app.postEvents(declined());
     await sweepAt(T0);
@@ -249,9 +249,14 @@ describe('escalation and reminders', () => {
     });
     await sweepAt(T0 + 31 * MINUTE);
     const all = await app.slack.waitForCalls('chat.postMessage', 3);
+    // The payments board in the managers' channel, listing it with a link to its message.
     expect(all[2]?.args.channel).toBe('C0MANAGERS');
-    expect(all[2]?.args.text).toContain('Unacknowledged for 30m');
-    expect(all[2]?.args.text).toContain('https://fake.slack/archives/C0PAYMENTS/p');
+    expect(all[2]?.args.text).toBe('payments team: 1 unacknowledged past the limit');
+    const board = JSON.stringify(all[2]?.blocks);
+    expect(board).toContain(
+      `<https://fake.slack/archives/C0PAYMENTS/p${String(root?.reply?.ts).replace('.', '')}|Failed payment.authorize card_declined> · cart \`cart_x\``,
+    );
+    expect(board).toContain(`<!date^${Math.floor(T0 / 1000)}^{ago}|31m ago>`);
     await sweepAt(T0 + 90 * MINUTE);
     expect(app.slack.callsOf('chat.postMessage')).toHaveLength(3);
     // A mention notifies the group; the reply need not also land in the channel.

@@ -24,6 +24,7 @@ import type {
   ThreadNote,
 } from '../exception-types.js';
 import type { EphemeralInput } from '../store.js';
+import { BoardWriter } from './board-writer.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupWriter } from './group-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
@@ -43,13 +44,15 @@ export class ExceptionWriter {
   private readonly s;
   readonly outbox: OutboxWriter;
   readonly groups: GroupWriter;
+  readonly boards: BoardWriter;
 
   constructor(
     private readonly db: Database.Database,
     private readonly policy: DuePolicy,
   ) {
     this.outbox = new OutboxWriter(db);
-    this.groups = new GroupWriter(db, this.outbox, policy);
+    this.boards = new BoardWriter(db);
+    this.groups = new GroupWriter(db, this.outbox, policy, this.boards);
     this.s = {
       byId: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
       liveByKey: db.prepare<[string], ExceptionRow>(
@@ -247,6 +250,7 @@ export class ExceptionWriter {
    * if any), or its group's, whose message counts members rather than telling each one's story.
    */
   private touched(row: ExceptionRow, now: number, note?: ThreadNote): void {
+    this.boards.exceptionChanged(row, now);
     if (row.group_id !== null) {
       this.groups.changed(row.group_id, row.channel, now);
       return;
@@ -308,6 +312,8 @@ export class ExceptionWriter {
       }
       const team = input.team !== undefined && input.team.name !== row.team ? input.team : undefined;
       const grouped = row.group_id !== null;
+      // Handed on, it leaves the board it was on (its escalation starts over with its new owner).
+      this.boards.exceptionChanged(row, input.at);
       if (row.group_id !== null) {
         // Handed to someone: it leaves its storm and gets a message (and thread) of its own.
         this.s.leaveGroup.run(row.id);
@@ -369,12 +375,15 @@ export class ExceptionWriter {
         action === 'acknowledge'
           ? this.groups.openMembers(input.groupId)
           : this.groups.liveMembers(input.groupId);
-      const channel = this.s.byId.get(members[0] ?? -1)?.channel;
+      const first = this.s.byId.get(members[0] ?? -1);
+      const channel = first?.channel;
       if (revision !== input.revision) {
         if (channel !== undefined) this.groups.changed(input.groupId, channel, input.at);
         return { ok: false as const, reason: 'stale' as const };
       }
       const rule = NEXT_STATE[action];
+      // Asked before the change: acknowledged or resolved, the storm leaves its team's board.
+      const listed = this.boards.listsStorm(input.groupId);
       const auditNote = `with the rest of its group${input.note ? `: ${input.note}` : ''}`;
       const afterMs: number[] = [];
       for (const id of members) {
@@ -393,6 +402,7 @@ export class ExceptionWriter {
         };
         this.outbox.threadNote(members[0], channel, note, input.at, input.groupId);
         this.groups.changed(input.groupId, channel, input.at);
+        if (listed && first !== undefined) this.boards.changed(first.team, input.at);
       }
       return { ok: true as const, afterMs };
     })();

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { placeNewException, stormWindowStart } from '../../domain/grouping.js';
+import type { BoardWriter } from './board-writer.js';
 import type { OutboxWriter } from './outbox-writer.js';
 
 /**
@@ -15,10 +16,11 @@ export class GroupWriter {
     db: Database.Database,
     private readonly outbox: OutboxWriter,
     private readonly policy: DuePolicy,
+    private readonly boards: BoardWriter,
   ) {
     this.s = {
-      liveGroup: db.prepare<[string], { id: number; channel: string }>(
-        `SELECT g.id, g.channel FROM exception_groups g WHERE g.group_key = ? AND EXISTS
+      liveGroup: db.prepare<[string], { id: number; channel: string; team: string }>(
+        `SELECT g.id, g.channel, g.team FROM exception_groups g WHERE g.group_key = ? AND EXISTS
            (SELECT 1 FROM exceptions e WHERE e.group_id = g.id AND e.state != 'resolved') ORDER BY g.id DESC LIMIT 1`,
       ),
       // Live, ungrouped and raised within the window. Its own message exists, or may: posted, being
@@ -87,6 +89,7 @@ export class GroupWriter {
       this.s.join.run(live.id, exceptionId);
       // The storm grew: its message is drawn again, and a click on the old drawing takes no newcomer.
       this.changed(live.id, live.channel, now);
+      this.boards.stormChanged(live.id, live.team, now);
       return;
     }
     if (placement.type !== 'form') return;

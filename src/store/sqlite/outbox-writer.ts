@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { DigestFacts } from '../../domain/digest.js';
+import type { EscalationBoard } from '../../domain/escalation-board.js';
 import type { ExceptionRecord } from '../../domain/exception.js';
 import type { OutboxJob, ThreadNote } from '../exception-types.js';
 import type { EphemeralInput } from '../store.js';
+import { BoardReader } from './board-reader.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupReader } from './group-reader.js';
 
@@ -24,6 +26,8 @@ interface OutboxRow {
     | 'group_post'
     | 'group_update'
     | 'joined'
+    | 'board_post'
+    | 'board_update'
     | 'digest';
   channel: string;
   payload: string;
@@ -41,9 +45,11 @@ export class OutboxWriter {
   private readonly s;
 
   private readonly groups: GroupReader;
+  private readonly boards: BoardReader;
 
   constructor(private readonly db: Database.Database) {
     this.groups = new GroupReader(db);
+    this.boards = new BoardReader(db);
     this.s = {
       insert: db.prepare(
         `INSERT INTO outbox (exception_id, kind, channel, payload, state, due_at, created_at)
@@ -69,7 +75,7 @@ export class OutboxWriter {
       due: db.prepare<{ now: number; paced: string; limit: number }, OutboxRow>(
         `SELECT id, exception_id, group_id, kind, channel, payload, attempts, in_doubt, claimed_until FROM outbox o
          WHERE state = 'pending' AND due_at <= @now AND claimed_until <= @now
-           AND NOT (kind IN ('post', 'thread', 'escalate', 'group_post', 'digest')
+           AND NOT (kind IN ('post', 'thread', 'escalate', 'group_post', 'board_post', 'digest')
                     AND channel IN (SELECT value FROM json_each(@paced)))
            AND (exception_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p
                 WHERE p.exception_id = o.exception_id AND p.state = 'pending' AND p.id < o.id
@@ -77,6 +83,9 @@ export class OutboxWriter {
            AND (group_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p
                 WHERE p.group_id = o.group_id AND p.state = 'pending' AND p.id < o.id
                   AND (p.due_at <= @now OR p.kind = 'group_post')))
+           AND (kind NOT IN ('board_post', 'board_update') OR NOT EXISTS (SELECT 1 FROM outbox p
+                WHERE p.kind IN ('board_post', 'board_update') AND p.payload = o.payload
+                  AND p.state = 'pending' AND p.id < o.id))
          ORDER BY due_at, id LIMIT @limit`,
       ),
       lease: db.prepare('UPDATE outbox SET claimed_until = ?, in_doubt = ? WHERE id = ?'),
@@ -90,6 +99,9 @@ export class OutboxWriter {
       ),
       groupTs: db.prepare(
         "UPDATE exception_groups SET slack_ts = ? WHERE id = (SELECT group_id FROM outbox WHERE id = ? AND kind = 'group_post')",
+      ),
+      boardTs: db.prepare(
+        "UPDATE escalation_boards SET slack_ts = ? WHERE team = (SELECT json_extract(payload, '$.team') FROM outbox WHERE id = ? AND kind = 'board_post')",
       ),
       insertForGroup: db.prepare(
         `INSERT INTO outbox (group_id, kind, channel, payload, state, due_at, created_at)
@@ -165,13 +177,6 @@ export class OutboxWriter {
     this.s.insert.run(exceptionId, 'moved', channel, JSON.stringify({ ts, actor }), now, now);
   }
 
-  /** A post in the escalation channel that links the exception's message. */
-  escalate(exceptionId: number, channel: string, waitedMs: number, now: number, groupId?: number): void {
-    const payload = JSON.stringify({ waitedMs });
-    if (groupId === undefined) this.s.insert.run(exceptionId, 'escalate', channel, payload, now, now);
-    else this.s.insertWithGroup.run(exceptionId, groupId, 'escalate', channel, payload, now, now);
-  }
-
   /** A daily digest: the facts are fixed when it runs; the message is drawn when sent. */
   digest(channel: string, facts: DigestFacts, now: number): void {
     this.s.insert.run(null, 'digest', channel, JSON.stringify(facts), now, now);
@@ -199,6 +204,7 @@ export class OutboxWriter {
       if (ts !== undefined) {
         this.s.rootTs.run(ts, id);
         this.s.groupTs.run(ts, id);
+        this.s.boardTs.run(ts, id);
       }
     })();
   }
@@ -248,6 +254,12 @@ export class OutboxWriter {
     }
     if (row.kind === 'digest')
       return { ...base, kind: 'digest', facts: JSON.parse(row.payload) as DigestFacts };
+    if (row.kind === 'board_post' || row.kind === 'board_update') {
+      const { team } = JSON.parse(row.payload) as { team: string };
+      const board: EscalationBoard | undefined = this.boards.load(team);
+      if (board === undefined) throw new Error(`outbox row ${row.id} names a missing board`);
+      return { ...base, channel: board.channel, kind: row.kind, board };
+    }
     if (row.kind === 'joined') {
       // Its own message, not the storm's: toJob's usual view of a group row would swap them.
       const exception = toException(this.s.exception.get(row.exception_id ?? -1) as ExceptionRow);
@@ -267,6 +279,7 @@ export class OutboxWriter {
       toException(this.s.exception.get(row.exception_id ?? -1) as ExceptionRow),
       row,
     );
+    // Escalations are now lines on a team's board; rows written before that are still sent.
     if (row.kind === 'escalate') {
       const { waitedMs } = JSON.parse(row.payload) as { waitedMs: number };
       return { ...base, kind: 'escalate', waitedMs, exception };

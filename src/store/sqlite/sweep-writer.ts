@@ -66,7 +66,10 @@ export class SweepWriter {
     return true;
   }
 
-  /** First the team is mentioned in the thread; after twice the wait, the escalation channel is told. */
+  /**
+   * First the team is mentioned in the thread; after twice the wait, it joins its team's board in
+   * the escalation channel (one living message per team, not a post per exception).
+   */
   private escalate(step: SweepBatch['escalations'][number], batch: SweepBatch): boolean {
     const row = this.s.byId.get(step.id);
     if (row?.state !== 'open' || row.escalate_at !== step.escalateAt) return false;
@@ -89,7 +92,13 @@ export class SweepWriter {
         groupId,
       );
     } else if (batch.escalationChannel !== undefined) {
-      outbox.escalate(row.id, batch.escalationChannel, waitedMs, batch.now, groupId);
+      const storm = groupId === undefined ? {} : { groupId };
+      this.exceptions.boards.escalated({
+        team: row.team,
+        channel: batch.escalationChannel,
+        now: batch.now,
+        ...storm,
+      });
     }
     const hasNextStep = level === 1 && batch.escalationChannel !== undefined;
     this.s.escalate.run(level, hasNextStep ? step.escalateAt + this.policy.escalateAfterMs : null, row.id);
