@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { measureNoise } from './noise.js';
 import { measureOutboxDrain } from './outbox.js';
 import { cpuSeconds, rssMb, type Served, serve } from './processes.js';
 import { measureSoak } from './soak.js';
@@ -143,6 +144,34 @@ async function main(): Promise<void> {
   for (const figure of drain) report(figure.name, figure.value, figure.unit);
   const perChannel = drain.find((f) => f.name === 'outbox.drain.per_channel.rps')?.value ?? 0;
   budget('outbox.drain.per_channel.rps', perChannel <= 1.05, "<= 1 post/s per channel (Slack's pace)");
+
+  const noise = await measureNoise({
+    hours: Number(process.env.NOISE_HOURS ?? 24),
+    cartsPerMinute: Number(process.env.NOISE_CARTS_PER_MINUTE ?? 24),
+  });
+  for (const figure of noise) report(figure.name, figure.value, figure.unit);
+  const noiseValue = (name: string) => noise.find((f) => f.name === name)?.value ?? Number.NaN;
+  const incidents = noiseValue('noise.incidents');
+  budget(
+    'noise.incidents.caught',
+    noiseValue('noise.incidents.caught') === incidents,
+    'every incident caught',
+  );
+  budget(
+    'noise.incidents.late',
+    noiseValue('noise.incidents.late') === 0,
+    'each within 5 minutes of its start (or its rate window)',
+  );
+  budget(
+    'noise.root_posts.per_incident',
+    noiseValue('noise.root_posts.per_incident') <= 3,
+    '<= 3 root posts per incident',
+  );
+  budget(
+    'noise.escalation_posts',
+    noiseValue('noise.escalation_posts') <= 2 * incidents,
+    '<= 2 escalation posts per incident',
+  );
 
   if (process.argv.includes('--soak')) {
     const seconds = Number(process.env.SOAK_SECONDS ?? 180);

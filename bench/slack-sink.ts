@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 export class SlackSink {
   /** Root posts per channel, by arrival time (ms). */
   readonly postsByChannel = new Map<string, number[]>();
+  /** Told of every root post (not thread replies) with the ts it was given. */
+  onRootPost: ((args: Record<string, string>, ts: string) => void) | undefined;
   private server: Server | undefined;
   private ts = 1_700_000_000_000_000;
   url = '';
@@ -43,9 +45,12 @@ export class SlackSink {
         this.postsByChannel.set(args.channel ?? '', list);
       }
       const ts = String(++this.ts / 1_000_000);
+      if (args.thread_ts === undefined) this.onRootPost?.(args, ts);
       return { ok: true, channel: args.channel, ts };
     }
     if (method === 'conversations.history') return { ok: true, messages: [] };
+    if (method === 'chat.getPermalink')
+      return { ok: true, permalink: `https://sink.slack/${args.channel}/${args.message_ts}` };
     return { ok: true };
   }
 }
