@@ -52,7 +52,10 @@ function dayOfEvents(carts: number, now: number): NewEvent[][] {
         occurred_at: new Date(start + i * 60_000).toISOString(),
         source: 'bench',
         amount: { value: 1000 + (c % 9000), currency: 'USD' },
-        ...(failed && { error: { code: 'card_declined', message: 'Your card was declined.' } }),
+        // An operational error: customer declines are suppressed by the built-in noise rules.
+        ...(failed && {
+          error: { code: 'processing_error', message: 'An error occurred while processing.' },
+        }),
       });
     });
   }

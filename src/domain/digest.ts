@@ -18,8 +18,21 @@ export interface DigestFacts {
   topSteps: { what: string; count: number }[];
   topErrors: { code: string; count: number }[];
   valueAtRisk: Money[];
+  /** Failures noise.suppress held back in the window, by reason, most first (absent in older digests). */
+  suppressed?: { reason: string; count: number }[];
+  /** The failure-rate rules routed to this team, as they stood at the digest's time. */
+  rates?: RateStanding[];
   /** What the team's previous digest said of the standing figures, for comparison. */
   previous?: { localDate: string; stillOpen: number; carriedOver: number; valueAtRisk: Money[] };
+}
+
+/** Where one failure-rate rule stands: breached (since when) or normal, at its current rate. */
+export interface RateStanding {
+  rule: string;
+  breachedAt?: number;
+  rate: number;
+  attempts: number;
+  threshold: number;
 }
 
 export interface Compared<T = number> {

@@ -51,4 +51,6 @@ export interface CartEvent {
 export interface StoredEvent extends CartEvent {
   seq: number;
   receivedAt: number;
+  /** A failure noise.suppress held back when it was detected: the rule's reason (timelines show it). */
+  suppressed?: string;
 }

@@ -1,4 +1,5 @@
 import type { Money, Stage } from './event.js';
+import type { RateFigures } from './rates.js';
 
 export const EXCEPTION_KINDS = ['failed', 'stalled', 'backlog', 'silent_source', 'rate'] as const;
 export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
@@ -45,6 +46,8 @@ export interface ExceptionRecord extends ExceptionFacts, Routing {
   /** When Cartwatch raised it (first/last seen are when its events occurred). */
   raisedAt: number;
   count: number;
+  /** A `rate` exception's figures as last updated: failures, attempts, rate, codes, carts, value. */
+  rate?: RateFigures;
   /** Bumped by changes a person could act on (not repeats), so stale clicks can be told apart. */
   revision: number;
   /** The root Slack message, once posted. */

@@ -68,6 +68,8 @@ function toWire({ event, sincePreviousMs, stepDurationMs, late }: TimelineEntry)
     run_id: event.runId,
     amount: event.amount,
     error: event.error,
+    /** The noise.suppress reason, when this failure was held back rather than raised. */
+    suppressed: event.suppressed,
     sku: event.sku,
     owner: event.owner,
     attributes: event.attributes,

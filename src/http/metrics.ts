@@ -52,6 +52,18 @@ export class Metrics implements Observer {
     labelNames: ['team', 'outcome'] as const,
     registers: [this.registry],
   });
+  private readonly suppressed = new Counter({
+    name: 'cartwatch_suppressed_total',
+    help: "Failures (and stalls) held back by noise.suppress: stored and counted, never raised; by the rule's reason.",
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly rateExceptions = new Counter({
+    name: 'cartwatch_rate_exceptions_total',
+    help: 'Rate exceptions raised, by failure-rate rule (noise.rates).',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
   private readonly slackErrors = new Counter({
     name: 'cartwatch_slack_errors_total',
     help: 'Failed Slack Web API calls by method and error.',
@@ -104,6 +116,14 @@ export class Metrics implements Observer {
 
   slackCallFailed(method: string, code: string): void {
     this.slackErrors.inc({ method, code: code.slice(0, 40) });
+  }
+
+  failuresSuppressed(reason: string, count: number): void {
+    this.suppressed.inc({ reason }, count);
+  }
+
+  rateExceptionRaised(rule: string): void {
+    this.rateExceptions.inc({ rule });
   }
 
   route() {

@@ -1,7 +1,9 @@
 import type { CartwatchConfig } from '../config.js';
 import { type Signal, signalsFor } from '../domain/detection.js';
 import type { StoredEvent } from '../domain/event.js';
+import { tallyRates } from '../domain/rates.js';
 import { routeException } from '../domain/routing.js';
+import { countByReason, type Suppressed, suppressedFailure, suppressionOf } from '../domain/suppression.js';
 import type { Logger } from '../logger.js';
 import type { DetectionChange } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
@@ -94,25 +96,54 @@ export class Detector {
     });
   }
 
+  /** Each event's signals as changes to apply; failures that noise.suppress holds back are set apart. */
+  private changesOf(events: readonly StoredEvent[]): {
+    changes: DetectionChange[];
+    suppressed: Suppressed[];
+  } {
+    const changes: DetectionChange[] = [];
+    const suppressed: Suppressed[] = [];
+    // Progress only ends SLA stalls (which detection never raises), so once per cart, its latest, will do.
+    const progress = new Map<string, number>();
+    for (const event of events) {
+      for (const signal of signalsFor(event)) {
+        if (signal.type === 'progress')
+          progress.set(signal.cartId, Math.max(signal.at, progress.get(signal.cartId) ?? 0));
+        else if (signal.type === 'resolve') changes.push(signal);
+        else {
+          const routing = this.route(signal);
+          const rule = suppressionOf(this.deps.config.noise.suppress, signal.facts, routing.team);
+          if (rule) suppressed.push(suppressedFailure(event, routing.team, rule));
+          else changes.push({ type: 'raise', facts: signal.facts, routing, at: signal.at });
+        }
+      }
+    }
+    for (const [cartId, at] of progress) changes.push({ type: 'progress', cartId, at });
+    changes.push(...this.sourcesHeardFrom(events));
+    return { changes, suppressed };
+  }
+
   private async runOnce(): Promise<number> {
     const { store, clock } = this.deps;
     const cursor = await store.detectionCursor();
     const events = await store.eventsAfter(cursor, BATCH);
     const last = events[events.length - 1];
     if (last === undefined) return 0;
-    const changes: DetectionChange[] = [];
-    // Progress only ends SLA stalls (which detection never raises), so once per cart, its latest, will do.
-    const progress = new Map<string, number>();
-    for (const signal of events.flatMap(signalsFor)) {
-      if (signal.type === 'progress')
-        progress.set(signal.cartId, Math.max(signal.at, progress.get(signal.cartId) ?? 0));
-      else if (signal.type === 'resolve') changes.push(signal);
-      else changes.push({ type: 'raise', facts: signal.facts, routing: this.route(signal), at: signal.at });
-    }
-    for (const [cartId, at] of progress) changes.push({ type: 'progress', cartId, at });
-    changes.push(...this.sourcesHeardFrom(events));
-    const outcome = await store.applyDetection({ from: cursor, cursor: last.seq, changes, now: clock.now() });
+    const { changes, suppressed } = this.changesOf(events);
+    const outcome = await store.applyDetection({
+      from: cursor,
+      cursor: last.seq,
+      changes,
+      now: clock.now(),
+      suppressed,
+      rateTallies: tallyRates(events, this.deps.config.noise.rates),
+    });
     this.deps.observer?.eventsStored(events);
+    // Counted only when this run's batch was the one applied (another run may have got there first).
+    if ((outcome.suppressed ?? 0) > 0) {
+      for (const { reason, count } of countByReason(suppressed))
+        this.deps.observer?.failuresSuppressed(reason, count);
+    }
     for (const ms of outcome.resolvedAfterMs) this.deps.observer?.exceptionHandled('auto_resolve', ms);
     if (outcome.opened + outcome.repeated + outcome.resolved > 0) this.deps.onChanges?.();
     return events.length;

@@ -5,6 +5,7 @@ import { valueAtRisk } from '../domain/money.js';
 import type { AuditedChange } from '../store/status-types.js';
 import type { DigestRun, Store } from '../store/store.js';
 import type { Clock } from './clock.js';
+import { noiseFacts } from './noise-facts.js';
 import type { Observer } from './observer.js';
 
 const DAY = 86_400_000;
@@ -88,6 +89,7 @@ export class DigestService {
         count,
       })),
       valueAtRisk: valueAtRisk(live),
+      ...(await noiseFacts(this.deps, team, { from, to: now })),
     };
     if (previous) {
       facts.previous = {

@@ -11,6 +11,10 @@ export interface Observer {
   exceptionHandled(action: 'acknowledge' | 'resolve' | 'auto_resolve', sinceFirstSeenMs: number): void;
   digestRan(team: string, outcome: string): void;
   slackCallFailed(method: string, code: string): void;
+  /** Failures (or stalls) noise.suppress held back, by the rule's reason. */
+  failuresSuppressed(reason: string, count: number): void;
+  /** A failure-rate rule breached and raised its `rate` exception. */
+  rateExceptionRaised(rule: string): void;
 }
 
 export const NO_OBSERVER: Observer = {
@@ -18,4 +22,6 @@ export const NO_OBSERVER: Observer = {
   exceptionHandled: () => {},
   digestRan: () => {},
   slackCallFailed: () => {},
+  failuresSuppressed: () => {},
+  rateExceptionRaised: () => {},
 };

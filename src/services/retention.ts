@@ -1,3 +1,4 @@
+import { COUNTS_KEPT_MS } from '../domain/rates.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 
@@ -12,9 +13,13 @@ export class RetentionService {
     private readonly deps: { store: Store; clock: Clock; retentionDays: number; batchSize?: number },
   ) {}
 
+  /** Returns how many events went. */
   async pruneNow(): Promise<number> {
-    const cutoff = this.deps.clock.now() - this.deps.retentionDays * DAY_MS;
+    const now = this.deps.clock.now();
+    const cutoff = now - this.deps.retentionDays * DAY_MS;
     const limit = this.deps.batchSize ?? 1000;
+    // Noise's per-minute counts live as long as the rate baseline needs them, whatever the retention.
+    await this.deps.store.pruneNoiseCounts(now - COUNTS_KEPT_MS);
     let total = 0;
     for (;;) {
       const deleted = await this.deps.store.pruneBefore(cutoff, { limit });

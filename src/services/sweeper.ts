@@ -2,7 +2,9 @@ import type { CartwatchConfig } from '../config.js';
 import { expectRuleKey } from '../domain/due-policy.js';
 import type { Stage } from '../domain/event.js';
 import type { ExceptionFacts } from '../domain/exception.js';
+import { minuteOf } from '../domain/rates.js';
 import { routeException } from '../domain/routing.js';
+import { countByReason, suppressionOf } from '../domain/suppression.js';
 import {
   backlogVerdict,
   missingStepFacts,
@@ -15,6 +17,7 @@ import type { DueWork, SweepBatch, SweepOutcome } from '../store/exception-types
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { Observer } from './observer.js';
+import { RateWatch } from './rate-watch.js';
 
 const LIMIT = 500;
 const MAX_PAGES = 20;
@@ -28,6 +31,7 @@ export class Sweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private readonly watchingSince: number;
+  private readonly rates: RateWatch;
 
   constructor(
     private readonly deps: {
@@ -40,6 +44,7 @@ export class Sweeper {
     },
   ) {
     this.watchingSince = deps.clock.now();
+    this.rates = new RateWatch({ store: deps.store, config: deps.config });
   }
 
   /**
@@ -73,9 +78,14 @@ export class Sweeper {
       const now = this.deps.clock.now();
       const due = await this.deps.store.dueWork(now, LIMIT);
       const batch = this.batchFor(due, now);
-      // Backlogs and silent sources are judged once per sweep, not once per page of due work.
-      if (first) await this.addStandingChecks(batch, now);
+      this.holdBackSuppressed(batch);
+      // Backlogs, silent sources and rate rules are judged once per sweep, not once per page of due work.
+      if (first) {
+        await this.addStandingChecks(batch, now);
+        batch.rates = await this.rates.steps(now);
+      }
       const outcome = await this.deps.store.applySweep(batch);
+      this.observeNoise(outcome);
       total.opened += outcome.opened;
       total.resolved += outcome.resolved;
       total.resolvedAfterMs.push(...outcome.resolvedAfterMs);
@@ -89,6 +99,30 @@ export class Sweeper {
     for (const ms of total.resolvedAfterMs) this.deps.observer?.exceptionHandled('auto_resolve', ms);
     if (total.opened + total.resolved + total.escalated + total.reminded > 0) this.deps.onChanges?.();
     return total;
+  }
+
+  /** Stalls that noise.suppress holds back are claimed and counted instead of raised. */
+  private holdBackSuppressed(batch: SweepBatch): void {
+    const { suppress } = this.deps.config.noise;
+    if (suppress.length === 0) return;
+    batch.raises = batch.raises.filter((raise) => {
+      const rule = suppressionOf(suppress, raise.facts, raise.routing.team);
+      if (rule === undefined) return true;
+      const item = {
+        team: raise.routing.team,
+        reason: rule.reason,
+        minute: minuteOf(raise.at),
+        claim: raise.claim,
+      };
+      batch.suppressed = [...(batch.suppressed ?? []), item];
+      return false;
+    });
+  }
+
+  private observeNoise(outcome: SweepOutcome): void {
+    for (const rule of outcome.raisedRates ?? []) this.deps.observer?.rateExceptionRaised(rule);
+    for (const { reason, count } of countByReason((outcome.suppressed ?? []).map((reason) => ({ reason }))))
+      this.deps.observer?.failuresSuppressed(reason, count);
   }
 
   private batchFor(due: DueWork, now: number): SweepBatch {

@@ -8,6 +8,9 @@ import type {
   ExceptionRecord,
   Routing,
 } from '../domain/exception.js';
+import type { RateTally } from '../domain/rates.js';
+import type { Suppressed } from '../domain/suppression.js';
+import type { RateStep } from './noise-types.js';
 
 /** One consequence of an event, in event order (a failure and its later success in one batch). */
 export type DetectionChange =
@@ -70,6 +73,10 @@ export interface SweepBatch {
   drops: Extract<SweepClaim, { type: 'expect' }>[];
   /** Where second-level escalations are posted; none configured: the thread mention is the last step. */
   escalationChannel?: string;
+  /** Stalls that noise.suppress holds back: claimed and counted, never raised. */
+  suppressed?: (Suppressed & { claim: SweepClaim })[];
+  /** Rate rules whose state or figures moved. */
+  rates?: RateStep[];
 }
 
 export interface SweepOutcome {
@@ -79,6 +86,10 @@ export interface SweepOutcome {
   resolvedAfterMs: number[];
   escalated: number;
   reminded: number;
+  /** The rules whose `rate` exception this sweep raised. */
+  raisedRates?: string[];
+  /** The reason of each stall noise.suppress held back in this sweep. */
+  suppressed?: string[];
 }
 
 /** What the detector worked out from events up to `cursor` (a seq); applied with the cursor, once. */
@@ -89,6 +100,10 @@ export interface DetectionBatch {
   changes: DetectionChange[];
   /** Wall-clock time of the detection, for the audit trail and outbox due times. */
   now: number;
+  /** Failures noise.suppress held back: their events marked, counted per minute, team and reason. */
+  suppressed?: Suppressed[];
+  /** What the batch adds to each rate rule's per-minute attempts, failures and error codes. */
+  rateTallies?: RateTally[];
 }
 
 export interface DetectionOutcome {
@@ -97,6 +112,8 @@ export interface DetectionOutcome {
   resolved: number;
   /** For each exception resolved automatically: how long after it was first seen. */
   resolvedAfterMs: number[];
+  /** Failures held back by noise.suppress (0 or absent when this batch was not the one applied). */
+  suppressed?: number;
 }
 
 export type PersonAction = 'acknowledge' | 'unacknowledge' | 'resolve';

@@ -19,6 +19,7 @@ import type {
   SweepBatch,
   SweepOutcome,
 } from './exception-types.js';
+import type { FailureSample, RateReadout, RateReadoutInput } from './noise-types.js';
 import type { AuditedChange, CartState, ExceptionOverview } from './status-types.js';
 
 export type { StoredEvent };
@@ -83,6 +84,15 @@ export interface Store {
   sourceActivity(): Promise<Map<string, SourceActivity>>;
   /** Raises, resolves, escalates and reminds what the sweep found, claiming each due row once. */
   applySweep(batch: SweepBatch): Promise<SweepOutcome>;
+
+  /** A rate rule's counts over its window and the 7 days before, its state and its live exception. */
+  rateReadout(input: RateReadoutInput): Promise<RateReadout>;
+  /** Failed events counted at or after `since`, newest first (bounded): a breached rule's sample carts. */
+  failuresSince(since: number): Promise<FailureSample[]>;
+  /** A team's failures held back by noise.suppress in [from, to), by reason, most first. */
+  suppressedCounts(team: string, from: number, to: number): Promise<{ reason: string; count: number }[]>;
+  /** Deletes noise's per-minute counts older than `cutoff`; returns how many rows went. */
+  pruneNoiseCounts(cutoff: number): Promise<number>;
 
   /** A cart's projection and armed expectations, for "what is it waiting for". */
   cartState(cartId: string): Promise<CartState | undefined>;

@@ -47,8 +47,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ingestSecret: INGEST_SECRET,
     ...options.env,
   };
-  // Digests at 23:59 keep the start-up catch-up out of tests that are not about digests.
-  const config = { ...DEFAULT_CONFIG, digest: { at: '23:59', skipQuiet: false }, ...options.config };
+  // Digests at 23:59 keep the start-up catch-up out of tests that are not about digests; no noise
+  // rules (the product's built-in ones suppress card declines), so a test that wants them says so.
+  const config = {
+    ...DEFAULT_CONFIG,
+    digest: { at: '23:59', skipQuiet: false },
+    noise: { suppress: [], rates: [] },
+    ...options.config,
+  };
   const running = await startCartwatch({
     env,
     config,

@@ -1,5 +1,6 @@
 import type { Compared, DigestFacts } from '../../domain/digest.js';
 import { isQuiet } from '../../domain/digest.js';
+import { percent } from '../../domain/rates.js';
 import type { SlackMessage } from './exception-message.js';
 import { formatDuration, formatMoney, safe, slackDate } from './text.js';
 
@@ -24,11 +25,29 @@ function was(facts: DigestFacts, pick: (previous: NonNullable<DigestFacts['previ
   return facts.previous ? ` (was ${pick(facts.previous)} on ${facts.previous.localDate})` : '';
 }
 
+/** "*Suppressed:* 212 customer-caused, 3 test-cards": what noise.suppress held back in the window. */
+function suppressedLine(facts: DigestFacts): string {
+  const counts = (facts.suppressed ?? []).map((s) => `${s.count} ${safe(s.reason, 80)}`);
+  return `*Suppressed:* ${counts.join(', ') || 'none'}`;
+}
+
+/** The noise lines, in digests that carry them: what was suppressed, and each rate rule's state. */
+function noiseLines(facts: DigestFacts): string[] {
+  const lines = facts.suppressed === undefined ? [] : [suppressedLine(facts)];
+  const rates = (facts.rates ?? []).map((r) => {
+    const state = r.breachedAt === undefined ? 'normal' : `*breached* since ${slackDate(r.breachedAt)}`;
+    return `\`${safe(r.rule, 80)}\` ${state}, ${percent(r.rate)} of ${r.attempts} attempts (threshold ${percent(r.threshold)})`;
+  });
+  if (rates.length > 0) lines.push(`*Failure rates:* ${rates.join(' · ')}`);
+  return lines;
+}
+
 /** The morning digest for one team; a quiet day gets one line. */
 export function renderDigest(facts: DigestFacts): SlackMessage {
   const title = `Cartwatch digest · ${safe(facts.team, 60)} · ${facts.localDate}`;
   if (isQuiet(facts)) {
-    const text = `${title}: a quiet day. Nothing new, nothing open.`;
+    const held = facts.suppressed?.length ? ` ${suppressedLine(facts).replaceAll('*', '')}.` : '';
+    const text = `${title}: a quiet day. Nothing new, nothing open.${held}`;
     return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
   }
   const risk = money(facts.valueAtRisk);
@@ -48,6 +67,7 @@ export function renderDigest(facts: DigestFacts): SlackMessage {
     `*Top failing steps:* ${top(facts.topSteps.map((s) => ({ label: s.what, count: s.count })))}`,
     `*Top error codes:* ${top(facts.topErrors.map((e) => ({ label: e.code, count: e.count })))}`,
     `*Value at risk:* ${risk}${was(facts, (p) => money(p.valueAtRisk))}`,
+    ...noiseLines(facts),
   ];
   return {
     text: `${title}: ${facts.opened.now} new, ${facts.stillOpen} open`,

@@ -1,5 +1,7 @@
 import type { ExceptionKind, ExceptionRecord } from '../../domain/exception.js';
+import { percent } from '../../domain/rates.js';
 import { ACTION, BLOCK, encodeButtonValue } from '../ids.js';
+import { rateFields } from './rate-fields.js';
 import { autoResolutionReason, formatMoney, plain, safe, slackDate, userMention } from './text.js';
 
 export interface SlackMessage {
@@ -68,6 +70,15 @@ function headline(exception: ExceptionRecord): string {
 
 function fields(exception: ExceptionRecord): { type: 'mrkdwn'; text: string }[] {
   const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: `*${label}*\n${value}` });
+  if (exception.rate !== undefined) {
+    return [
+      ...rateFields(exception.rate),
+      field('Breached since', slackDate(exception.firstSeenAt)),
+      field('Updated', slackDate(exception.lastSeenAt)),
+      field('Owner', `${safe(exception.team, 80)} team`),
+      field('Assignee', exception.assignee ? userMention(exception.assignee) : 'unclaimed'),
+    ];
+  }
   const list = [
     field('Cart', exception.cartId ? `\`${safe(exception.cartId, 200)}\`` : '—'),
     field('Error', exception.errorCode ? `\`${safe(exception.errorCode, 100)}\`` : '—'),
@@ -139,6 +150,8 @@ function fallbackText(exception: ExceptionRecord): string {
   const parts = [`${KIND_LABEL[exception.kind]}: ${exception.stage}.${exception.step}`];
   if (exception.cartId) parts.push(`cart ${exception.cartId}`);
   if (exception.errorCode) parts.push(exception.errorCode);
+  if (exception.rate)
+    parts.push(`${percent(exception.rate.rate)} of ${exception.rate.attempts} attempts failed`);
   if (exception.amount)
     parts.push(`${formatMoney(exception.amount.value, exception.amount.currency)} at risk`);
   const state = exception.state === 'open' ? '' : ` (${exception.state})`;

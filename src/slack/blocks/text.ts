@@ -98,6 +98,7 @@ export function formatDuration(ms: number): string {
 export function autoResolutionReason(exception: { kind: string; errorCode?: string }): string {
   if (exception.kind === 'backlog') return 'the backlog drained';
   if (exception.kind === 'silent_source') return 'the source is sending again';
+  if (exception.kind === 'rate') return 'the failure rate stayed below its lower level for a whole window';
   if (exception.kind === 'stalled' && exception.errorCode === SLA_EXCEEDED) return 'the cart moved on';
   if (exception.kind === 'stalled') return 'the expected step arrived';
   return 'a later step of this cart succeeded';

@@ -6,7 +6,7 @@ export const EVENT_FIELDS = `seq, id, cart_id, order_id, payment_id, shipment_id
   occurred_at, received_at, source, run_id, amount_value, amount_currency, error_code, error_message`;
 
 /** With the raw JSON, for timelines, which show attributes. */
-export const EVENT_COLUMNS = `${EVENT_FIELDS}, raw`;
+export const EVENT_COLUMNS = `${EVENT_FIELDS}, raw, suppressed`;
 
 export interface EventRow {
   seq: number;
@@ -29,6 +29,8 @@ export interface EventRow {
   error_message: string | null;
   /** Absent when read with EVENT_FIELDS. */
   raw?: string;
+  /** Absent when read with EVENT_FIELDS; null unless noise.suppress held the failure back. */
+  suppressed?: string | null;
 }
 
 export function toStoredEvent(row: EventRow): StoredEvent {
@@ -57,6 +59,7 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     if (row.error_code !== null) event.error.code = row.error_code;
     if (row.error_message !== null) event.error.message = row.error_message;
   }
+  if (typeof row.suppressed === 'string') event.suppressed = row.suppressed;
   // Most events carry no attributes: skip parsing the raw JSON for them (the detector reads every event).
   if (row.raw?.includes('"attributes"')) {
     const attributes = (JSON.parse(row.raw) as { attributes?: Record<string, unknown> }).attributes;

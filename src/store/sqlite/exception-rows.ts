@@ -1,5 +1,6 @@
 import type { Stage } from '../../domain/event.js';
 import type { ExceptionKind, ExceptionRecord, ExceptionState } from '../../domain/exception.js';
+import type { RateFigures } from '../../domain/rates.js';
 
 export interface ExceptionRow {
   id: number;
@@ -12,6 +13,8 @@ export interface ExceptionRow {
   step: string;
   error_code: string | null;
   error_message: string | null;
+  /** A rate exception's figures, as JSON (migration 9). */
+  details?: string | null;
   amount_value: number | null;
   amount_currency: string | null;
   amount_from: string | null;
@@ -56,6 +59,7 @@ export function toException(row: ExceptionRow): ExceptionRecord {
     revision: row.revision,
     escalationLevel: row.escalation_level,
   };
+  if (row.kind === 'rate' && row.details) record.rate = JSON.parse(row.details) as RateFigures;
   if (row.escalate_at !== null) record.escalateAt = row.escalate_at;
   if (row.remind_at !== null) record.remindAt = row.remind_at;
   if (row.group_id !== null) record.groupId = row.group_id;

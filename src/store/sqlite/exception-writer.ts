@@ -27,6 +27,7 @@ import type { EphemeralInput } from '../store.js';
 import { BoardWriter } from './board-writer.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupWriter } from './group-writer.js';
+import { NoiseWriter } from './noise-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
 
 const NEXT_STATE: Record<ActionInput['action'], { from: string[]; to: string; audit: AuditEntry['action'] }> =
@@ -44,6 +45,7 @@ export class ExceptionWriter {
   private readonly s;
   readonly outbox: OutboxWriter;
   readonly groups: GroupWriter;
+  readonly noise: NoiseWriter;
   readonly boards: BoardWriter;
 
   constructor(
@@ -53,6 +55,7 @@ export class ExceptionWriter {
     this.outbox = new OutboxWriter(db);
     this.boards = new BoardWriter(db);
     this.groups = new GroupWriter(db, this.outbox, policy, this.boards);
+    this.noise = new NoiseWriter(db, this);
     this.s = {
       byId: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
       liveByKey: db.prepare<[string], ExceptionRow>(
@@ -110,6 +113,8 @@ export class ExceptionWriter {
       // Exactly once: a batch read after a cursor that has since moved was applied by someone else.
       if ((this.s.getCursor.get()?.value ?? 0) !== batch.from) return outcome;
       for (const change of batch.changes) this.applyChange(change, batch.now, outcome);
+      outcome.suppressed = this.noise.suppress(batch.suppressed ?? []);
+      this.noise.tally(batch.rateTallies ?? []);
       this.s.setCursor.run(batch.cursor);
       return outcome;
     })();

@@ -3,6 +3,7 @@ import type { DigestFacts } from '../../domain/digest.js';
 import { type DuePolicy, NO_DUE_POLICY } from '../../domain/due-policy.js';
 import type { Stage, StoredEvent } from '../../domain/event.js';
 import type { AuditEntry, ExceptionGroup, ExceptionRecord } from '../../domain/exception.js';
+import { countByReason } from '../../domain/suppression.js';
 import type {
   ActionInput,
   ActionOutcome,
@@ -20,6 +21,7 @@ import type {
   SweepBatch,
   SweepOutcome,
 } from '../exception-types.js';
+import type { FailureSample, RateReadout, RateReadoutInput } from '../noise-types.js';
 import type { AuditedChange, CartState, ExceptionOverview } from '../status-types.js';
 import type {
   CartHistory,
@@ -37,6 +39,7 @@ import { DueQueries } from './due-queries.js';
 import { EVENT_FIELDS, type EventRow, toStoredEvent } from './event-rows.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupReader } from './group-reader.js';
+import { NoiseQueries } from './noise-queries.js';
 import { StatusQueries } from './status-queries.js';
 import { WriterClient } from './writer-client.js';
 
@@ -50,6 +53,7 @@ export class SqliteStore implements Store {
   private readonly groups: GroupReader;
   private readonly status: StatusQueries;
   private readonly carts: CartHistoryQueries;
+  private readonly noise: NoiseQueries;
   private closed = false;
 
   private constructor(
@@ -60,6 +64,7 @@ export class SqliteStore implements Store {
     this.groups = new GroupReader(db);
     this.status = new StatusQueries(db);
     this.carts = new CartHistoryQueries(db);
+    this.noise = new NoiseQueries(db);
     this.q = {
       eventsAfter: db.prepare<[number, number], EventRow>(
         `SELECT ${EVENT_FIELDS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
@@ -170,6 +175,26 @@ export class SqliteStore implements Store {
 
   async sourceActivity(): Promise<Map<string, SourceActivity>> {
     return this.due.sourceActivity();
+  }
+
+  async rateReadout(input: RateReadoutInput): Promise<RateReadout> {
+    return this.noise.rateReadout(input);
+  }
+
+  async failuresSince(since: number): Promise<FailureSample[]> {
+    return this.noise.failuresSince(since);
+  }
+
+  async suppressedCounts(
+    team: string,
+    from: number,
+    to: number,
+  ): Promise<{ reason: string; count: number }[]> {
+    return countByReason(this.noise.suppressedOf(team, from, to));
+  }
+
+  pruneNoiseCounts(cutoff: number): Promise<number> {
+    return this.writer.call('pruneNoiseCounts', cutoff);
   }
 
   async cartState(cartId: string): Promise<CartState | undefined> {

@@ -120,6 +120,10 @@ export class SqliteWriter {
     })();
   }
 
+  pruneNoiseCounts(cutoff: number): number {
+    return this.db.transaction(() => this.exceptions.noise.pruneBefore(cutoff))();
+  }
+
   applyDetection(batch: DetectionBatch): DetectionOutcome {
     return this.exceptions.applyDetection(batch);
   }

@@ -49,6 +49,13 @@ export class SweepWriter {
         });
         if (result === 'opened') outcome.opened += 1;
       }
+      // A suppressed stall is claimed like a raised one, so it is counted once and not found again.
+      for (const item of batch.suppressed ?? []) {
+        if (!this.claim(item.claim)) continue;
+        this.exceptions.noise.suppress([item]);
+        outcome.suppressed = [...(outcome.suppressed ?? []), item.reason];
+      }
+      for (const step of batch.rates ?? []) this.exceptions.noise.applyRateStep(step, batch.now, outcome);
       for (const { dedupKey } of batch.resolves) {
         countResolved(outcome, this.exceptions.resolveLive(dedupKey, batch.now));
       }

@@ -54,7 +54,9 @@ function eventLines(entries: readonly TimelineEntry[]): string[] {
     const error = event.error?.code ? ` \`${safe(event.error.code, 60)}\`` : '';
     const run = event.runId ? ` · run ${safe(event.runId, 40)}` : '';
     const where = safe(`${event.stage}.${event.step}`, 80);
-    return `${MARK[event.status]} ${slackDate(event.occurredAt)} ${where} ${event.status}${error} · ${safe(event.source, 40)}${run}${gap}${late ? ' · _late_' : ''}`;
+    // Held back by noise.suppress: in the story, but never raised on its own.
+    const held = event.suppressed ? ` · _suppressed: ${safe(event.suppressed, 80)}_` : '';
+    return `${MARK[event.status]} ${slackDate(event.occurredAt)} ${where} ${event.status}${error}${held} · ${safe(event.source, 40)}${run}${gap}${late ? ' · _late_' : ''}`;
   };
   if (entries.length <= FIRST + LAST) return entries.map(line);
   const hidden = entries.length - FIRST - LAST;
