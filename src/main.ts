@@ -149,6 +149,12 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       store,
       slack: () => {
         if (!outbox) return { state: 'not configured' };
+        const socket = slack?.socketMode();
+        if (socket !== undefined && socket.state !== 'connected')
+          return {
+            state: 'degraded',
+            detail: `Socket Mode ${socket.state}${socket.detail ? `: ${socket.detail}` : ''}`,
+          };
         const health = outbox.health();
         return sandbox && health.state === 'connected' ? { state: 'sandbox' } : health;
       },

@@ -21,7 +21,9 @@ import { registerReassignSubmission } from './listeners/views/reassign-submissio
 import { registerResolveGroupSubmission } from './listeners/views/resolve-group-submission.js';
 import { registerResolveSubmission } from './listeners/views/resolve-submission.js';
 import { MineReply } from './mine-reply.js';
+import { ignoreRedeliveries } from './redelivery-guard.js';
 import { guardSlackRequests } from './request-guard.js';
+import { SocketModeConnection, type SocketModeStatus } from './socket-mode.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -31,6 +33,8 @@ export interface SlackApp {
   client: WebClient;
   /** HTTP mode: the handler to mount at SLACK_EVENTS_PATH on our one port. Socket Mode: undefined. */
   requestListener: RequestListener | undefined;
+  /** Socket Mode: the connection's state (for /healthz). HTTP mode: undefined. */
+  socketMode(): SocketModeStatus | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -66,8 +70,15 @@ export function createSlackApp(env: Env, deps: SlackDeps, options: { timeoutMs?:
   };
   let app: App;
   let requestListener: RequestListener | undefined;
+  let socket: SocketModeConnection | undefined;
   if (env.slackAppToken !== undefined) {
-    app = new App({ ...common, appToken: env.slackAppToken, socketMode: true });
+    socket = new SocketModeConnection({
+      appToken: env.slackAppToken,
+      ...(env.slackApiUrl !== undefined && { slackApiUrl: env.slackApiUrl }),
+      logger: deps.logger,
+      timeoutMs: clientOptions.timeout,
+    });
+    app = new App({ ...common, receiver: socket.receiver });
   } else {
     const receiver = new HTTPReceiver({
       signingSecret: env.slackSigningSecret ?? '',
@@ -80,6 +91,8 @@ export function createSlackApp(env: Env, deps: SlackDeps, options: { timeoutMs?:
       signingSecret: env.slackSigningSecret ?? '',
     });
   }
+  // Before any listener: a delivery Slack retries after its first was handled is only acknowledged.
+  app.use(ignoreRedeliveries());
   const home = new HomePublisher({ client, status: deps.status, config: deps.config, logger: deps.logger });
   const mine = new MineReply({ status: deps.status, logger: deps.logger });
   registerExceptionButtons(app, deps.actions, { home, mine });
@@ -97,11 +110,12 @@ export function createSlackApp(env: Env, deps: SlackDeps, options: { timeoutMs?:
     app,
     client,
     requestListener,
+    socketMode: () => socket?.current(),
     start: async () => {
-      if (env.slackAppToken !== undefined) await app.start();
+      socket?.start();
     },
     stop: async () => {
-      if (env.slackAppToken !== undefined) await app.stop();
+      await socket?.stop();
     },
   };
 }

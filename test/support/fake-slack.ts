@@ -10,7 +10,17 @@ export interface SlackCall {
   at: number;
   /** What the fake answered (e.g. the new message's ts). */
   reply?: Record<string, any>;
+  /** The token the call was made with (its Authorization header). */
+  token?: string;
 }
+
+/** A channel as conversations.info describes it; `missing` answers channel_not_found. */
+export type FakeChannel =
+  | { name: string; is_private?: boolean; is_archived?: boolean; is_member?: boolean }
+  | 'missing';
+
+/** Answers a method the fake does not know itself (e.g. apps.connections.open for Socket Mode). */
+export type MethodHandler = (args: Record<string, any>, call: { token?: string }) => Record<string, unknown>;
 
 export type Fault =
   | { status: 429; retryAfter: number }
@@ -40,6 +50,11 @@ export class FakeSlack {
   private readonly messages = new Map<string, StoredMessage[]>();
   /** usergroups.users.list answers from here; a group not listed is `no_such_subteam`. */
   readonly userGroups = new Map<string, string[]>();
+  /** conversations.info answers from here; a channel not listed is public, with the bot not in it. */
+  readonly channels = new Map<string, FakeChannel>();
+  /** When set, every answer carries them in `x-oauth-scopes`, as Slack does for a bot token. */
+  grantedScopes: string[] | undefined;
+  readonly handlers = new Map<string, MethodHandler>();
   private nextTs = 1_700_000_000_000_100;
   url = '';
 
@@ -48,7 +63,8 @@ export class FakeSlack {
       res.on('error', () => {});
       void this.handle(req).then(({ status, body, headers }) => {
         if (status === 0) return; // hang: never answer
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        const scopes = this.grantedScopes && { 'x-oauth-scopes': this.grantedScopes.join(',') };
+        res.writeHead(status, { 'content-type': 'application/json', ...scopes, ...headers });
         res.end(JSON.stringify(body));
       });
     });
@@ -115,13 +131,14 @@ export class FakeSlack {
     const method = responding ? 'response_url' : path.replace(/^\/api\//, '');
     const args = parseArgs(await readText(req), req.headers['content-type']);
     if (responding) args.url = `${this.url.replace(/\/api\/$/, '')}${path}`;
+    const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     const fault = this.takeFault(method);
     if (fault && 'hang' in fault) return { status: 0, body: null, headers: {} };
     if (fault && 'dropReply' in fault) {
-      this.calls.push({ method, args, at: Date.now(), reply: this.answer(method, args) });
+      this.calls.push({ method, args, at: Date.now(), reply: this.answer(method, args, token), token });
       return { status: 0, body: null, headers: {} };
     }
-    const call: SlackCall = { method, args, at: Date.now() };
+    const call: SlackCall = { method, args, at: Date.now(), ...(token !== undefined && { token }) };
     if (typeof args.blocks === 'string') call.blocks = JSON.parse(args.blocks);
     else if (Array.isArray(args.blocks)) call.blocks = args.blocks;
     if (fault && 'status' in fault && fault.status === 429) {
@@ -137,7 +154,7 @@ export class FakeSlack {
       this.calls.push(call);
       return { status: 200, body: { ok: false, error: fault.error }, headers: {} };
     }
-    call.reply = this.answer(method, args);
+    call.reply = this.answer(method, args, token);
     this.calls.push(call);
     return { status: 200, body: call.reply, headers: {} };
   }
@@ -149,7 +166,9 @@ export class FakeSlack {
     return entry.fault;
   }
 
-  private answer(method: string, args: Record<string, any>): Record<string, unknown> {
+  private answer(method: string, args: Record<string, any>, token?: string): Record<string, unknown> {
+    const handler = this.handlers.get(method);
+    if (handler) return handler(args, { ...(token !== undefined && { token }) });
     switch (method) {
       case 'auth.test':
         return {
@@ -210,8 +229,21 @@ export class FakeSlack {
         const users = this.userGroups.get(String(args.usergroup));
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
       }
-      case 'conversations.info':
-        return { ok: true, channel: { id: args.channel, name: String(args.channel).toLowerCase() } };
+      case 'conversations.info': {
+        const channel = this.channels.get(String(args.channel));
+        if (channel === 'missing') return { ok: false, error: 'channel_not_found' };
+        const described = channel ?? { name: String(args.channel).toLowerCase(), is_member: false };
+        return {
+          ok: true,
+          channel: {
+            id: args.channel,
+            is_private: false,
+            is_archived: false,
+            is_member: false,
+            ...described,
+          },
+        };
+      }
       case 'response_url':
         return { ok: true };
       default:

@@ -128,13 +128,12 @@ export function viewSubmissionPayload(submission: ModalSubmission): Record<strin
   };
 }
 
-/** A slash command, form-encoded and signed as Slack sends it; resolves to the HTTP reply. */
-export async function postCommand(
-  baseUrl: string,
+/** A slash command's fields as Slack sends them (form-encoded over HTTP, an object in Socket Mode). */
+export function commandPayload(
   text: string,
-  options: { user?: string; command?: string; sign?: boolean; timestamp?: number } = {},
-): Promise<Response> {
-  const body = new URLSearchParams({
+  options: { user?: string; command?: string } = {},
+): Record<string, string> {
+  return {
     token: 'legacy-verification-token',
     team_id: 'T0FAKE',
     team_domain: 'fake',
@@ -148,24 +147,41 @@ export async function postCommand(
     is_enterprise_install: 'false',
     response_url: 'https://hooks.slack.invalid/commands/T0FAKE/1/abc',
     trigger_id: '5555.6666.ijkl',
-  }).toString();
+  };
+}
+
+/** A slash command, form-encoded and signed as Slack sends it; resolves to the HTTP reply. */
+export async function postCommand(
+  baseUrl: string,
+  text: string,
+  options: { user?: string; command?: string; sign?: boolean; timestamp?: number } = {},
+): Promise<Response> {
+  const body = new URLSearchParams(commandPayload(text, options)).toString();
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (options.sign !== false) Object.assign(headers, slackSignature(body, options));
   return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body });
 }
 
-/** An Events API delivery (JSON, signed), e.g. app_home_opened. */
-export async function postSlackEvent(baseUrl: string, event: Record<string, unknown>): Promise<Response> {
-  const body = JSON.stringify({
+let events = 0;
+
+/** An Events API body (`event_callback`) as Slack sends it over HTTP or in a Socket Mode envelope. */
+export function eventCallback(event: Record<string, unknown>): Record<string, unknown> {
+  events += 1;
+  return {
     token: 'legacy-verification-token',
     team_id: 'T0FAKE',
     api_app_id: 'A0CARTWATCH',
     event: { event_ts: String(Date.now() / 1000), ...event },
     type: 'event_callback',
-    event_id: `Ev${Date.now()}`,
+    event_id: `Ev${Date.now()}${events}`,
     event_time: Math.floor(Date.now() / 1000),
     authorizations: [{ team_id: 'T0FAKE', user_id: 'U0BOT', is_bot: true, is_enterprise_install: false }],
-  });
+  };
+}
+
+/** An Events API delivery (JSON, signed), e.g. app_home_opened. */
+export async function postSlackEvent(baseUrl: string, event: Record<string, unknown>): Promise<Response> {
+  const body = JSON.stringify(eventCallback(event));
   const headers = { 'content-type': 'application/json', ...slackSignature(body) };
   return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body });
 }
