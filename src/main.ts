@@ -22,7 +22,10 @@ import { DigestService } from './services/digest.js';
 import { ExceptionActions } from './services/exception-actions.js';
 import { IngestService } from './services/ingest.js';
 import { RetentionService } from './services/retention.js';
+import { SilenceService } from './services/silences.js';
+import { SnoozeService } from './services/snooze.js';
 import { Sweeper } from './services/sweeper.js';
+import { TeamMembers } from './services/team-members.js';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.js';
 import { OutboxWorker } from './slack/outbox-worker.js';
 import { UserGroups } from './slack/user-groups.js';
@@ -91,7 +94,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const store = SqliteStore.open(env.dbPath, duePolicyOf(config, options.tuning), { now: clock.now() });
   let outbox: OutboxWorker | undefined;
   const sendNow = () => outbox?.wake();
-  const metrics = new Metrics(store);
+  const metrics = new Metrics(store, clock);
   const detector = new Detector({ store, clock, config, logger, onChanges: sendNow, observer: metrics });
   const ingest = new IngestService({ store, clock, onRecorded: () => detector.wake() });
   const status = new CartStatusService({ store, clock, config });
@@ -108,6 +111,17 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const retention = new RetentionService({ store, clock, retentionDays: config.retentionDays });
   const sweeper = new Sweeper({ store, clock, config, logger, onChanges: sendNow, observer: metrics });
   const digests = new DigestService({ store, clock, config, onChanges: sendNow, observer: metrics });
+  const members = new TeamMembers({
+    config,
+    userGroupMembers: (group) =>
+      userGroups ? userGroups.membersOf(group) : Promise.reject(new Error('Slack is not connected')),
+  });
+  // An early end is told at once (in the running bot); a silence ended from the shell, within a sweep.
+  const settleNow = async () => {
+    await sweeper.settleNoise();
+  };
+  const silences = new SilenceService({ store, clock, config, members, onChanges: sendNow, settleNow });
+  const snoozes = new SnoozeService({ store, clock, config, members, onChanges: sendNow });
 
   // Without Slack credentials (outside production) the bot talks to the local sandbox instead.
   const sandbox = slackMode === 'none' ? createSandbox(config) : undefined;
@@ -116,7 +130,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     const timeoutMs = options.tuning?.slackTimeoutMs;
     slack = createSlackApp(
       slackEnv,
-      { store, clock, logger, actions, status, config },
+      { store, clock, logger, actions, status, config, silences, snoozes },
       timeoutMs === undefined ? {} : { timeoutMs },
     );
     userGroups = new UserGroups(slack.client);

@@ -12,6 +12,8 @@ export interface DigestFacts {
   autoResolved: Compared;
   carriedOver: number;
   stillOpen: number;
+  /** Exceptions raised in the window while a silence held them back, by silence (absent in older digests). */
+  silenced?: { reason: string; maintenance?: boolean; count: number }[];
   oldestUnclaimed?: { kind: string; what: string; cartId?: string; since: number };
   medianAckMs?: Compared<number | undefined>;
   medianResolveMs?: Compared<number | undefined>;

@@ -59,6 +59,11 @@ export interface ExceptionRecord extends ExceptionFacts, Routing {
   remindAt?: number;
   /** Set when it is shown as part of a storm's grouped message instead of its own. */
   groupId?: number;
+  /** The silence it was raised under: held back (not posted, not escalated) until that ended. */
+  silenceId?: number;
+  /** Snoozed: no escalation or reminder until then. */
+  snoozedUntil?: number;
+  snoozedBy?: string;
 }
 
 /** A storm of like exceptions (one kind, stage, step and error code) shown as one message. */
@@ -113,7 +118,9 @@ export interface AuditEntry {
     | 'unacknowledged'
     | 'reassigned'
     | 'resolved'
-    | 'auto_resolved';
+    | 'auto_resolved'
+    | 'snoozed'
+    | 'snooze_ended';
   note?: string;
 }
 

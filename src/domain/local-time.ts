@@ -43,3 +43,31 @@ export function localDate(ms: number, timeZone: string): string {
   const { year, month, day } = localParts(ms, timeZone);
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
+
+/**
+ * The instant a local wall-clock time ("09:00") falls on a local date ("2026-11-28") in `timeZone`.
+ * Found from the UTC reading of the same figures, corrected by the zone's offset there (twice, so a
+ * daylight-saving change between the two readings is followed). A time a spring-forward skips lands
+ * an hour off, as a wall clock would.
+ */
+export function atLocalTime(date: string, time: string, timeZone: string): number {
+  const [year = 1970, month = 1, day = 1] = date.split('-').map(Number);
+  const [hour = 0, minute = 0] = time.split(':').map(Number);
+  const wanted = Date.UTC(year, month - 1, day, hour, minute);
+  let guess = wanted;
+  for (let i = 0; i < 2; i++) {
+    const p = localParts(guess, timeZone);
+    guess += wanted - Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  }
+  return guess;
+}
+
+/** "2026-11-29" three days after "2026-11-26": calendar arithmetic, free of any time zone. */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** 0 for Sunday … 6 for Saturday, of a calendar date. */
+export function weekdayOf(date: string): number {
+  return new Date(`${date}T00:00:00Z`).getUTCDay();
+}

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StoredEvent } from '../domain/event.js';
+import { type Clock, systemClock } from '../services/clock.js';
 import type { Observer } from '../services/observer.js';
 import type { Store } from '../store/store.js';
 
@@ -71,7 +72,8 @@ export class Metrics implements Observer {
     registers: [this.registry],
   });
 
-  constructor(store: Store) {
+  /** `clock`: the app's, for what holds "now" (silences active). */
+  constructor(store: Store, clock: Clock = systemClock) {
     new Gauge({
       name: 'cartwatch_exceptions_open',
       help: 'Open or acknowledged exceptions, by team and kind.',
@@ -98,6 +100,33 @@ export class Metrics implements Observer {
       async collect() {
         const oldest = (await store.outboxHealth()).oldestPendingDueAt;
         this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+      },
+    });
+    this.silenceFigures(store, clock);
+  }
+
+  /** Read from the store when scraped: what silences held back stays counted across restarts. */
+  private silenceFigures(store: Store, clock: Clock): void {
+    new Counter({
+      name: 'cartwatch_silenced_total',
+      help: 'Exceptions raised while a silence (or maintenance window) held them back, by team.',
+      labelNames: ['team'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const row of (await store.silenceCounts(clock.now())).silenced)
+          this.inc({ team: row.team }, row.count);
+      },
+    });
+    new Gauge({
+      name: 'cartwatch_silences_active',
+      help: 'Silences holding now (maintenance windows included), by team ("all" for a window over every team).',
+      labelNames: ['team'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const row of (await store.silenceCounts(clock.now())).active)
+          this.set({ team: row.team }, row.count);
       },
     });
   }

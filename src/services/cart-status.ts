@@ -3,6 +3,7 @@ import { type Reading, readingsOf } from '../domain/cart-reference.js';
 import { expectRuleKey } from '../domain/due-policy.js';
 import type { AuditEntry, ExceptionRecord } from '../domain/exception.js';
 import { startOfLocalDay } from '../domain/local-time.js';
+import type { Silence } from '../domain/silence.js';
 import { buildTimeline, type TimelineEntry } from '../domain/timeline.js';
 import type { ExceptionOverview } from '../store/status-types.js';
 import type { CartHistory, Store } from '../store/store.js';
@@ -18,7 +19,8 @@ export interface NextStep {
 export interface CartReport {
   cartId: string | null;
   entries: TimelineEntry[];
-  exceptions: { exception: ExceptionRecord; audit: AuditEntry[] }[];
+  /** Each with its audit trail, and the silence that held it back, if one did. */
+  exceptions: { exception: ExceptionRecord; audit: AuditEntry[]; silence?: Silence }[];
   next: NextStep[];
   value?: { value: number; currency: string };
   now: number;
@@ -77,7 +79,12 @@ export class CartStatusService {
     };
     if (history.cartId === null) return report;
     for (const exception of await store.exceptionsOfCart(history.cartId)) {
-      report.exceptions.push({ exception, audit: await store.auditOf(exception.id) });
+      const silence = exception.silenceId === undefined ? null : await store.findSilence(exception.silenceId);
+      report.exceptions.push({
+        exception,
+        audit: await store.auditOf(exception.id),
+        ...(silence !== null && { silence }),
+      });
     }
     const state = await store.cartState(history.cartId);
     if (state?.value) report.value = state.value;

@@ -90,6 +90,11 @@ export class DigestService {
       })),
       valueAtRisk: valueAtRisk(live),
       ...(await noiseFacts(this.deps, team, { from, to: now })),
+      silenced: (await store.silencedOfTeam(team, from, now)).map(({ silence, count }) => ({
+        reason: silence.reason,
+        ...(silence.maintenance !== undefined && { maintenance: true }),
+        count,
+      })),
     };
     if (previous) {
       facts.previous = {

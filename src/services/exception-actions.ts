@@ -4,6 +4,7 @@ import type { ActionOutcome, PersonAction } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { Observer } from './observer.js';
+import { TeamMembers } from './team-members.js';
 
 export interface ActRequest {
   exceptionId: number;
@@ -47,6 +48,8 @@ const STALE_TEXT =
 
 /** Acknowledge, unacknowledge and resolve: permission, the change with its audit entry, and the reply. */
 export class ExceptionActions {
+  private readonly members: TeamMembers;
+
   constructor(
     private readonly deps: {
       store: Store;
@@ -57,7 +60,9 @@ export class ExceptionActions {
       /** The people in a Slack user group, for teams whose `members` name one. */
       userGroupMembers?: (groupId: string) => Promise<string[]>;
     },
-  ) {}
+  ) {
+    this.members = new TeamMembers(deps);
+  }
 
   async act(request: ActRequest): Promise<ActResult> {
     const { store, clock } = this.deps;
@@ -91,18 +96,9 @@ export class ExceptionActions {
     return outcome;
   }
 
-  /**
-   * A team with `members` lets only them act: the users it lists and the people in the user groups
-   * it lists. When a group cannot be read (no usergroups:read, Slack down) it admits nobody.
-   */
-  private async mayAct(team: string, user: string): Promise<boolean> {
-    const members = this.deps.config.teams[team]?.members;
-    if (members === undefined || members.includes(user)) return true;
-    for (const group of members.filter((id) => id.startsWith('S'))) {
-      const people = await this.deps.userGroupMembers?.(group).catch(() => undefined);
-      if (people?.includes(user)) return true;
-    }
-    return false;
+  /** See TeamMembers: a team with `members` lets only them act. */
+  private mayAct(team: string, user: string): Promise<boolean> {
+    return this.members.mayAct(team, user);
   }
 
   /** Why this handoff would change nothing, for the modal to say before it closes; undefined when it would. */

@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import type { DueWork, SweepBatch, SweepOutcome } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
+import { MaintenanceWatch } from './maintenance-watch.js';
 import type { Observer } from './observer.js';
 import { RateWatch } from './rate-watch.js';
 
@@ -32,6 +33,7 @@ export class Sweeper {
   private running: Promise<unknown> | undefined;
   private readonly watchingSince: number;
   private readonly rates: RateWatch;
+  private readonly maintenance: MaintenanceWatch;
 
   constructor(
     private readonly deps: {
@@ -45,6 +47,7 @@ export class Sweeper {
   ) {
     this.watchingSince = deps.clock.now();
     this.rates = new RateWatch({ store: deps.store, config: deps.config });
+    this.maintenance = new MaintenanceWatch({ store: deps.store, config: deps.config });
   }
 
   /**
@@ -70,8 +73,18 @@ export class Sweeper {
     await this.running;
   }
 
+  /**
+   * Maintenance windows opened, snoozes and silences that ran out (or were ended) settled: their
+   * ends told, what they held back posted. Each sweep does this first; an early end, at once.
+   */
+  settleNoise(): Promise<number> {
+    return this.maintenance.settle(this.deps.clock.now());
+  }
+
   async sweepNow(): Promise<SweepOutcome> {
     const total: SweepOutcome = { opened: 0, resolved: 0, resolvedAfterMs: [], escalated: 0, reminded: 0 };
+    // First, so a snooze or silence that ran out is over before escalations and raises are judged.
+    const settled = await this.settleNoise();
     // Bounded: a sweep that finds a full page keeps going, but never forever.
     for (let page = 0; page < MAX_PAGES; page++) {
       const first = page === 0;
@@ -84,6 +97,7 @@ export class Sweeper {
         await this.addStandingChecks(batch, now);
         batch.rates = await this.rates.steps(now);
       }
+      await this.maintenance.holdBack(batch);
       const outcome = await this.deps.store.applySweep(batch);
       this.observeNoise(outcome);
       total.opened += outcome.opened;
@@ -97,7 +111,8 @@ export class Sweeper {
       if (!full) break;
     }
     for (const ms of total.resolvedAfterMs) this.deps.observer?.exceptionHandled('auto_resolve', ms);
-    if (total.opened + total.resolved + total.escalated + total.reminded > 0) this.deps.onChanges?.();
+    if (settled + total.opened + total.resolved + total.escalated + total.reminded > 0)
+      this.deps.onChanges?.();
     return total;
   }
 

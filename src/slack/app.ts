@@ -6,20 +6,26 @@ import type { Logger } from '../logger.js';
 import type { CartStatusService } from '../services/cart-status.js';
 import type { Clock } from '../services/clock.js';
 import type { ExceptionActions } from '../services/exception-actions.js';
+import type { SilenceService } from '../services/silences.js';
+import type { SnoozeService } from '../services/snooze.js';
 import type { Store } from '../store/store.js';
 import { BotIdentityCache } from './bot-identity.js';
 import { HomePublisher } from './home-publisher.js';
+import { registerEndSilenceButton } from './listeners/actions/end-silence-button.js';
 import { registerExceptionButtons } from './listeners/actions/exception-buttons.js';
+import { registerExceptionMenu } from './listeners/actions/exception-menu.js';
 import { registerGroupButtons } from './listeners/actions/group-buttons.js';
 import { registerReassignButton } from './listeners/actions/reassign-button.js';
 import { registerResolveAllButton } from './listeners/actions/resolve-all-button.js';
-import { registerResolveWithNote } from './listeners/actions/resolve-with-note.js';
+import { registerSilenceMatchChange } from './listeners/actions/silence-match-change.js';
 import { registerTimelineButton } from './listeners/actions/timeline-button.js';
 import { registerCartStatusCommand } from './listeners/commands/cart-status.js';
 import { registerAppHomeOpened } from './listeners/events/app-home-opened.js';
 import { registerReassignSubmission } from './listeners/views/reassign-submission.js';
 import { registerResolveGroupSubmission } from './listeners/views/resolve-group-submission.js';
 import { registerResolveSubmission } from './listeners/views/resolve-submission.js';
+import { registerSilenceSubmission } from './listeners/views/silence-submission.js';
+import { registerSnoozeSubmission } from './listeners/views/snooze-submission.js';
 import { MineReply } from './mine-reply.js';
 import { ignoreRedeliveries } from './redelivery-guard.js';
 import { guardSlackRequests } from './request-guard.js';
@@ -46,6 +52,8 @@ export interface SlackDeps {
   actions: ExceptionActions;
   status: CartStatusService;
   config: CartwatchConfig;
+  silences: SilenceService;
+  snoozes: SnoozeService;
 }
 
 /** Bolt 5: HTTP mode on our own server (Bolt verifies signatures), or Socket Mode with an app token. */
@@ -100,7 +108,11 @@ export function createSlackApp(env: Env, deps: SlackDeps, options: { timeoutMs?:
   registerReassignButton(app, deps);
   registerGroupButtons(app, deps.actions, home);
   registerResolveAllButton(app, deps);
-  registerResolveWithNote(app, deps);
+  registerExceptionMenu(app, deps);
+  registerSnoozeSubmission(app, deps.snoozes);
+  registerSilenceSubmission(app, deps.silences);
+  registerSilenceMatchChange(app, deps);
+  registerEndSilenceButton(app, deps.silences);
   registerResolveSubmission(app, deps.actions, home);
   registerResolveGroupSubmission(app, deps.actions, home);
   registerAppHomeOpened(app, home);

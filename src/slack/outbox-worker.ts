@@ -8,8 +8,10 @@ import { renderDigest } from './blocks/digest.js';
 import { renderEscalationBoard } from './blocks/escalation-board.js';
 import { renderExceptionMessage, renderMovedMessage } from './blocks/exception-message.js';
 import { renderGroupMessage } from './blocks/group-message.js';
+import { renderSilenceNote } from './blocks/silence-note.js';
 import { renderJoinedStorm } from './blocks/storm-pointer.js';
 import { renderEscalation, renderThreadNote } from './blocks/thread-note.js';
+import { peopleNamedIn } from './people-named.js';
 import { Permalinks } from './permalinks.js';
 import { findPostedMessage, outboxMetadata } from './posted-lookup.js';
 import { classifySlackError, type SlackFailure } from './slack-errors.js';
@@ -105,13 +107,7 @@ export class OutboxWorker {
           return;
         }
         let sent = 0;
-        await this.o.names.load(
-          jobs.flatMap((job) =>
-            job.kind === 'thread' && (job.note.type === 'action' || job.note.type === 'group_action')
-              ? [job.note.actor]
-              : [],
-          ),
-        );
+        await this.o.names.load(jobs.flatMap(peopleNamedIn));
         for (const job of jobs) if (await this.send(job)) sent += 1;
         // Everything claimed is waiting for its channel's pace: the timer set for it takes over.
         if (sent === 0) return;
@@ -211,6 +207,13 @@ export class OutboxWorker {
     }
     if (job.kind === 'digest') {
       await client.chat.postMessage({ ...postingOf(job), ...renderDigest(job.facts) });
+      return undefined;
+    }
+    if (job.kind === 'silence') {
+      await client.chat.postMessage({
+        ...postingOf(job),
+        ...renderSilenceNote(job.note, this.o.names.nameOf),
+      });
       return undefined;
     }
     if (job.kind === 'group_post') {
@@ -322,6 +325,7 @@ const METHOD_OF: Record<OutboxJob['kind'], string> = {
   escalate: 'chat.postMessage',
   group_post: 'chat.postMessage',
   digest: 'chat.postMessage',
+  silence: 'chat.postMessage',
   update: 'chat.update',
   moved: 'chat.update',
   group_update: 'chat.update',

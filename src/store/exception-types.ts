@@ -11,6 +11,7 @@ import type {
 import type { RateTally } from '../domain/rates.js';
 import type { Suppressed } from '../domain/suppression.js';
 import type { RateStep } from './noise-types.js';
+import type { SilenceNote } from './silence-types.js';
 
 /** One consequence of an event, in event order (a failure and its later success in one batch). */
 export type DetectionChange =
@@ -176,6 +177,10 @@ export type ThreadNote =
   | { type: 'also'; reason: string }
   | { type: 'escalation'; mention?: string; waitedMs: number }
   | { type: 'reminder'; assignee: string; waitedMs: number }
+  /** Snoozed from the message's ⋯ menu: no escalation or reminder until then. */
+  | { type: 'snoozed'; actor: string; until: number }
+  /** The snooze ran out with the exception still unresolved: escalation or reminders resume. */
+  | { type: 'snooze_ended'; snoozedBy: string; state: 'open' | 'acknowledged' }
   | {
       type: 'action';
       action: AuditEntry['action'];
@@ -211,6 +216,8 @@ export type OutboxJob = OutboxRowBase &
     | { kind: 'update'; exception: ExceptionRecord }
     | { kind: 'thread'; exception: ExceptionRecord; note: ThreadNote }
     | { kind: 'ephemeral'; user: string; text: string; blocks?: unknown[] }
+    /** A silence began, or ended (with what happened meanwhile), told in a team's channel. */
+    | { kind: 'silence'; note: SilenceNote }
     | { kind: 'moved'; ts: string; exception: ExceptionRecord; actor: string }
     | { kind: 'escalate'; exception: ExceptionRecord; waitedMs: number }
     | { kind: 'group_post'; group: ExceptionGroup }

@@ -2,6 +2,8 @@ import type { KeyAlias } from '../domain/cart-reference.js';
 import type { DigestFacts } from '../domain/digest.js';
 import type { CartEvent, Stage, StoredEvent } from '../domain/event.js';
 import type { AuditEntry, ExceptionGroup, ExceptionRecord } from '../domain/exception.js';
+import type { NoiseMatch } from '../domain/noise.js';
+import type { Silence } from '../domain/silence.js';
 import type {
   ActionInput,
   ActionOutcome,
@@ -20,6 +22,20 @@ import type {
   SweepOutcome,
 } from './exception-types.js';
 import type { FailureSample, RateReadout, RateReadoutInput } from './noise-types.js';
+import type {
+  ActiveSilence,
+  EndSilenceInput,
+  EndSilenceOutcome,
+  HoldBackInput,
+  NewSilence,
+  NoiseSweepInput,
+  NoiseSweepOutcome,
+  SilenceAuditEntry,
+  SilencedCount,
+  SilenceOutcome,
+  SilencePreview,
+  SnoozeInput,
+} from './silence-types.js';
 import type { AuditedChange, CartState, ExceptionOverview } from './status-types.js';
 
 export type { StoredEvent };
@@ -136,6 +152,33 @@ export interface Store {
   applyReassign(input: ReassignInput): Promise<ActionOutcome>;
   /** An ephemeral reply to one user, sent through the outbox like every other Slack write. */
   enqueueEphemeral(input: EphemeralInput): Promise<void>;
+
+  /** A silence, or a longer life for an active one with the same team and match; audited either way. */
+  createSilence(input: NewSilence): Promise<SilenceOutcome>;
+  /** Ends a silence early (audited); the next noise sweep tells its end and posts what it held back. */
+  endSilence(input: EndSilenceInput): Promise<EndSilenceOutcome>;
+  findSilence(id: number): Promise<Silence | null>;
+  /** Silences holding at `now`, soonest to end first, with how many open exceptions each holds back. */
+  activeSilences(now: number): Promise<ActiveSilence[]>;
+  silenceAudit(id: number): Promise<SilenceAuditEntry[]>;
+  /** How many of a team's exceptions a match names: open now, and raised in the day before `now`. */
+  silencePreview(team: string, match: NoiseMatch, now: number): Promise<SilencePreview>;
+  /** A team's exceptions raised under each silence in [from, to) (the digest). */
+  silencedOfTeam(team: string, from: number, to: number): Promise<SilencedCount[]>;
+  /** Exceptions ever raised under a silence, and silences holding now, each by team (metrics). */
+  silenceCounts(now: number): Promise<{
+    silenced: { team: string; count: number }[];
+    active: { team: string; count: number }[];
+  }>;
+  /** Snoozes an exception from its message (a stale click changes nothing), audited, told in its thread. */
+  snoozeException(input: SnoozeInput): Promise<ActionOutcome>;
+  /**
+   * Records maintenance occurrences as silences, ends snoozes that ran out, and settles silences that
+   * ended: each end told once, with what it held back posted, in one transaction.
+   */
+  sweepNoise(input: NoiseSweepInput): Promise<NoiseSweepOutcome>;
+  /** Moves due stalls and expectations a maintenance window holds back to its end, unconsumed. */
+  holdBackDue(input: HoldBackInput): Promise<void>;
 
   /** Leases up to `limit` due outbox rows (posts before their updates and thread replies). */
   claimOutbox(input: {

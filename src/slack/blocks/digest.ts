@@ -42,6 +42,15 @@ function noiseLines(facts: DigestFacts): string[] {
   return lines;
 }
 
+/** "*Silenced:* 37: 30 'PSP maintenance', 7 maintenance 'WMS upgrade'", when silences held any back. */
+function silencedLine(facts: DigestFacts): string[] {
+  const held = facts.silenced ?? [];
+  if (held.length === 0) return [];
+  const total = held.reduce((n, s) => n + s.count, 0);
+  const each = held.map((s) => `${s.count} ${s.maintenance ? 'maintenance ' : ''}'${safe(s.reason, 80)}'`);
+  return [`*Silenced:* ${total}: ${each.join(', ')}`];
+}
+
 /** The morning digest for one team; a quiet day gets one line. */
 export function renderDigest(facts: DigestFacts): SlackMessage {
   const title = `Cartwatch digest · ${safe(facts.team, 60)} · ${facts.localDate}`;
@@ -68,6 +77,7 @@ export function renderDigest(facts: DigestFacts): SlackMessage {
     `*Top error codes:* ${top(facts.topErrors.map((e) => ({ label: e.code, count: e.count })))}`,
     `*Value at risk:* ${risk}${was(facts, (p) => money(p.valueAtRisk))}`,
     ...noiseLines(facts),
+    ...silencedLine(facts),
   ];
   return {
     text: `${title}: ${facts.opened.now} new, ${facts.stillOpen} open`,

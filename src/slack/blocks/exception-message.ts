@@ -1,6 +1,6 @@
 import type { ExceptionKind, ExceptionRecord } from '../../domain/exception.js';
 import { percent } from '../../domain/rates.js';
-import { ACTION, BLOCK, encodeButtonValue } from '../ids.js';
+import { ACTION, BLOCK, encodeButtonValue, encodeMenuValue, type MenuPick } from '../ids.js';
 import { rateFields } from './rate-fields.js';
 import { autoResolutionReason, formatMoney, plain, safe, slackDate, userMention } from './text.js';
 
@@ -35,7 +35,10 @@ export function renderExceptionMessage(exception: ExceptionRecord): SlackMessage
       text: { type: 'mrkdwn', text: `> ${safe(exception.errorMessage, 1500)}` },
     });
   }
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: status(exception) }] });
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: withNoise(status(exception), exception) }],
+  });
   blocks.push({ type: 'actions', block_id: BLOCK.actions, elements: buttons(exception) });
   return { text: fallbackText(exception), blocks };
 }
@@ -122,6 +125,20 @@ function status(exception: ExceptionRecord): string {
   return `Open, unclaimed · ${why}`;
 }
 
+/** A snooze, or a silence it was held back by, said after where it stands. */
+function withNoise(text: string, exception: ExceptionRecord): string {
+  const notes = [text];
+  if (exception.snoozedUntil !== undefined && exception.state !== 'resolved') {
+    const by = exception.snoozedBy === undefined ? '' : ` by ${userMention(exception.snoozedBy)}`;
+    notes.push(
+      `💤 Snoozed${by} until ${slackDate(exception.snoozedUntil)}: no escalation or reminder until then`,
+    );
+  }
+  if (exception.silenceId !== undefined)
+    notes.push('🔕 Raised while a silence held it back; posted when it ended');
+  return notes.join(' · ');
+}
+
 function buttons(exception: ExceptionRecord): Record<string, unknown>[] {
   const value = encodeButtonValue({ id: exception.id, rev: exception.revision });
   const button = (text: string, actionId: string, style?: 'primary' | 'danger') => ({
@@ -137,10 +154,18 @@ function buttons(exception: ExceptionRecord): Record<string, unknown>[] {
     exception.state === 'open'
       ? button('Acknowledge', ACTION.acknowledge, 'primary')
       : button('Unacknowledge', ACTION.unacknowledge);
+  const pick = (text: string, choice: MenuPick) => ({
+    text: { type: 'plain_text', text },
+    value: encodeMenuValue({ id: exception.id, rev: exception.revision, pick: choice }),
+  });
   const more = {
     type: 'overflow',
     action_id: ACTION.more,
-    options: [{ text: { type: 'plain_text', text: 'Resolve with a note…' }, value }],
+    options: [
+      pick('Resolve with a note…', 'resolve'),
+      pick(exception.snoozedUntil === undefined ? 'Snooze…' : 'Snooze again…', 'snooze'),
+      pick('Silence like this…', 'silence'),
+    ],
   };
   return [claim, button('Reassign', ACTION.reassign), button('Resolve', ACTION.resolve), timeline, more];
 }

@@ -10,6 +10,8 @@ const ACTION_TEXT: Record<AuditEntry['action'], string> = {
   reassigned: 'reassigned this',
   resolved: 'resolved this',
   auto_resolved: 'resolved this automatically',
+  snoozed: 'snoozed this',
+  snooze_ended: 'ended the snooze',
 };
 
 /**
@@ -38,6 +40,18 @@ export function renderThreadNote(
       return {
         text: `${userMention(note.assignee)}: still yours and unresolved after ${formatDuration(note.waitedMs)}. Resolve it, or reassign it with a note.`,
       };
+    case 'snoozed':
+      return {
+        text: `${safe(names(note.actor), 80)} snoozed this until ${slackDate(note.until)}: no escalation or reminder until then.`,
+      };
+    case 'snooze_ended': {
+      const who = safe(names(note.snoozedBy), 80);
+      const next =
+        note.state === 'open'
+          ? 'still open, so escalation starts again'
+          : 'still unresolved, so reminders start again';
+      return { text: `The snooze by ${who} is over and this is ${next}.` };
+    }
     case 'action':
       return actionNote(note, exception, names);
     case 'group_action': {

@@ -36,11 +36,14 @@ export class DueQueries {
         `SELECT x.cart_id, x.rule, x.after_at, x.due_at, c.value, c.currency FROM expectations x
          LEFT JOIN carts c ON c.cart_id = x.cart_id WHERE x.due_at <= ? ORDER BY x.due_at LIMIT ?`,
       ),
+      // A snoozed exception is neither escalated nor reminded of; its snooze's end arms both again.
       escalations: db.prepare<[number, number], ExceptionRow>(
-        'SELECT * FROM exceptions WHERE escalate_at IS NOT NULL AND escalate_at <= ? ORDER BY escalate_at LIMIT ?',
+        `SELECT * FROM exceptions WHERE escalate_at IS NOT NULL AND escalate_at <= ? AND snoozed_until IS NULL
+         ORDER BY escalate_at LIMIT ?`,
       ),
       reminders: db.prepare<[number, number], ExceptionRow>(
-        'SELECT * FROM exceptions WHERE remind_at IS NOT NULL AND remind_at <= ? ORDER BY remind_at LIMIT ?',
+        `SELECT * FROM exceptions WHERE remind_at IS NOT NULL AND remind_at <= ? AND snoozed_until IS NULL
+         ORDER BY remind_at LIMIT ?`,
       ),
       backlog: db.prepare<[string], { waiting: number; oldest: number | null }>(
         "SELECT count(*) AS waiting, min(last_progress_at) AS oldest FROM carts WHERE stage = ? AND status = 'started'",

@@ -38,6 +38,9 @@ export interface ExceptionRow {
   remind_at: number | null;
   group_key: string | null;
   group_id: number | null;
+  silence_id: number | null;
+  snoozed_until: number | null;
+  snoozed_by: string | null;
 }
 
 export function toException(row: ExceptionRow): ExceptionRecord {
@@ -78,5 +81,8 @@ export function toException(row: ExceptionRow): ExceptionRecord {
   if (row.resolved_at !== null) record.resolvedAt = row.resolved_at;
   if (row.resolved_by !== null) record.resolvedBy = row.resolved_by;
   if (row.slack_ts !== null) record.slackTs = row.slack_ts;
+  if (row.silence_id !== null) record.silenceId = row.silence_id;
+  if (row.snoozed_until !== null) record.snoozedUntil = row.snoozed_until;
+  if (row.snoozed_by !== null) record.snoozedBy = row.snoozed_by;
   return record;
 }

@@ -29,6 +29,7 @@ import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupWriter } from './group-writer.js';
 import { NoiseWriter } from './noise-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
+import { SilenceGate } from './silence-gate.js';
 
 const NEXT_STATE: Record<ActionInput['action'], { from: string[]; to: string; audit: AuditEntry['action'] }> =
   {
@@ -46,6 +47,7 @@ export class ExceptionWriter {
   readonly outbox: OutboxWriter;
   readonly groups: GroupWriter;
   readonly noise: NoiseWriter;
+  readonly silences: SilenceGate;
   readonly boards: BoardWriter;
 
   constructor(
@@ -53,6 +55,7 @@ export class ExceptionWriter {
     private readonly policy: DuePolicy,
   ) {
     this.outbox = new OutboxWriter(db);
+    this.silences = new SilenceGate(db);
     this.boards = new BoardWriter(db);
     this.groups = new GroupWriter(db, this.outbox, policy, this.boards);
     this.noise = new NoiseWriter(db, this);
@@ -64,8 +67,8 @@ export class ExceptionWriter {
       insert:
         db.prepare(`INSERT INTO exceptions (dedup_key, kind, state, cart_id, stage, step, error_code, error_message,
           amount_value, amount_currency, amount_from, source, run_id, team, channel, route_reason, first_seen_at,
-          last_seen_at, raised_at, count, escalate_at, group_key)
-        VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`),
+          last_seen_at, raised_at, count, escalate_at, group_key, silence_id)
+        VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`),
       cartValue: db.prepare<[string], { value: number; currency: string }>(
         'SELECT value, currency FROM carts WHERE cart_id = ? AND value IS NOT NULL AND currency IS NOT NULL',
       ),
@@ -156,7 +159,7 @@ export class ExceptionWriter {
       if (this.addStallReason(live, facts, at, now)) return 'repeated';
       this.s.repeat.run(at, live.id);
       if (live.group_id !== null) this.groups.changed(live.group_id, live.channel, now);
-      else {
+      else if (!this.silences.isHeld(live)) {
         this.outbox.rerender(live.id, live.channel, now);
         this.outbox.repeatNote(live.id, live.channel, now);
       }
@@ -169,6 +172,9 @@ export class ExceptionWriter {
       facts.cartId !== undefined &&
       this.s.laterSuccess.get(facts.cartId, facts.stage, at);
     const value = this.valueAtRisk(facts);
+    // Held back by a silence: stored and counted like any other, but neither posted nor escalated
+    // (nor grouped) until the silence ends and releases it.
+    const silence = this.silences.holding(facts, routing.team, now);
     const id = Number(
       this.s.insert.run(
         facts.dedupKey,
@@ -189,17 +195,19 @@ export class ExceptionWriter {
         at,
         at,
         now,
-        now + this.policy.escalateAfterMs,
-        groupKeyOf(facts, routing.team) ?? null,
+        silence ? null : now + this.policy.escalateAfterMs,
+        silence ? null : (groupKeyOf(facts, routing.team) ?? null),
+        silence?.id ?? null,
       ).lastInsertRowid,
     );
-    this.s.audit.run(id, now, SYSTEM_ACTOR, 'opened', null);
+    const held = silence && `held back by silence #${silence.id} (${silence.reason})`;
+    this.s.audit.run(id, now, SYSTEM_ACTOR, 'opened', held ?? null);
     if (settled) {
       this.s.resolveAuto.run(now, SYSTEM_ACTOR, id);
       this.s.audit.run(id, now, SYSTEM_ACTOR, 'auto_resolved', 'a later success had already arrived');
       return 'opened';
     }
-    this.groups.place(id, groupKeyOf(facts, routing.team), routing.channel, now);
+    if (silence === undefined) this.groups.place(id, groupKeyOf(facts, routing.team), routing.channel, now);
     return 'opened';
   }
 
@@ -254,7 +262,9 @@ export class ExceptionWriter {
    * Asks for the message showing this exception to be drawn again: its own (with a thread note,
    * if any), or its group's, whose message counts members rather than telling each one's story.
    */
-  private touched(row: ExceptionRow, now: number, note?: ThreadNote): void {
+  touched(row: ExceptionRow, now: number, note?: ThreadNote): void {
+    // Held back by a silence, it has no message to draw, nor a thread: its story waits for the release.
+    if (this.silences.isHeld(row)) return;
     this.boards.exceptionChanged(row, now);
     if (row.group_id !== null) {
       this.groups.changed(row.group_id, row.channel, now);

@@ -3,6 +3,7 @@ import type { DigestFacts } from '../../domain/digest.js';
 import type { EscalationBoard } from '../../domain/escalation-board.js';
 import type { ExceptionRecord } from '../../domain/exception.js';
 import type { OutboxJob, ThreadNote } from '../exception-types.js';
+import type { SilenceNote } from '../silence-types.js';
 import type { EphemeralInput } from '../store.js';
 import { BoardReader } from './board-reader.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
@@ -21,6 +22,7 @@ interface OutboxRow {
     | 'update'
     | 'thread'
     | 'ephemeral'
+    | 'silence'
     | 'moved'
     | 'escalate'
     | 'group_post'
@@ -75,7 +77,7 @@ export class OutboxWriter {
       due: db.prepare<{ now: number; paced: string; limit: number }, OutboxRow>(
         `SELECT id, exception_id, group_id, kind, channel, payload, attempts, in_doubt, claimed_until FROM outbox o
          WHERE state = 'pending' AND due_at <= @now AND claimed_until <= @now
-           AND NOT (kind IN ('post', 'thread', 'escalate', 'group_post', 'board_post', 'digest')
+           AND NOT (kind IN ('post', 'thread', 'escalate', 'group_post', 'board_post', 'digest', 'silence')
                     AND channel IN (SELECT value FROM json_each(@paced)))
            AND (exception_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p
                 WHERE p.exception_id = o.exception_id AND p.state = 'pending' AND p.id < o.id
@@ -182,6 +184,11 @@ export class OutboxWriter {
     this.s.insert.run(null, 'digest', channel, JSON.stringify(facts), now, now);
   }
 
+  /** A silence began or ended: told in the team's channel, drawn from what the note fixed. */
+  silence(channel: string, note: SilenceNote, now: number): void {
+    this.s.insert.run(null, 'silence', channel, JSON.stringify(note), now, now);
+  }
+
   ephemeral(input: EphemeralInput): void {
     const payload = JSON.stringify({ user: input.user, text: input.text, blocks: input.blocks });
     this.s.insert.run(null, 'ephemeral', input.channel, payload, input.at, input.at);
@@ -267,6 +274,8 @@ export class OutboxWriter {
       if (group === undefined) throw new Error(`outbox row ${row.id} names a missing group`);
       return { ...base, channel: exception.channel, kind: 'joined', exception, group };
     }
+    if (row.kind === 'silence')
+      return { ...base, kind: 'silence', note: JSON.parse(row.payload) as SilenceNote };
     if (row.kind === 'ephemeral') {
       const { user, text, blocks } = JSON.parse(row.payload) as {
         user: string;

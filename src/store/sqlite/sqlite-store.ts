@@ -3,6 +3,8 @@ import type { DigestFacts } from '../../domain/digest.js';
 import { type DuePolicy, NO_DUE_POLICY } from '../../domain/due-policy.js';
 import type { Stage, StoredEvent } from '../../domain/event.js';
 import type { AuditEntry, ExceptionGroup, ExceptionRecord } from '../../domain/exception.js';
+import type { NoiseMatch } from '../../domain/noise.js';
+import type { Silence } from '../../domain/silence.js';
 import { countByReason } from '../../domain/suppression.js';
 import type {
   ActionInput,
@@ -22,6 +24,20 @@ import type {
   SweepOutcome,
 } from '../exception-types.js';
 import type { FailureSample, RateReadout, RateReadoutInput } from '../noise-types.js';
+import type {
+  ActiveSilence,
+  EndSilenceInput,
+  EndSilenceOutcome,
+  HoldBackInput,
+  NewSilence,
+  NoiseSweepInput,
+  NoiseSweepOutcome,
+  SilenceAuditEntry,
+  SilencedCount,
+  SilenceOutcome,
+  SilencePreview,
+  SnoozeInput,
+} from '../silence-types.js';
 import type { AuditedChange, CartState, ExceptionOverview } from '../status-types.js';
 import type {
   CartHistory,
@@ -40,6 +56,7 @@ import { EVENT_FIELDS, type EventRow, toStoredEvent } from './event-rows.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupReader } from './group-reader.js';
 import { NoiseQueries } from './noise-queries.js';
+import { SilenceQueries } from './silence-queries.js';
 import { StatusQueries } from './status-queries.js';
 import { WriterClient } from './writer-client.js';
 
@@ -53,6 +70,7 @@ export class SqliteStore implements Store {
   private readonly groups: GroupReader;
   private readonly status: StatusQueries;
   private readonly carts: CartHistoryQueries;
+  private readonly silences: SilenceQueries;
   private readonly noise: NoiseQueries;
   private closed = false;
 
@@ -64,6 +82,7 @@ export class SqliteStore implements Store {
     this.groups = new GroupReader(db);
     this.status = new StatusQueries(db);
     this.carts = new CartHistoryQueries(db);
+    this.silences = new SilenceQueries(db);
     this.noise = new NoiseQueries(db);
     this.q = {
       eventsAfter: db.prepare<[number, number], EventRow>(
@@ -290,6 +309,50 @@ export class SqliteStore implements Store {
 
   enqueueEphemeral(input: EphemeralInput): Promise<void> {
     return this.writer.call('enqueueEphemeral', input);
+  }
+
+  createSilence(input: NewSilence): Promise<SilenceOutcome> {
+    return this.writer.call('createSilence', input);
+  }
+
+  endSilence(input: EndSilenceInput): Promise<EndSilenceOutcome> {
+    return this.writer.call('endSilence', input);
+  }
+
+  async findSilence(id: number): Promise<Silence | null> {
+    return this.silences.find(id);
+  }
+
+  async activeSilences(now: number): Promise<ActiveSilence[]> {
+    return this.silences.active(now);
+  }
+
+  async silenceAudit(id: number): Promise<SilenceAuditEntry[]> {
+    return this.silences.audit(id);
+  }
+
+  async silencePreview(team: string, match: NoiseMatch, now: number): Promise<SilencePreview> {
+    return this.silences.preview(team, match, now);
+  }
+
+  async silencedOfTeam(team: string, from: number, to: number): Promise<SilencedCount[]> {
+    return this.silences.silencedOfTeam(team, from, to);
+  }
+
+  async silenceCounts(now: number) {
+    return this.silences.counts(now);
+  }
+
+  snoozeException(input: SnoozeInput): Promise<ActionOutcome> {
+    return this.writer.call('snoozeException', input);
+  }
+
+  sweepNoise(input: NoiseSweepInput): Promise<NoiseSweepOutcome> {
+    return this.writer.call('sweepNoise', input);
+  }
+
+  holdBackDue(input: HoldBackInput): Promise<void> {
+    return this.writer.call('holdBackDue', input);
   }
 
   claimOutbox(input: {

@@ -16,10 +16,21 @@ import type {
   SweepBatch,
   SweepOutcome,
 } from '../exception-types.js';
+import type {
+  EndSilenceInput,
+  EndSilenceOutcome,
+  HoldBackInput,
+  NewSilence,
+  NoiseSweepInput,
+  NoiseSweepOutcome,
+  SilenceOutcome,
+  SnoozeInput,
+} from '../silence-types.js';
 import type { EphemeralInput, NewEvent, RecordOutcome, WebhookFailure } from '../store.js';
 import { EventWriter } from './event-writer.js';
 import { ExceptionWriter } from './exception-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
+import { SilenceWriter } from './silence-writer.js';
 import { SweepWriter } from './sweep-writer.js';
 
 export interface RecordJob {
@@ -38,6 +49,7 @@ export class SqliteWriter {
   private readonly exceptions: ExceptionWriter;
   private readonly sweeps: SweepWriter;
   private readonly outbox: OutboxWriter;
+  private readonly silences: SilenceWriter;
 
   constructor(
     private readonly db: Database.Database,
@@ -47,6 +59,7 @@ export class SqliteWriter {
     this.exceptions = new ExceptionWriter(db, policy);
     this.sweeps = new SweepWriter(db, this.exceptions, policy);
     this.outbox = new OutboxWriter(db);
+    this.silences = new SilenceWriter(db, this.exceptions, policy);
     this.recordAll = db.transaction((jobs: readonly RecordJob[]) =>
       jobs.map((job) => events.write(job.batch, job.receivedAt)),
     );
@@ -196,6 +209,26 @@ export class SqliteWriter {
 
   enqueueEphemeral(input: EphemeralInput): void {
     this.exceptions.enqueueEphemeral(input);
+  }
+
+  createSilence(input: NewSilence): SilenceOutcome {
+    return this.silences.create(input);
+  }
+
+  endSilence(input: EndSilenceInput): EndSilenceOutcome {
+    return this.silences.end(input);
+  }
+
+  snoozeException(input: SnoozeInput): ActionOutcome {
+    return this.silences.snooze(input);
+  }
+
+  sweepNoise(input: NoiseSweepInput): NoiseSweepOutcome {
+    return this.silences.sweep(input);
+  }
+
+  holdBackDue(input: HoldBackInput): void {
+    this.silences.holdBack(input);
   }
 
   claimOutbox(input: { now: number; limit: number; leaseMs: number; pacedChannels?: string[] }): OutboxJob[] {

@@ -1,7 +1,9 @@
-import type { AuditEntry } from '../../../domain/exception.js';
+import type { AuditEntry, ExceptionRecord } from '../../../domain/exception.js';
+import type { Silence } from '../../../domain/silence.js';
 import type { TimelineEntry } from '../../../domain/timeline.js';
 import type { CartReport } from '../../../services/cart-status.js';
 import type { SlackMessage } from '../exception-message.js';
+import { silenceActor } from '../silence-note.js';
 import { formatDuration, formatMoney, plain, safe, slackDate, userMention } from '../text.js';
 import { sections } from './pack.js';
 
@@ -39,13 +41,34 @@ export function renderCartReport(id: string, report: CartReport): SlackMessage {
     blocks.push({ type: 'divider' });
     const lines = report.exceptions
       .slice(0, 10)
-      .flatMap(({ exception, audit }) => [
+      .flatMap(({ exception, audit, silence }) => [
         `${STATE_MARK[exception.state]} *${exception.kind}* ${safe(`${exception.stage}.${exception.step}`, 120)}${exception.errorCode ? ` \`${safe(exception.errorCode, 60)}\`` : ''} · ${safe(exception.team, 40)} team`,
+        ...noiseLines(exception, silence, report.now),
         ...audit.map((entry) => `    ${auditLine(entry)}`),
       ]);
     for (const text of sections(lines)) blocks.push({ type: 'section', text: { type: 'mrkdwn', text } });
   }
   return { text: safe(`Cart ${cart}: ${report.entries.length} events`, 200), blocks: blocks.slice(0, 50) };
+}
+
+/** Silenced (by whom, why, until when) or snoozed, under the exception's line. */
+function noiseLines(exception: ExceptionRecord, silence: Silence | undefined, now: number): string[] {
+  const lines: string[] = [];
+  if (silence !== undefined) {
+    const end = silence.endedAt ?? silence.endsAt;
+    const holds = silence.summarisedAt === undefined && end > now;
+    const reason = `'${safe(silence.reason, 200)}'`;
+    const by =
+      silence.maintenance === undefined
+        ? `${silenceActor(silence.createdBy)} (${reason})`
+        : `maintenance ${reason}`;
+    lines.push(`    🔕 ${holds ? 'silenced' : 'was silenced'} by ${by} until ${slackDate(end)}`);
+  }
+  if (exception.snoozedUntil !== undefined && exception.state !== 'resolved') {
+    const by = exception.snoozedBy === undefined ? '' : ` by ${userMention(exception.snoozedBy)}`;
+    lines.push(`    💤 snoozed${by} until ${slackDate(exception.snoozedUntil)}`);
+  }
+  return lines;
 }
 
 function eventLines(entries: readonly TimelineEntry[]): string[] {

@@ -1,17 +1,25 @@
 import type { ExceptionRecord } from '../../../domain/exception.js';
+import type { ActiveSilence } from '../../../store/silence-types.js';
 import type { ExceptionOverview } from '../../../store/status-types.js';
 import type { SlackMessage } from '../exception-message.js';
+import { silenceActor, silenceScope } from '../silence-note.js';
 import { formatDuration, formatMoney, safe, slackDate } from '../text.js';
 import { sections } from './pack.js';
 
-/** /cart-status alone: where every team stands. */
-export function renderOverview(overview: ExceptionOverview, now: number): SlackMessage {
+/** /cart-status alone: where every team stands, and what is silenced. */
+export function renderOverview(
+  overview: ExceptionOverview,
+  now: number,
+  silences: readonly ActiveSilence[] = [],
+): SlackMessage {
+  const silencing = new Set(silences.map((s) => s.id));
   const teams = overview.byTeamAndStage.map((row) => {
     const risk = row.valueAtRisk.map((m) => formatMoney(m.value, m.currency)).join(' + ');
     return `*${safe(row.team, 60)}* · ${row.stage}: ${row.open} open, ${row.acknowledged} acknowledged${risk ? ` · ${risk} at risk` : ''}`;
   });
   const oldest = overview.oldestUnclaimed.map(
-    (e) => `${exceptionLine(e)} · unclaimed for ${formatDuration(now - e.firstSeenAt)}`,
+    (e) =>
+      `${exceptionLine(e)} · unclaimed for ${formatDuration(now - e.firstSeenAt)}${e.silenceId !== undefined && silencing.has(e.silenceId) ? ' · 🔕 silenced' : ''}`,
   );
   const waiting = overview.waiting.map(
     (w) =>
@@ -33,6 +41,7 @@ export function renderOverview(overview: ExceptionOverview, now: number): SlackM
       ...section('Open exceptions by team and stage', teams, 'None. 🎉'),
       ...section('Oldest unclaimed', oldest, 'Nothing is waiting for an owner.'),
       ...section('Carts waiting per stage', waiting, 'No carts are waiting.'),
+      ...(silences.length > 0 ? section('Silenced now', silences.map(silenceLine), '') : []),
       { type: 'context', elements: [{ type: 'mrkdwn', text: footer(overview) }] },
     ],
   };
@@ -42,6 +51,12 @@ export function renderOverview(overview: ExceptionOverview, now: number): SlackM
 function footer(overview: ExceptionOverview): string {
   const risk = overview.valueAtRisk.map((m) => formatMoney(m.value, m.currency)).join(' + ');
   return `${risk ? `At risk in all: ${risk} · ` : ''}Resolved today: ${overview.resolvedSince}`;
+}
+
+/** A silence in one line: what, why, by whom, until when, and what it holds back. */
+function silenceLine(s: ActiveSilence): string {
+  const who = s.maintenance === undefined ? `by ${silenceActor(s.createdBy)}` : 'maintenance';
+  return `🔕 ${silenceScope(s)} · _${safe(s.reason, 200)}_ ${who} until ${slackDate(s.endsAt)} · ${s.heldOpen} open held back`;
 }
 
 export function exceptionLine(e: ExceptionRecord): string {

@@ -1,14 +1,19 @@
 import type { App } from '@slack/bolt';
 import type { CartStatusService } from '../../../services/cart-status.js';
 import type { Clock } from '../../../services/clock.js';
+import type { SilenceService } from '../../../services/silences.js';
 import { renderCartReport } from '../../blocks/status/cart-report.js';
 import { renderAmbiguous, renderBadArgument, renderHelp, renderNotFound } from '../../blocks/status/help.js';
 import { renderMine } from '../../blocks/status/mine.js';
 import { renderOverview } from '../../blocks/status/overview.js';
+import { renderSilences } from '../../blocks/status/silences.js';
 import { parseCartStatusArgument } from './parse-argument.js';
 
 /** /cart-status: the reply is built within the ack (a few ms), so it needs no second round trip. */
-export function registerCartStatusCommand(app: App, deps: { status: CartStatusService; clock: Clock }): void {
+export function registerCartStatusCommand(
+  app: App,
+  deps: { status: CartStatusService; silences: SilenceService; clock: Clock },
+): void {
   app.command('/cart-status', async ({ command, ack, logger }) => {
     try {
       const argument = parseCartStatusArgument(command.text);
@@ -19,9 +24,15 @@ export function registerCartStatusCommand(app: App, deps: { status: CartStatusSe
           case 'invalid':
             return renderBadArgument(argument.reason);
           case 'overview':
-            return renderOverview(await deps.status.overview(), deps.clock.now());
+            return renderOverview(
+              await deps.status.overview(),
+              deps.clock.now(),
+              await deps.silences.active(),
+            );
           case 'mine':
             return renderMine(await deps.status.mine(command.user_id));
+          case 'silences':
+            return renderSilences(await deps.silences.active());
           case 'id': {
             const found = await deps.status.find(argument.id);
             if (found.type === 'found') return renderCartReport(argument.id, found.report);

@@ -2,6 +2,7 @@ export type CartStatusArgument =
   | { type: 'overview' }
   | { type: 'help' }
   | { type: 'mine' }
+  | { type: 'silences' }
   | { type: 'id'; id: string }
   | { type: 'invalid'; reason: string };
 
@@ -24,6 +25,7 @@ export function parseCartStatusArgument(text: string | undefined): CartStatusArg
   const lower = trimmed.toLowerCase();
   if (lower === 'help' || lower === '?') return { type: 'help' };
   if (lower === 'mine') return { type: 'mine' };
+  if (lower === 'silences') return { type: 'silences' };
   if (trimmed.length > 200)
     return { type: 'invalid', reason: `That is ${trimmed.length} characters: no id is that long.` };
   if (/\s/.test(trimmed)) return { type: 'invalid', reason: 'Give one id at a time.' };
