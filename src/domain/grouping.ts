@@ -9,7 +9,7 @@ export interface GroupingRule {
   windowMs: number;
 }
 
-/** A live, ungrouped exception with the same group key, as the store found it. */
+/** An ungrouped exception with the same group key raised within the window, as the store found it. */
 export interface StormCandidate {
   id: number;
   /** When Cartwatch raised it: storms are judged by this, not by when their events occurred. */
@@ -18,6 +18,11 @@ export interface StormCandidate {
   hasMessage: boolean;
   /** Handed to a person who has not acknowledged it yet: theirs, kept out of storms like a reassignment. */
   handedToPerson: boolean;
+  /**
+   * Already resolved (a retry that worked): it still counts toward the storm it was part of, and
+   * joins it, but its own message, if any, is left as it is.
+   */
+  resolved: boolean;
 }
 
 export type Placement =
@@ -59,7 +64,7 @@ export function placeNewException(
   if (recent.length + 1 < rule.min) return { type: 'alone', wait: true };
   const members = [...recent]
     .sort((a, b) => a.id - b.id)
-    .map((c) => ({ id: c.id, pointToStorm: c.hasMessage }));
+    .map((c) => ({ id: c.id, pointToStorm: c.hasMessage && !c.resolved }));
   members.push({ id: newcomer.id, pointToStorm: false });
   return { type: 'form', members };
 }

@@ -41,7 +41,7 @@ const roots = () => app.slack.callsOf('chat.postMessage').filter((c) => c.args.t
 
 /** What the storm message says now: its latest edit, else the post. */
 function latestText(): string {
-  const [root] = roots();
+  const root = roots().find((c) => /carts:/.test(c.args.text));
   const edits = app.slack.callsOf('chat.update').filter((c) => c.args.ts === root?.reply?.ts);
   return String((edits.at(-1) ?? root)?.args.text);
 }
@@ -86,5 +86,49 @@ describe('storms judged by when they are raised', () => {
     await settle(MINUTE);
     expect(roots()).toHaveLength(1);
     expect(latestText()).toContain('12 carts');
+  });
+
+  it('when a failure recovers (its retry succeeds) before its short wait is over, then it is kept on the record and never posted', async () => {
+    await app.postEvents(orderFailure('retried', clock.now()));
+    await settle();
+    await app.postEvents(
+      anEvent({
+        cart_id: 'retried',
+        stage: 'order',
+        step: 'create',
+        source: 'order-service',
+        occurred_at: new Date(clock.now() + 4000).toISOString(),
+      }),
+    );
+    await settle(5000);
+    await settle(MINUTE);
+    expect(app.slack.callsOf('chat.postMessage')).toHaveLength(0);
+    const [stored] = await app.running.store.exceptionsOfCart('retried');
+    expect(stored).toMatchObject({ state: 'resolved', resolution: 'auto' });
+  });
+
+  it('when failures keep coming and each recovers by itself, then they add up to one storm that stays one message while they last', async () => {
+    for (let minute = 0; minute < 8; minute += 1) {
+      for (let i = 0; i < 2; i += 1) {
+        const cart = `flaky_${minute}_${i}`;
+        await app.postEvents(orderFailure(cart, clock.now()));
+        await settle();
+        await settle(15_000);
+        // The retry works, after the short wait: each was posted alone, or joined the storm.
+        await app.postEvents(
+          anEvent({
+            cart_id: cart,
+            stage: 'order',
+            step: 'create',
+            source: 'order-service',
+            occurred_at: new Date(clock.now()).toISOString(),
+          }),
+        );
+        await settle(15_000);
+      }
+    }
+    // Four lone posts before the storm formed, then the storm: not one post per failure.
+    expect(roots()).toHaveLength(5);
+    expect(latestText()).toMatch(/^1[0-9] carts: order.create order_service_timeout \(0 open\)/);
   });
 });

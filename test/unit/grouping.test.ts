@@ -5,11 +5,18 @@ const MINUTE = 60_000;
 const NOW = 1_000_000_000_000;
 const rule = { min: 5, windowMs: 5 * MINUTE };
 const key = 'payments|failed|payment.authorize|processing_error';
-const candidate = (id: number, minutesAgo: number, hasMessage = false, handedToPerson = false) => ({
+const candidate = (
+  id: number,
+  minutesAgo: number,
+  hasMessage = false,
+  handedToPerson = false,
+  resolved = false,
+) => ({
   id,
   raisedAt: NOW - minutesAgo * MINUTE,
   hasMessage,
   handedToPerson,
+  resolved,
 });
 
 describe('storm grouping decisions', () => {
@@ -42,6 +49,25 @@ describe('storm grouping decisions', () => {
       members: [
         { id: 1, pointToStorm: true },
         { id: 2, pointToStorm: true },
+        { id: 3, pointToStorm: false },
+        { id: 4, pointToStorm: true },
+        { id: 5, pointToStorm: false },
+      ],
+    });
+  });
+
+  it('when failures keep recovering by themselves (retries that work), then they still add up to a storm, and their own messages are left alone', () => {
+    const candidates = [
+      candidate(1, 4, true, false, true),
+      candidate(2, 3, false, false, true),
+      candidate(3, 2),
+      candidate(4, 1, true),
+    ];
+    expect(placeNewException(rule, { id: 5, groupKey: key }, { candidates }, NOW)).toEqual({
+      type: 'form',
+      members: [
+        { id: 1, pointToStorm: false },
+        { id: 2, pointToStorm: false },
         { id: 3, pointToStorm: false },
         { id: 4, pointToStorm: true },
         { id: 5, pointToStorm: false },

@@ -254,6 +254,10 @@ export class ExceptionWriter {
     this.s.resolveAuto.run(now, SYSTEM_ACTOR, id);
     this.s.audit.run(id, now, SYSTEM_ACTOR, 'auto_resolved', null);
     const row = this.s.byId.get(id) as ExceptionRow;
+    // Settled while its own post still waited (a retry that worked within seconds): nobody could
+    // have acted on it, so it stays on the record and out of the channel.
+    if (row.group_id === null && row.slack_ts === null && this.outbox.dropUnsentPost(row.id, now))
+      return now - row.first_seen_at;
     this.touched(row, now, { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR });
     return now - row.first_seen_at;
   }

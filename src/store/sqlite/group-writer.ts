@@ -19,21 +19,24 @@ export class GroupWriter {
     private readonly boards: BoardWriter,
   ) {
     this.s = {
-      liveGroup: db.prepare<[string], { id: number; channel: string; team: string }>(
+      // A storm lives while a member is unresolved, or one was raised within the window: failures that
+      // keep coming and keep recovering (retries that work) stay one message while the incident lasts.
+      liveGroup: db.prepare<[string, number], { id: number; channel: string; team: string }>(
         `SELECT g.id, g.channel, g.team FROM exception_groups g WHERE g.group_key = ? AND EXISTS
-           (SELECT 1 FROM exceptions e WHERE e.group_id = g.id AND e.state != 'resolved') ORDER BY g.id DESC LIMIT 1`,
+           (SELECT 1 FROM exceptions e WHERE e.group_id = g.id AND (e.state != 'resolved' OR e.raised_at >= ?))
+         ORDER BY g.id DESC LIMIT 1`,
       ),
       // Live, ungrouped and raised within the window. Its own message exists, or may: posted, being
       // posted right now, or posted in doubt (a restart cut the call off); such a post is not dropped.
       candidates: db.prepare<
         [number, string, number],
-        { id: number; raised_at: number; has_message: 0 | 1; handed: 0 | 1 }
+        { id: number; raised_at: number; has_message: 0 | 1; handed: 0 | 1; resolved: 0 | 1 }
       >(
-        `SELECT e.id, e.raised_at, (e.state = 'open' AND e.assignee IS NOT NULL) AS handed, (e.slack_ts IS NOT NULL OR EXISTS (SELECT 1 FROM outbox o
+        `SELECT e.id, e.raised_at, (e.state = 'open' AND e.assignee IS NOT NULL) AS handed,
+           e.state = 'resolved' AS resolved, (e.slack_ts IS NOT NULL OR EXISTS (SELECT 1 FROM outbox o
              WHERE o.exception_id = e.id AND o.kind = 'post' AND o.state = 'pending'
                AND (o.claimed_until > ? OR o.in_doubt = 1))) AS has_message
-         FROM exceptions e WHERE e.group_key = ? AND e.state != 'resolved' AND e.group_id IS NULL
-           AND e.raised_at >= ?`,
+         FROM exceptions e WHERE e.group_key = ? AND e.group_id IS NULL AND e.raised_at >= ?`,
       ),
       createGroup:
         db.prepare(`INSERT INTO exception_groups (group_key, kind, stage, step, error_code, team, channel,
@@ -65,15 +68,17 @@ export class GroupWriter {
    */
   place(exceptionId: number, groupKey: string | undefined, channel: string, now: number): void {
     const { grouping } = this.policy;
-    const live = groupKey === undefined ? undefined : this.s.liveGroup.get(groupKey);
+    const since = stormWindowStart(grouping, now);
+    const live = groupKey === undefined ? undefined : this.s.liveGroup.get(groupKey, since);
     const candidates =
       groupKey === undefined || live !== undefined
         ? []
-        : this.s.candidates.all(now, groupKey, stormWindowStart(grouping, now)).map((row) => ({
+        : this.s.candidates.all(now, groupKey, since).map((row) => ({
             id: row.id,
             raisedAt: row.raised_at,
             hasMessage: row.has_message === 1,
             handedToPerson: row.handed === 1,
+            resolved: row.resolved === 1,
           }));
     const placement = placeNewException(
       grouping,

@@ -119,6 +119,13 @@ export class OutboxWriter {
         "UPDATE outbox SET state = 'superseded' WHERE exception_id = ? AND state = 'pending' AND kind IN ('update', 'thread')",
       ),
       release: db.prepare('UPDATE outbox SET claimed_until = 0 WHERE id = ?'),
+      unsentPost: db.prepare<[number, number], { id: number }>(
+        `SELECT id FROM outbox WHERE exception_id = ? AND kind = 'post' AND state = 'pending'
+           AND claimed_until <= ? AND in_doubt = 0 LIMIT 1`,
+      ),
+      dropUnsent: db.prepare(
+        "UPDATE outbox SET state = 'superseded' WHERE exception_id = ? AND state = 'pending' AND kind IN ('post', 'update', 'thread')",
+      ),
       failed: db.prepare(
         "UPDATE outbox SET state = 'failed', last_error = ?, claimed_until = 0 WHERE id = ?",
       ),
@@ -127,6 +134,16 @@ export class OutboxWriter {
 
   post(exceptionId: number, channel: string, now: number): void {
     this.s.insert.run(exceptionId, 'post', channel, '{}', now, now);
+  }
+
+  /**
+   * Drops an exception's own post, and whatever waited behind it, when the post has not gone out
+   * and is not going out now (nor may have: in doubt). True when it was dropped.
+   */
+  dropUnsentPost(exceptionId: number, now: number): boolean {
+    if (!this.s.unsentPost.get(exceptionId, now)) return false;
+    this.s.dropUnsent.run(exceptionId);
+    return true;
   }
 
   /** Asks for the root message to be rendered again; one pending re-render (or the post itself) is enough. */
