@@ -40,7 +40,8 @@ function curlExample(url: string, secret: string): string {
     occurred_at: new Date().toISOString(),
     source: 'stripe',
     amount: { value: 12999, currency: 'USD' },
-    error: { code: 'card_declined', message: 'Your card was declined.' },
+    // An operational failure: a customer's own decline would be suppressed, and the try would show nothing.
+    error: { code: 'processing_error', message: 'An error occurred while processing the card.' },
   };
   return `curl -sS -X POST ${url}/events -H "Authorization: Bearer ${secret}" -H 'Content-Type: application/json' -d '${JSON.stringify(event)}'`;
 }
