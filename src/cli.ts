@@ -11,6 +11,7 @@ import {
   runWebhooks,
 } from './cli/commands.js';
 import { COMMAND_HELP, USAGE } from './cli/help.js';
+import { runSilence } from './cli/silence-command.js';
 import { suggestion } from './config/suggest.js';
 import { CartwatchError } from './errors.js';
 
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   import: runImport,
   backup: runBackup,
   digest: runDigest,
+  silence: runSilence,
   demo: runDemo,
   webhooks: runWebhooks,
 };

@@ -8,6 +8,7 @@ Commands:
   import FILE.ndjson    import events from NDJSON with the same rules as POST /events
   backup FILE           write a consistent copy of the database while it runs
   digest --team NAME    post a team's daily digest now (--dry-run prints it instead)
+  silence add|list|end  silence a team's exceptions for a while, list silences, or end one early
   demo --events N       write N events of the demo stream as NDJSON (for import and benchmarks)
   webhooks failed       list signed webhook bodies that could not be read, with the reason
 
@@ -59,6 +60,25 @@ was watched). When nothing is queued it says why, e.g.
 Exit status: 0 when the digest was queued, and also when there was nothing to queue (already ran,
 a quiet day skipped with digest.skip_quiet, the database's first day); 1 for an unknown team or
 option.
+`,
+  silence: `Usage: cartwatch silence add --team NAME [--stage S] [--step S] [--error-code C] [--source S] --for DURATION --reason TEXT
+       cartwatch silence list [--team NAME]
+       cartwatch silence end ID
+
+A silence holds back a team's exceptions that match it: they are raised and kept (and shown as
+silenced in /cart-status and timelines), but not posted or escalated. When it ends, what is still
+open is posted at once, after one summary in the team's channel of what happened meanwhile.
+
+add    names the team and at least one of --stage, --step, --error-code, --source; --for is at most
+       7d (30m, 2h, 1d); --reason is required. Adding one identical to an active silence (same team
+       and the same matchers) extends it instead.
+list   the silences holding now, soonest to end first, with how many open exceptions each holds back.
+end    ends silence ID now; the running Cartwatch posts its summary and what it held back within a
+       sweep (15 seconds).
+
+Every create, extension and end is kept in the silence's audit trail, under your login.
+Exit status: 0 when done (also when nothing changed or the silence had already ended); 1 for a
+mistake in the command line or an unknown ID.
 `,
   backup: `Usage: cartwatch backup FILE
 
