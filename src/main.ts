@@ -83,7 +83,7 @@ export interface RunningCartwatch {
 export async function startCartwatch(options: StartOptions): Promise<RunningCartwatch> {
   const { env } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger(env.logLevel);
+  const logger = options.logger ?? createLogger(env.logLevel, { format: env.logFormat ?? 'text' });
   const slackMode = checkSlackCredentials(env);
   const ingestSecret = resolveIngestSecret(env, slackMode);
   // The sandbox feeds the demo to a new database unless told otherwise; the demo watches one more source.

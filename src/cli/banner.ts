@@ -1,7 +1,29 @@
+import { type Logger, logFields } from '../logger.js';
 import type { RunningCartwatch } from '../main.js';
 
+type BannerInfo = { configSource: string; dbPath: string };
+
 /** The start-up banner: where things are and the first thing to try, loud when Slack is not connected. */
-export function printBanner(running: RunningCartwatch, info: { configSource: string; dbPath: string }): void {
+export function printBanner(running: RunningCartwatch, info: BannerInfo): void {
+  process.stdout.write(`${bannerLines(running, info).join('\n')}\n\n`);
+}
+
+/** With LOG_FORMAT=json the banner is logged too, a line each, so every line of output is an object. */
+export function logBanner(running: RunningCartwatch, info: BannerInfo, logger: Logger): void {
+  const [first, ...rest] = bannerLines(running, info).filter((line) => line.trim() !== '');
+  logger.info(
+    first,
+    logFields({
+      url: running.url,
+      config: info.configSource,
+      database: info.dbPath,
+      slack: running.slackMode,
+    }),
+  );
+  for (const line of rest) logger.info(line.trim());
+}
+
+function bannerLines(running: RunningCartwatch, info: BannerInfo): string[] {
   const lines = [
     `Cartwatch listening on ${running.url}`,
     `  config:   ${info.configSource}`,
@@ -27,7 +49,7 @@ export function printBanner(running: RunningCartwatch, info: { configSource: str
       `  ${curlExample(running.url, secret.generated ? secret.value : '$CARTWATCH_INGEST_SECRET')}`,
     );
   }
-  process.stdout.write(`${lines.join('\n')}\n\n`);
+  return lines;
 }
 
 function curlExample(url: string, secret: string): string {

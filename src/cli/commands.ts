@@ -2,11 +2,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { checkConfigText, formatProblems, loadConfigFile, loadEnv } from '../config.js';
 import { demoEvents } from '../demo/stream.js';
+import { createLogger, type Logger } from '../logger.js';
 import { systemClock } from '../services/clock.js';
 import { IngestService } from '../services/ingest.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { parseCommandArgs, UsageError, wholeNumber } from './args.js';
-import { printBanner } from './banner.js';
+import { logBanner, printBanner } from './banner.js';
 import { type ImportSummary, importNdjson } from './import-command.js';
 
 export { runDigest } from './digest-command.js';
@@ -21,20 +22,31 @@ export async function runStart(args: string[]): Promise<number> {
   const stopRequested = firstSignal(['SIGTERM', 'SIGINT']);
   const env = loadEnv();
   const { config, source } = loadConfigFile(env.configPath, { cwd: process.cwd() });
+  const json = env.logFormat === 'json';
+  const logger = createLogger(env.logLevel, { format: env.logFormat ?? 'text' });
   // Loaded here, not above: the server's modules (Bolt among them) take a second that every other
   // command, and every usage mistake, would otherwise wait for.
   const { startCartwatch } = await import('../main.js');
   const running = await startCartwatch({
     env,
     config,
+    logger,
     ...(demo !== undefined && { demo }),
   });
-  printBanner(running, { configSource: source, dbPath: env.dbPath });
+  const banner = { configSource: source, dbPath: env.dbPath };
+  // The banner shows whatever LOG_LEVEL says; as JSON lines when the logs are.
+  if (json) logBanner(running, banner, createLogger('info', { format: 'json' }));
+  else printBanner(running, banner);
   const signal = await stopRequested;
-  process.stderr.write(`cartwatch: ${signal} received, finishing in-flight requests…\n`);
+  say(json, logger, `${signal} received, finishing in-flight requests…`);
   await running.stop();
-  process.stderr.write('cartwatch: stopped cleanly\n');
+  say(json, logger, 'stopped cleanly');
   return 0;
+}
+
+function say(json: boolean, logger: Logger, text: string): void {
+  if (json) logger.warn(text);
+  else process.stderr.write(`cartwatch: ${text}\n`);
 }
 
 function firstSignal(signals: NodeJS.Signals[]): Promise<NodeJS.Signals> {

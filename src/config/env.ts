@@ -20,9 +20,12 @@ export interface Env {
   port: number;
   production: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** `json`: one object per line, for log collectors. */
+  logFormat?: 'text' | 'json';
 }
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const LOG_FORMATS = ['text', 'json'] as const;
 
 // Messages never echo secrets: only values that are safe to print appear in them.
 const envSchema = z.object({
@@ -68,6 +71,11 @@ const envSchema = z.object({
       error: (issue) => `must be debug, info, warn or error, got ${JSON.stringify(issue.input)}`,
     })
     .default('info'),
+  LOG_FORMAT: z
+    .enum(LOG_FORMATS, {
+      error: (issue) => `must be text or json, got ${JSON.stringify(issue.input)}`,
+    })
+    .default('text'),
 });
 
 /**
@@ -101,6 +109,7 @@ export function loadEnv(
     port: Number(e.PORT),
     production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
   };
 }
 

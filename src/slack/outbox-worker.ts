@@ -11,6 +11,7 @@ import { renderGroupMessage } from './blocks/group-message.js';
 import { renderSilenceNote } from './blocks/silence-note.js';
 import { renderJoinedStorm } from './blocks/storm-pointer.js';
 import { renderEscalation, renderThreadNote } from './blocks/thread-note.js';
+import { jobFields } from './outbox-log.js';
 import { peopleNamedIn } from './people-named.js';
 import { Permalinks } from './permalinks.js';
 import { findPostedMessage, outboxMetadata } from './posted-lookup.js';
@@ -148,6 +149,7 @@ export class OutboxWorker {
       if (found !== undefined) {
         this.o.logger.warn(
           `Slack ${job.kind} to ${job.channel} had already been posted; not posting it again`,
+          jobFields(job),
         );
         this.lastFailure = undefined;
         await this.o.store.completeOutbox({ id: job.id, at: this.o.clock.now(), ts: found });
@@ -183,7 +185,10 @@ export class OutboxWorker {
     } catch (error) {
       const failure = classifySlackError(error);
       if (failure.type !== 'permanent') throw new LookupFailedError(failure);
-      this.o.logger.warn(`cannot check whether ${job.kind} to ${job.channel} was posted (${failure.reason})`);
+      this.o.logger.warn(
+        `cannot check whether ${job.kind} to ${job.channel} was posted (${failure.reason})`,
+        jobFields(job),
+      );
       return undefined;
     }
   }
@@ -301,13 +306,14 @@ export class OutboxWorker {
       failure.type === 'permanent' ? failure.reason : failure.type,
     );
     if (failure.type === 'permanent' || job.attempts + 1 >= (this.o.maxAttempts ?? 12)) {
-      this.o.logger.error(`Slack ${job.kind} to ${job.channel} given up: ${failure.reason}`);
+      this.o.logger.error(`Slack ${job.kind} to ${job.channel} given up: ${failure.reason}`, jobFields(job));
       return this.o.store.failOutbox({ id: job.id, error: failure.reason });
     }
     const waitMs = failure.type === 'rate_limited' ? failure.retryAfterMs : backoffMs(job.attempts);
     if (failure.type === 'rate_limited') this.nextPostAt.set(job.channel, performance.now() + waitMs);
     this.o.logger.warn(
       `Slack ${job.kind} to ${job.channel} failed (${failure.reason}); retrying in ${waitMs} ms`,
+      jobFields(job),
     );
     await this.o.store.retryOutbox({
       id: job.id,

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { type CartwatchConfig, DEFAULT_CONFIG, type Env } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { type RunningCartwatch, type StartOptions, startCartwatch } from '../../src/main.js';
 import type { Clock } from '../../src/services/clock.js';
 import { tempDir } from './temp.js';
@@ -34,6 +34,8 @@ export interface TestAppOptions {
   dbPath?: string;
   tuning?: StartOptions['tuning'];
   demo?: boolean;
+  /** Where the app logs (default: errors only, to the console). */
+  logger?: Logger;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -58,7 +60,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const running = await startCartwatch({
     env,
     config,
-    logger: createLogger('error'),
+    logger: options.logger ?? createLogger('error'),
     // Fast polling and a short per-channel pace keep tests quick; pacing itself is tested with the real pace.
     tuning: {
       outboxPollMs: 20,

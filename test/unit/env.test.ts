@@ -33,6 +33,7 @@ describe('environment', () => {
       port: 3000,
       production: false,
       logLevel: 'info',
+      logFormat: 'text',
     });
   });
 
@@ -53,6 +54,7 @@ describe('environment', () => {
         PORT: '0',
         NODE_ENV: 'production',
         LOG_LEVEL: 'debug',
+        LOG_FORMAT: 'json',
       },
     });
     expect(env).toEqual({
@@ -68,6 +70,7 @@ describe('environment', () => {
       port: 0,
       production: true,
       logLevel: 'debug',
+      logFormat: 'json',
     });
   });
 
@@ -95,6 +98,7 @@ describe('environment', () => {
         SLACK_APP_TOKEN: 'xoxb-2',
         CARTWATCH_INGEST_SECRET: 'short',
         LOG_LEVEL: 'loud',
+        LOG_FORMAT: 'yaml',
       }),
     ).toEqual([
       expect.stringMatching(/^SLACK_BOT_TOKEN: must be a bot token starting with xoxb- \(/),
@@ -102,6 +106,7 @@ describe('environment', () => {
       'CARTWATCH_INGEST_SECRET: must be at least 16 characters; generate one with `openssl rand -hex 24`',
       'PORT: must be a whole number from 0 to 65535, got "abc"',
       'LOG_LEVEL: must be debug, info, warn or error, got "loud"',
+      'LOG_FORMAT: must be text or json, got "yaml"',
     ]);
   });
 
