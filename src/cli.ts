@@ -10,6 +10,7 @@ import {
   runStart,
   runWebhooks,
 } from './cli/commands.js';
+import { runDoctorCommand } from './cli/doctor-command.js';
 import { COMMAND_HELP, USAGE } from './cli/help.js';
 import { runSilence } from './cli/silence-command.js';
 import { suggestion } from './config/suggest.js';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   silence: runSilence,
   demo: runDemo,
   webhooks: runWebhooks,
+  doctor: runDoctorCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { CartwatchConfig, Env } from './config.js';
 import { withDemoSources } from './demo/config.js';
 import { feedDemo } from './demo/feeder.js';
+import { logStartupChecks } from './doctor/doctor.js';
 import { type DuePolicy, NO_DUE_POLICY } from './domain/due-policy.js';
 import { CARTS_PREFIX, cartsRoute } from './http/carts-route.js';
 import { healthRoute } from './http/health-route.js';
@@ -48,6 +49,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Feed the demo stream (always with --demo; by default in the sandbox when the database is empty). */
   demo?: boolean;
+  /** Check the token, scopes, channels, user groups and secrets once started, and log problems (cartwatch start does). */
+  startupChecks?: boolean;
   /** Timings tests shorten; production uses the defaults. */
   tuning?: {
     outboxPollMs?: number;
@@ -194,6 +197,12 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   sweeper.start();
   const stopDigests = scheduleDigests(config, digests, logger);
   outbox?.start();
+  // Never in the sandbox; in the background, so Slack being slow or away does not hold up start.
+  const live = slack as SlackApp | undefined;
+  if (options.startupChecks && slackMode === 'slack' && live)
+    void logStartupChecks({ env, config, client: live.client, logger }).catch((error: unknown) =>
+      logger.warn('start-up checks could not run:', error),
+    );
   const demoTuning = options.tuning?.demo;
   const demo = feedingDemo
     ? feedDemo({

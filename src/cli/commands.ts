@@ -31,6 +31,7 @@ export async function runStart(args: string[]): Promise<number> {
     env,
     config,
     logger,
+    startupChecks: true,
     ...(demo !== undefined && { demo }),
   });
   const banner = { configSource: source, dbPath: env.dbPath };

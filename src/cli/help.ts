@@ -11,6 +11,8 @@ Commands:
   silence add|list|end  silence a team's exceptions for a while, list silences, or end one early
   demo --events N       write N events of the demo stream as NDJSON (for import and benchmarks)
   webhooks failed       list signed webhook bodies that could not be read, with the reason
+  doctor [--url URL]    check a live install (Slack token, scopes, channels, user groups, config,
+                        database, secrets, the public URL) and print each problem with its fix
 
 Run \`cartwatch COMMAND --help\` for a command's details.
 Environment: see README.md ("Configuration"); a .env file in this folder is read too.
@@ -79,6 +81,23 @@ end    ends silence ID now; the running Cartwatch posts its summary and what it 
 Every create, extension and end is kept in the silence's audit trail, under your login.
 Exit status: 0 when done (also when nothing changed or the silence had already ended); 1 for a
 mistake in the command line or an unknown ID.
+`,
+  doctor: `Usage: cartwatch doctor [--url URL]
+
+Checks what a live install depends on and prints one line per check; each problem is followed by
+its fix in one line. With the environment Cartwatch runs with (and .env here):
+  Slack     the bot token (auth.test); its granted scopes against those manifest.yml asks for;
+            SLACK_APP_TOKEN for Socket Mode; each team channel and the escalation channel (exists,
+            not archived, not private without the bot); each user group named as a mention or
+            among members (readable)
+  config    CARTWATCH_CONFIG or ./cartwatch.yml, checked as check-config does
+  database  CARTWATCH_DB opens, its schema version is one this Cartwatch knows, it can be written
+  secrets   Slack credentials, CARTWATCH_INGEST_SECRET, the webhook secrets (never printed)
+  --url     the public URL in the manifest (e.g. https://cartwatch.example.com): GET /healthz
+            answers as Cartwatch, and in HTTP mode /slack/events reaches it
+
+Nothing is changed. A running Cartwatch logs the Slack and secret checks once at start.
+Exit status: 0 when every check passed; 1 when any found a problem.
 `,
   backup: `Usage: cartwatch backup FILE
 

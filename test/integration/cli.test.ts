@@ -208,7 +208,8 @@ describe('cartwatch backup and help', () => {
 
   it('when asked for help, then every command explains itself', async () => {
     expect((await cartwatch('--help')).stdout).toContain('check-config [FILE]');
-    for (const command of ['start', 'check-config', 'import', 'backup', 'digest', 'demo', 'webhooks']) {
+    const commands = ['start', 'check-config', 'import', 'backup', 'digest', 'demo', 'webhooks', 'doctor'];
+    for (const command of commands) {
       const help = await cartwatch(command, '--help');
       expect(help.code, command).toBe(0);
       expect(help.stdout, command).toContain(`Usage: cartwatch ${command}`);
