@@ -6,7 +6,7 @@ import type { OutboxJob } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import { renderDigest } from './blocks/digest.js';
 import { renderEscalationBoard } from './blocks/escalation-board.js';
-import { renderExceptionMessage, renderMovedMessage } from './blocks/exception-message.js';
+import { renderExceptionMessage, renderMovedMessage, type SlackMessage } from './blocks/exception-message.js';
 import { renderGroupMessage } from './blocks/group-message.js';
 import { renderSilenceNote } from './blocks/silence-note.js';
 import { renderJoinedStorm } from './blocks/storm-pointer.js';
@@ -227,12 +227,7 @@ export class OutboxWorker {
     }
     if (job.kind === 'group_update') {
       if (job.group.slackTs === undefined) throw new RootMissingError();
-      await client.chat.update({
-        channel: job.channel,
-        ts: job.group.slackTs,
-        ...renderGroupMessage(job.group),
-      });
-      return undefined;
+      return this.updateOrRepost(job, job.group.slackTs, renderGroupMessage(job.group));
     }
     if (job.kind === 'board_post' || job.kind === 'board_update') return this.sendBoard(job);
     if (job.kind === 'joined') {
@@ -259,14 +254,7 @@ export class OutboxWorker {
     }
     const rootTs = job.exception.slackTs;
     if (rootTs === undefined) throw new RootMissingError();
-    if (job.kind === 'update') {
-      await client.chat.update({
-        channel: job.channel,
-        ts: rootTs,
-        ...renderExceptionMessage(job.exception),
-      });
-      return undefined;
-    }
+    if (job.kind === 'update') return this.updateOrRepost(job, rootTs, renderExceptionMessage(job.exception));
     const note = renderThreadNote(job.note, job.exception, this.o.names.nameOf);
     await client.chat.postMessage({ ...postingOf(job), thread_ts: rootTs, ...note });
     return undefined;
@@ -288,8 +276,30 @@ export class OutboxWorker {
       return reply.ts;
     }
     if (job.board.slackTs === undefined) throw new RootMissingError();
-    await this.o.client.chat.update({ channel: job.channel, ts: job.board.slackTs, ...message });
-    return undefined;
+    return this.updateOrRepost(job, job.board.slackTs, message);
+  }
+
+  /**
+   * Edits a living message in place. When Slack no longer has it (someone deleted it), it is posted
+   * afresh and resolves to the new ts, which the store records in place of the old one: a deleted
+   * message must not leave an open exception with nowhere to be seen or acted on.
+   */
+  private async updateOrRepost(
+    job: OutboxJob,
+    ts: string,
+    message: SlackMessage,
+  ): Promise<string | undefined> {
+    try {
+      await this.o.client.chat.update({ channel: job.channel, ts, ...message });
+      return undefined;
+    } catch (error) {
+      const failure = classifySlackError(error);
+      if (failure.type !== 'permanent' || failure.reason !== 'message_not_found') throw error;
+      this.o.observer?.slackCallFailed('chat.update', failure.reason);
+      this.o.logger.warn(`Slack ${job.kind} to ${job.channel}: message ${ts} is gone; posting it afresh`);
+      const reply = await this.o.client.chat.postMessage({ ...postingOf(job), ...message });
+      return reply.ts;
+    }
   }
 
   private async handleFailure(job: OutboxJob, error: unknown): Promise<void> {

@@ -187,7 +187,10 @@ export interface Store {
     leaseMs: number;
     pacedChannels?: string[];
   }): Promise<OutboxJob[]>;
-  /** Marks a row sent; a root post's ts is stored on its exception in the same transaction. */
+  /**
+   * Marks a row sent; a root post's ts (or an update's, when its message was gone and posted afresh)
+   * is stored on its exception, storm or board in the same transaction.
+   */
   completeOutbox(input: { id: number; at: number; ts?: string }): Promise<void>;
   /** `inDoubt`: the failed call may still have posted (a timeout, a dropped connection). */
   retryOutbox(input: { id: number; dueAt: number; error: string; inDoubt?: boolean }): Promise<void>;

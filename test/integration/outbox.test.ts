@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/slack/ids.js';
 import { anEvent } from '../support/events.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
+import { buttonPayload, postInteraction } from '../support/slack-requests.js';
 import { tempDir } from '../support/temp.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -126,5 +128,39 @@ describe('outbox', () => {
     ).toEqual([expect.stringContaining('cart cart_x'), expect.stringContaining('cart cart_y')]);
     expect(second.slack).toBe(up);
     temp.cleanup();
+  });
+
+  it("when an exception's message was deleted in Slack, then the next change posts it afresh and later ones edit the new message", async () => {
+    const app = await start();
+    await app.postEvents(failure('cart_gone'));
+    const [first] = await app.slack.waitForCalls('chat.postMessage', 1);
+    const buttonOf = (blocks: any[] | undefined, actionId: string) =>
+      blocks?.find((b) => b.type === 'actions')?.elements.find((e: any) => e.action_id === actionId);
+    // Someone deletes the message: Slack answers the edit with message_not_found.
+    app.slack.failNext('chat.update', { error: 'message_not_found' });
+    const ack = buttonOf(first?.blocks, ACTION.acknowledge);
+    await postInteraction(
+      app.url,
+      buttonPayload({ actionId: ACTION.acknowledge, value: ack.value, messageTs: first?.reply?.ts }),
+    );
+    const roots = () => app.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts === undefined);
+    await waitFor(() => roots().length === 2, { what: 'the message posted afresh' });
+    const again = roots()[1];
+    expect(again?.args.text).toContain('cart cart_gone');
+    expect(JSON.stringify(again?.blocks)).toContain('Acknowledged by <@U0ALICE>');
+    // The thread note follows the new message, and the next change edits it.
+    await waitFor(
+      () => app.slack.callsOf('chat.postMessage').some((c) => c.args.thread_ts === again?.reply?.ts),
+      { what: 'the acknowledgement in the new thread' },
+    );
+    const resolve = buttonOf(again?.blocks, ACTION.resolve);
+    await postInteraction(
+      app.url,
+      buttonPayload({ actionId: ACTION.resolve, value: resolve.value, messageTs: again?.reply?.ts }),
+    );
+    await waitFor(() => app.slack.callsOf('chat.update').length === 2, { what: 'the resolved edit' });
+    expect(app.slack.callsOf('chat.update')[1]?.args.ts).toBe(again?.reply?.ts);
+    expect((await health(app)).outbox).toMatchObject({ failed: 0 });
+    expect(roots()).toHaveLength(2);
   });
 });

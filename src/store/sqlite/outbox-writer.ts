@@ -96,14 +96,15 @@ export class OutboxWriter {
       ),
       exception: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
       sent: db.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, claimed_until = 0 WHERE id = ?"),
+      // A post's ts, or an update's when its message was gone and it was posted afresh.
       rootTs: db.prepare(
-        "UPDATE exceptions SET slack_ts = ? WHERE id = (SELECT exception_id FROM outbox WHERE id = ? AND kind = 'post')",
+        "UPDATE exceptions SET slack_ts = ? WHERE id = (SELECT exception_id FROM outbox WHERE id = ? AND kind IN ('post', 'update'))",
       ),
       groupTs: db.prepare(
-        "UPDATE exception_groups SET slack_ts = ? WHERE id = (SELECT group_id FROM outbox WHERE id = ? AND kind = 'group_post')",
+        "UPDATE exception_groups SET slack_ts = ? WHERE id = (SELECT group_id FROM outbox WHERE id = ? AND kind IN ('group_post', 'group_update'))",
       ),
       boardTs: db.prepare(
-        "UPDATE escalation_boards SET slack_ts = ? WHERE team = (SELECT json_extract(payload, '$.team') FROM outbox WHERE id = ? AND kind = 'board_post')",
+        "UPDATE escalation_boards SET slack_ts = ? WHERE team = (SELECT json_extract(payload, '$.team') FROM outbox WHERE id = ? AND kind IN ('board_post', 'board_update'))",
       ),
       insertForGroup: db.prepare(
         `INSERT INTO outbox (group_id, kind, channel, payload, state, due_at, created_at)
