@@ -79,7 +79,7 @@ function toWire({ event, sincePreviousMs, stepDurationMs, late }: TimelineEntry)
   };
 }
 
-function exceptionToWire({ exception: e, audit }: CartReport['exceptions'][number]) {
+function exceptionToWire({ exception: e, audit, silence }: CartReport['exceptions'][number]) {
   const time = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
   return {
     id: e.id,
@@ -97,6 +97,16 @@ function exceptionToWire({ exception: e, audit }: CartReport['exceptions'][numbe
     first_seen_at: time(e.firstSeenAt),
     last_seen_at: time(e.lastSeenAt),
     resolved_at: time(e.resolvedAt),
+    /** The silence it was raised under (held back from Slack until that ended), if any. */
+    silence: silence && {
+      id: silence.id,
+      reason: silence.reason,
+      created_by: silence.createdBy,
+      ends_at: time(silence.endedAt ?? silence.endsAt),
+      maintenance: silence.maintenance,
+    },
+    snoozed_until: time(e.snoozedUntil),
+    snoozed_by: e.snoozedBy,
     audit: audit.map((entry) => ({
       at: time(entry.at),
       actor: entry.actor,

@@ -131,9 +131,11 @@ function renderModal(modal) {
   const fields = [el('h2', { textContent: modal.view.title?.text ?? '' })];
   for (const b of modal.view.blocks ?? []) {
     if (b.type === 'section') fields.push(el('p', { textContent: text(b.text?.text) }));
+    if (b.type === 'context') fields.push(el('p', { className: 'context', textContent: (b.elements ?? []).map((x) => text(x.text)).join(' ') }));
     if (b.type !== 'input') continue;
     const e = b.element; let input;
     if (e.type === 'static_select') input = el('select', {}, el('option', { value: '', textContent: '—' }), ...e.options.map((o) => el('option', { value: o.value, textContent: o.text.text, selected: e.initial_option?.value === o.value })));
+    else if (e.type === 'checkboxes') input = el('div', {}, ...e.options.map((o) => el('label', {}, el('input', { type: 'checkbox', value: o.value, checked: (e.initial_options ?? []).some((i) => i.value === o.value) }), ' ' + o.text.text, el('br'))));
     else if (e.type === 'users_select') input = el('select', {}, el('option', { value: '', textContent: '—' }), ...Object.entries(state.data.people).map(([id, name]) => el('option', { value: id, textContent: name })));
     else input = el('textarea', { rows: 3 });
     input.dataset.block = b.block_id; input.dataset.action = e.action_id; input.dataset.type = e.type;
@@ -150,6 +152,7 @@ function renderModal(modal) {
       const v = input.value || null; const t = input.dataset.type;
       (values[input.dataset.block] ??= {})[input.dataset.action] =
         t === 'static_select' ? { type: t, selected_option: v && { value: v, text: { type: 'plain_text', text: v } } }
+        : t === 'checkboxes' ? { type: t, selected_options: [...input.querySelectorAll('input:checked')].map((c) => ({ value: c.value, text: { type: 'plain_text', text: c.value } })) }
         : t === 'users_select' ? { type: t, selected_user: v } : { type: t, value: v };
     }
     const result = await act({ type: 'submit', viewId: modal.id, values });

@@ -163,6 +163,11 @@ describe('Silence like this…', () => {
     expect(rootPosts(app)).toHaveLength(before);
     expect(threadReplies(app).filter((c) => String(c.args.text).includes('unacknowledged'))).toHaveLength(1);
 
+    const wire = await app.getCart('cart_held');
+    expect(wire.body.exceptions[0].silence).toMatchObject({
+      reason: 'PSP maintenance',
+      created_by: 'U0ALICE',
+    });
     const report = await ask('cart_held');
     expect(report).toContain('silenced by');
     expect(report).toContain('PSP maintenance');
@@ -310,6 +315,8 @@ describe('when a silence ends', () => {
     await start();
     const silence = await silenceFor(60);
     await raise(failure('cart_held'));
+    // Past cart_first's storm window: a like exception released within it would wait for a storm.
+    clock.set(iso(T0 + 10 * MINUTE));
     const responseUrl = app.slack.responseUrl('silences');
     const value = JSON.stringify({ silence: silence.id });
     const before = rootPosts(app).length;

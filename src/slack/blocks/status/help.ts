@@ -7,6 +7,7 @@ export const CART_STATUS_HELP = [
   "• `/cart-status cart_8842`: that cart's timeline across stages, with its exceptions and who handled them. An order, payment or shipment id works too, as do a Shopify order's number, name (`#1001`), admin URL or `gid://`, and a Stripe `pi_`, `ch_` or `cs_` id.",
   '• `/cart-status`: open exceptions per team and stage, the oldest unclaimed, carts waiting, resolved today.',
   '• `/cart-status mine`: what is assigned to you, with buttons.',
+  '• `/cart-status silences`: what is silenced now (by whom, why, until when), each with End now. A message’s ⋯ menu has Snooze… and Silence like this….',
   '• `/cart-status help`: this.',
 ].join('\n');
 
