@@ -1,11 +1,12 @@
 import type { CartwatchConfig } from '../config.js';
 import { type Reading, readingsOf } from '../domain/cart-reference.js';
 import { expectRuleKey } from '../domain/due-policy.js';
+import type { Stage } from '../domain/event.js';
 import type { AuditEntry, ExceptionRecord } from '../domain/exception.js';
 import { startOfLocalDay } from '../domain/local-time.js';
 import type { Silence } from '../domain/silence.js';
 import { buildTimeline, type TimelineEntry } from '../domain/timeline.js';
-import type { ExceptionOverview } from '../store/status-types.js';
+import type { ExceptionOverview, WaitingCart } from '../store/status-types.js';
 import type { CartHistory, Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 
@@ -107,6 +108,26 @@ export class CartStatusService {
   mine(userId: string): Promise<ExceptionRecord[]> {
     return this.deps.store.assignedTo(userId, 20);
   }
+
+  /** A backlog's carts: how many wait in the stage, and the oldest of them, oldest first. */
+  async waiting(stage: Stage): Promise<WaitingReport> {
+    const { store, clock } = this.deps;
+    const [backlog, carts] = await Promise.all([
+      store.backlogOf(stage),
+      store.waitingCarts(stage, WAITING_SHOWN),
+    ]);
+    return { stage, total: backlog.waiting, carts, now: clock.now() };
+  }
+}
+
+/** How many of a backlog's carts its Timeline lists; the rest are counted. */
+const WAITING_SHOWN = 25;
+
+export interface WaitingReport {
+  stage: Stage;
+  total: number;
+  carts: WaitingCart[];
+  now: number;
 }
 
 function nextStep(what: string, dueAt: number, now: number): NextStep {

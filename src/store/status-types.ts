@@ -33,6 +33,15 @@ export interface ExceptionOverview {
   waiting: { stage: Stage; carts: number; oldestAt?: number }[];
 }
 
+/** A cart waiting in a stage (its latest step started), as a backlog lists it. */
+export interface WaitingCart {
+  cartId: string;
+  step: string;
+  /** When its latest step started: how long it has waited. */
+  since: number;
+  value?: Money;
+}
+
 /** An audit entry with the facts of its exception, for the digest's counts. */
 export interface AuditedChange {
   exceptionId: number;

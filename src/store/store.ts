@@ -36,7 +36,7 @@ import type {
   SilencePreview,
   SnoozeInput,
 } from './silence-types.js';
-import type { AuditedChange, CartState, ExceptionOverview } from './status-types.js';
+import type { AuditedChange, CartState, ExceptionOverview, WaitingCart } from './status-types.js';
 
 export type { StoredEvent };
 
@@ -96,6 +96,8 @@ export interface Store {
   dueWork(now: number, limit: number): Promise<DueWork>;
   /** Carts waiting (latest step started) in a stage, and the oldest one's last progress. */
   backlogOf(stage: Stage): Promise<{ waiting: number; oldestAt?: number }>;
+  /** The carts waiting in a stage, oldest first, at most `limit` (a backlog's Timeline). */
+  waitingCarts(stage: Stage, limit: number): Promise<WaitingCart[]>;
   /** When each watched source was last heard from. */
   sourceActivity(): Promise<Map<string, SourceActivity>>;
   /** Raises, resolves, escalates and reminds what the sweep found, claiming each due row once. */

@@ -191,6 +191,31 @@ describe('backlogs and silent sources', () => {
     expect(JSON.stringify(update?.blocks)).toContain('Resolved automatically: the backlog drained');
   });
 
+  it("when a backlog's Timeline is clicked, then the clicker sees the waiting carts, oldest first", async () => {
+    await start({ backlog: { fulfillment: { maxWaiting: 2 } }, slaMs: {} });
+    const started = (cart: string, at: number) =>
+      anEvent({ cart_id: cart, stage: 'fulfillment', step: 'pick', status: 'started', occurred_at: iso(at) });
+    await app.postEvents([started('w_new', T0), started('w_old', T0 - HOUR), started('w_mid', T0 - MINUTE)]);
+    await sweepAt(T0 + MINUTE);
+    const [post] = await app.slack.waitForCalls('chat.postMessage', 1);
+    const timeline = post?.blocks
+      ?.find((b) => b.type === 'actions')
+      .elements.find((e: any) => e.action_id === ACTION.timeline);
+    await postInteraction(
+      app.url,
+      buttonPayload({ actionId: ACTION.timeline, value: timeline.value, channel: 'C0FULFIL', user: 'U0BEN' }),
+    );
+    const [reply] = await app.slack.waitForCalls('chat.postEphemeral', 1);
+    expect(reply?.args).toMatchObject({ channel: 'C0FULFIL', user: 'U0BEN' });
+    const text = JSON.stringify(reply?.blocks);
+    expect(text).toContain('3 carts waiting in fulfillment, oldest first');
+    expect(text).not.toContain('not about one cart');
+    const order = ['w_old', 'w_mid', 'w_new'].map((cart) => text.indexOf(cart));
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(text).toContain('waiting 1h 1m');
+  });
+
   it('when a source that runs every 45 seconds goes quiet, then the message names its real interval', async () => {
     await start({ sources: { 'price-feed': { everyMs: 45_000 } } });
     await sweepAt(T0 + 2 * MINUTE);

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Stage } from '../../domain/event.js';
 import type { DueExpectation, DueStall, DueWork, SourceActivity } from '../exception-types.js';
+import type { WaitingCart } from '../status-types.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 
 interface StallRow {
@@ -8,6 +9,14 @@ interface StallRow {
   stage: string;
   step: string;
   stall_due_at: number;
+  last_progress_at: number;
+  value: number | null;
+  currency: string | null;
+}
+
+interface WaitingRow {
+  cart_id: string;
+  step: string;
   last_progress_at: number;
   value: number | null;
   currency: string | null;
@@ -48,6 +57,11 @@ export class DueQueries {
       backlog: db.prepare<[string], { waiting: number; oldest: number | null }>(
         "SELECT count(*) AS waiting, min(last_progress_at) AS oldest FROM carts WHERE stage = ? AND status = 'started'",
       ),
+      // Through carts_by_stage_status, oldest first: reads only the carts it lists.
+      waiting: db.prepare<[string, number], WaitingRow>(
+        `SELECT cart_id, step, last_progress_at, value, currency FROM carts
+         WHERE stage = ? AND status = 'started' ORDER BY last_progress_at LIMIT ?`,
+      ),
       sources: db.prepare<[], { name: string; last_seen_at: number; last_stage: string | null }>(
         'SELECT name, last_seen_at, last_stage FROM sources',
       ),
@@ -66,6 +80,15 @@ export class DueQueries {
   backlogOf(stage: Stage): { waiting: number; oldestAt?: number } {
     const row = this.s.backlog.get(stage) ?? { waiting: 0, oldest: null };
     return row.oldest === null ? { waiting: row.waiting } : { waiting: row.waiting, oldestAt: row.oldest };
+  }
+
+  waitingCarts(stage: Stage, limit: number): WaitingCart[] {
+    return this.s.waiting.all(stage, limit).map((row) => {
+      const cart: WaitingCart = { cartId: row.cart_id, step: row.step, since: row.last_progress_at };
+      if (row.value !== null && row.currency !== null)
+        cart.value = { value: row.value, currency: row.currency };
+      return cart;
+    });
   }
 
   sourceActivity(): Map<string, SourceActivity> {

@@ -38,7 +38,7 @@ import type {
   SilencePreview,
   SnoozeInput,
 } from '../silence-types.js';
-import type { AuditedChange, CartState, ExceptionOverview } from '../status-types.js';
+import type { AuditedChange, CartState, ExceptionOverview, WaitingCart } from '../status-types.js';
 import type {
   CartHistory,
   DigestRun,
@@ -190,6 +190,10 @@ export class SqliteStore implements Store {
 
   async backlogOf(stage: Stage): Promise<{ waiting: number; oldestAt?: number }> {
     return this.due.backlogOf(stage);
+  }
+
+  async waitingCarts(stage: Stage, limit: number): Promise<WaitingCart[]> {
+    return this.due.waitingCarts(stage, limit);
   }
 
   async sourceActivity(): Promise<Map<string, SourceActivity>> {
