@@ -4,6 +4,7 @@ import type { StoredEvent } from '../domain/event.js';
 import { type Clock, systemClock } from '../services/clock.js';
 import type { Observer } from '../services/observer.js';
 import type { Store } from '../store/store.js';
+import { processMetrics } from './process-metrics.js';
 
 /**
  * The figures an operator watches, in Prometheus text format at GET /metrics. Labels carry only
@@ -161,8 +162,9 @@ export class Metrics implements Observer {
         res.writeHead(405, { allow: 'GET' }).end();
         return;
       }
-      const text = await this.registry.metrics();
-      res.writeHead(200, { 'content-type': this.registry.contentType }).end(text);
+      const served = Registry.merge([processMetrics(), this.registry]);
+      const text = await served.metrics();
+      res.writeHead(200, { 'content-type': served.contentType }).end(text);
     };
   }
 }
