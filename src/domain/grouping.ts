@@ -30,7 +30,7 @@ export type Placement =
    * Posted on its own; `wait`: after the short wait that lets a storm's first members still join
    * quietly (for anything that could be part of a storm).
    */
-  | { type: 'alone'; wait: boolean }
+  | { type: 'alone'; wait: boolean; until?: number }
   /** Joins the live storm of its kind. */
   | { type: 'join'; groupId: number }
   /**
@@ -61,7 +61,14 @@ export function placeNewException(
   const recent = found.candidates.filter(
     (c) => c.id !== newcomer.id && c.raisedAt >= since && !c.handedToPerson,
   );
-  if (recent.length + 1 < rule.min) return { type: 'alone', wait: true };
+  if (recent.length + 1 < rule.min) {
+    // One like it is already in the channel: the next ones wait out that one's window (a storm may
+    // still form from them) instead of each posting after the short wait. A trickle then costs
+    // two root posts, the first and the storm's, not `min`; the first still goes out at once.
+    const shown = recent.filter((c) => c.hasMessage && !c.resolved).map((c) => c.raisedAt);
+    if (shown.length === 0) return { type: 'alone', wait: true };
+    return { type: 'alone', wait: true, until: Math.min(...shown) + rule.windowMs };
+  }
   const members = [...recent]
     .sort((a, b) => a.id - b.id)
     .map((c) => ({ id: c.id, pointToStorm: c.hasMessage && !c.resolved }));

@@ -4,6 +4,7 @@ import { MINUTE, TestClock } from '../support/clock.js';
 import { anEvent } from '../support/events.js';
 import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
 import { postCommand } from '../support/slack-requests.js';
+import { waitFor } from '../support/wait-for.js';
 
 // The built-in rules: payment SLA 10m, and payment.capture expected within 15m of payment.authorize.
 const T0 = Date.parse('2026-11-27T09:00:00.000Z');
@@ -60,9 +61,11 @@ describe('one stuck cart is one exception, and its money is counted once', () =>
     });
     expect(stored[0]?.errorMessage).toContain('SLA is 10m');
     expect(stored[0]?.errorMessage).toContain('payment.capture did not follow payment.authorize within 15m');
+    const thread = () => app.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts !== undefined);
+    await waitFor(() => thread().some((c) => String(c.args.text).startsWith('Also: payment.capture')), {
+      what: "the missing step's reason in the stall's thread",
+    });
     expect(roots()).toHaveLength(1);
-    const thread = app.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts !== undefined);
-    expect(thread.map((c) => c.args.text)).toContainEqual(expect.stringContaining('Also: payment.capture'));
 
     const overview = await overviewText();
     expect(overview).toContain('1 open');
@@ -109,6 +112,9 @@ describe('one stuck cart is one exception, and its money is counted once', () =>
       kind: 'failed',
       amount: { value: 8675, currency: 'USD' },
       amountFrom: 'cart',
+    });
+    await waitFor(() => roots().some((c) => c.args.channel === 'C0FULFIL'), {
+      what: 'the fulfilment failure posted',
     });
     const post = roots().find((c) => c.args.channel === 'C0FULFIL');
     expect(JSON.stringify(post?.blocks)).toContain("USD 86.75 (the cart's value)");

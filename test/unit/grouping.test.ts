@@ -75,6 +75,15 @@ describe('storm grouping decisions', () => {
     });
   });
 
+  it("when a like one is already in the channel, then the newcomer waits out that one's window rather than the short wait", () => {
+    const candidates = [candidate(1, 2, true), candidate(2, 1), candidate(3, 4, true, false, true)];
+    expect(placeNewException(rule, { id: 4, groupKey: key }, { candidates }, NOW)).toEqual({
+      type: 'alone',
+      wait: true,
+      until: NOW - 2 * MINUTE + rule.windowMs,
+    });
+  });
+
   it('when one raised just outside the window is found, then it does not count toward the storm', () => {
     const candidates = [candidate(1, 5.01), candidate(2, 3), candidate(3, 2), candidate(4, 1)];
     expect(placeNewException(rule, { id: 5, groupKey: key }, { candidates }, NOW).type).toBe('alone');

@@ -87,7 +87,8 @@ export class GroupWriter {
       now,
     );
     if (placement.type === 'alone') {
-      this.outbox.post(exceptionId, channel, placement.wait ? now + grouping.waitMs : now);
+      const dueAt = placement.wait ? Math.max(now + grouping.waitMs, placement.until ?? 0) : now;
+      this.outbox.post(exceptionId, channel, dueAt);
       return;
     }
     if (placement.type === 'join' && live !== undefined) {
