@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CartwatchConfig, DEFAULT_CONFIG } from '../../src/config.js';
 import { ACTION, BLOCK, encodeSilenceMetadata, VIEW } from '../../src/slack/ids.js';
@@ -275,6 +276,54 @@ describe('Silence like this…', () => {
 });
 
 describe('when a silence ends', () => {
+  it('when a failure-rate rule breaches under a silence, then its exception is held too, its figures move without a Slack call, and it is posted when the silence ends', async () => {
+    fresh();
+    const rates = [
+      {
+        name: 'psp',
+        match: { stage: ['payment' as const] },
+        windowMs: 15 * MINUTE,
+        minAttempts: 40,
+        above: 0.2,
+      },
+    ];
+    await start({ config: { noise: { suppress: [], rates }, slaMs: {}, expect: [] } });
+    await app.running.store.createSilence({
+      team: 'payments',
+      match: { stage: ['payment'] },
+      reason: 'PSP maintenance',
+      createdBy: 'U0ANNA',
+      at: T0,
+      endsAt: T0 + 60 * MINUTE,
+    });
+    const attempts = (n: number, ok: number, failed: number) =>
+      raise(
+        ...Array.from({ length: ok }, (_, i) =>
+          anEvent({ cart_id: `ok_${n}_${i}`, occurred_at: iso(clock.now()) }),
+        ),
+        ...Array.from({ length: failed }, (_, i) =>
+          failure(`bad_${n}_${i}`, { occurred_at: iso(clock.now()) }),
+        ),
+      );
+    await attempts(1, 30, 20);
+    await sweepAt(T0 + MINUTE);
+    await attempts(2, 0, 10);
+    await sweepAt(T0 + 3 * MINUTE);
+    const db = new Database(app.dbPath, { readonly: true });
+    const rate = db.prepare("SELECT silence_id, details FROM exceptions WHERE kind = 'rate'").all();
+    db.close();
+    expect(rate).toEqual([{ silence_id: 1, details: expect.stringContaining('"failures":30') }]);
+    expect(rootPosts(app)).toHaveLength(0);
+    expect(app.slack.callsOf('chat.update')).toHaveLength(0);
+    expect((await app.running.store.outboxHealth()).failed).toBe(0);
+
+    await sweepAt(T0 + 61 * MINUTE);
+    const told = rootPosts(app).map((c) => String(c.args.text));
+    expect(told[0]).toContain('31 exceptions while it held');
+    expect(told.some((t) => t.includes('Failing too often'))).toBe(true);
+    expect((await app.running.store.outboxHealth()).failed).toBe(0);
+  });
+
   it('when it runs out, then one summary tells what happened meanwhile and what is still open is posted below it, as a storm when many', async () => {
     fresh();
     // No SLA or expected step: the carts that succeed are done, not stalled.

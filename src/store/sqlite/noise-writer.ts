@@ -4,6 +4,7 @@ import type { Suppressed } from '../../domain/suppression.js';
 import type { SweepOutcome } from '../exception-types.js';
 import type { RateStep } from '../noise-types.js';
 import { countResolved, type ExceptionWriter } from './exception-writer.js';
+import type { HeldFacts } from './silence-gate.js';
 
 /**
  * Noise bookkeeping, inside the transactions of detection and the sweep: suppressed failures marked
@@ -31,9 +32,9 @@ export class NoiseWriter {
       ),
       setState: db.prepare(`INSERT INTO rate_states (rule, breached_at, calm_since) VALUES (?, ?, ?)
         ON CONFLICT (rule) DO UPDATE SET breached_at = excluded.breached_at, calm_since = excluded.calm_since`),
-      setFigures: db.prepare<[string, string, number, string], { id: number; channel: string }>(
+      setFigures: db.prepare<[string, string, number, string], HeldFacts & { channel: string }>(
         `UPDATE exceptions SET details = ?, error_message = ?, last_seen_at = max(last_seen_at, ?)
-         WHERE dedup_key = ? AND state != 'resolved' RETURNING id, channel`,
+         WHERE dedup_key = ? AND state != 'resolved' RETURNING id, channel, silence_id, slack_ts, group_id`,
       ),
       pruneSuppressed: db.prepare('DELETE FROM suppressed_counts WHERE minute < ?'),
       pruneCounts: db.prepare('DELETE FROM rate_counts WHERE minute < ?'),
@@ -76,7 +77,9 @@ export class NoiseWriter {
     if (step.update) {
       const { dedupKey, figures, summary } = step.update;
       const live = this.s.setFigures.get(JSON.stringify(figures), summary, now, dedupKey);
-      if (live) this.exceptions.outbox.rerender(live.id, live.channel, now);
+      // Held back by a silence, it has no message yet: the figures wait for its release.
+      if (live && !this.exceptions.silences.isHeld(live))
+        this.exceptions.outbox.rerender(live.id, live.channel, now);
     }
     if (step.resolve) countResolved(outcome, this.exceptions.resolveLive(step.resolve.dedupKey, now));
   }

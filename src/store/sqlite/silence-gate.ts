@@ -2,6 +2,10 @@ import type Database from 'better-sqlite3';
 import type { ExceptionFacts } from '../../domain/exception.js';
 import { ALL_TEAMS, type Silence, silenceHolds } from '../../domain/silence.js';
 import type { ExceptionRow } from './exception-rows.js';
+
+/** What tells whether an exception is held back: its silence, and whether it has a message. */
+export type HeldFacts = Pick<ExceptionRow, 'id' | 'silence_id' | 'slack_ts' | 'group_id'>;
+
 import { type SilenceRow, toSilence } from './silence-rows.js';
 
 /**
@@ -42,7 +46,7 @@ export class SilenceGate {
   }
 
   /** Raised under a silence and not shown anywhere yet (its silence's end, or a handoff, shows it). */
-  isHeld(row: ExceptionRow): boolean {
+  isHeld(row: HeldFacts): boolean {
     return (
       row.silence_id !== null &&
       row.slack_ts === null &&
