@@ -181,7 +181,26 @@ export function eventCallback(event: Record<string, unknown>): Record<string, un
 
 /** An Events API delivery (JSON, signed), e.g. app_home_opened. */
 export async function postSlackEvent(baseUrl: string, event: Record<string, unknown>): Promise<Response> {
-  const body = JSON.stringify(eventCallback(event));
-  const headers = { 'content-type': 'application/json', ...slackSignature(body) };
+  return postEventCallback(baseUrl, eventCallback(event));
+}
+
+/**
+ * An Events API body delivered as Slack does; `retryNum` marks it as Slack's retry of an earlier
+ * delivery (X-Slack-Retry-Num, X-Slack-Retry-Reason), signed anew at `timestamp` as a retry is.
+ */
+export async function postEventCallback(
+  baseUrl: string,
+  callback: Record<string, unknown>,
+  options: { retryNum?: number; timestamp?: number } = {},
+): Promise<Response> {
+  const body = JSON.stringify(callback);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...slackSignature(body, options.timestamp === undefined ? {} : { timestamp: options.timestamp }),
+  };
+  if (options.retryNum !== undefined) {
+    headers['x-slack-retry-num'] = String(options.retryNum);
+    headers['x-slack-retry-reason'] = 'http_timeout';
+  }
   return fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body });
 }
