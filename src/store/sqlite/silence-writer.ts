@@ -2,7 +2,6 @@ import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { groupKeyOf, SYSTEM_ACTOR } from '../../domain/exception.js';
 import { ALL_TEAMS, canonicalMatch, MAINTENANCE_ACTOR } from '../../domain/silence.js';
-import type { ActionOutcome } from '../exception-types.js';
 import type {
   EndSilenceInput,
   EndSilenceOutcome,
@@ -11,25 +10,27 @@ import type {
   NoiseSweepInput,
   NoiseSweepOutcome,
   SilenceOutcome,
-  SnoozeInput,
 } from '../silence-types.js';
 import { type ExceptionRow, toException } from './exception-rows.js';
 import type { ExceptionWriter } from './exception-writer.js';
 import { type SilenceRow, toSilence } from './silence-rows.js';
+import { SnoozeWriter } from './snooze-writer.js';
 
 /**
- * Silences and snoozes, each change with its audit entry and the Slack writes it causes. A
+ * Silences, each change with its audit entry and the Slack writes it causes. A
  * silence's end is acted on once: what it held back is placed (posted, or formed into a storm) in
  * the same transaction that records its summary and marks it summarised.
  */
 export class SilenceWriter {
   private readonly s;
+  readonly snoozes: SnoozeWriter;
 
   constructor(
     private readonly db: Database.Database,
     private readonly exceptions: ExceptionWriter,
     private readonly policy: DuePolicy,
   ) {
+    this.snoozes = new SnoozeWriter(db, exceptions, policy);
     this.s = {
       byId: db.prepare<[number], SilenceRow>('SELECT * FROM silences WHERE id = ?'),
       identical: db.prepare<[number, string, string, number], SilenceRow>(
@@ -59,18 +60,6 @@ export class SilenceWriter {
       heldBy: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE silence_id = ? ORDER BY id'),
       // Released: it counts as raised now, so storms and escalation count from when people see it.
       release: db.prepare('UPDATE exceptions SET group_key = ?, raised_at = ?, escalate_at = ? WHERE id = ?'),
-      exception: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
-      snooze: db.prepare(`UPDATE exceptions SET snoozed_until = ?, snoozed_by = ?, escalate_at = NULL,
-          remind_at = NULL, escalation_level = 0, revision = revision + 1 WHERE id = ?`),
-      dueSnoozes: db.prepare<[number, number], ExceptionRow>(
-        `SELECT * FROM exceptions WHERE snoozed_until IS NOT NULL AND snoozed_until <= ?
-           ORDER BY snoozed_until LIMIT ?`,
-      ),
-      wake: db.prepare(`UPDATE exceptions SET snoozed_until = NULL, snoozed_by = NULL, escalate_at = ?,
-          escalation_level = ?, remind_at = ?, revision = revision + 1 WHERE id = ?`),
-      exceptionAudit: db.prepare(
-        'INSERT INTO exception_audit (exception_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)',
-      ),
       deferStall: db.prepare('UPDATE carts SET stall_due_at = ? WHERE cart_id = ? AND stall_due_at = ?'),
       deferExpectation: db.prepare(
         'UPDATE expectations SET due_at = ? WHERE cart_id = ? AND rule = ? AND due_at = ?',
@@ -118,36 +107,15 @@ export class SilenceWriter {
     })();
   }
 
-  /**
-   * Snoozes an exception from its message: its escalation starts over when the snooze ends (and
-   * its place on the escalation board, if any, is given up now).
-   */
-  snooze(input: SnoozeInput): ActionOutcome {
-    return this.db.transaction((): ActionOutcome => {
-      const row = this.s.exception.get(input.exceptionId);
-      if (row === undefined) return { ok: false, reason: 'not_found' };
-      if (row.revision !== input.revision || row.state === 'resolved') {
-        this.exceptions.touched(row, input.at);
-        return { ok: false, reason: 'stale', exception: toException(row) };
-      }
-      this.s.snooze.run(input.until, input.actor, row.id);
-      const until = new Date(input.until).toISOString();
-      this.s.exceptionAudit.run(row.id, input.at, input.actor, 'snoozed', `until ${until}`);
-      this.exceptions.touched(row, input.at, { type: 'snoozed', actor: input.actor, until: input.until });
-      return { ok: true, exception: toException(this.s.exception.get(row.id) as ExceptionRow) };
-    })();
-  }
-
   /** Records maintenance occurrences, wakes snoozes that ran out, and settles silences that ended. */
   sweep(input: NoiseSweepInput): NoiseSweepOutcome {
     return this.db.transaction((): NoiseSweepOutcome => {
       for (const occurrence of input.maintenance) this.open(occurrence, input.now);
-      const snoozes = this.s.dueSnoozes.all(input.now, input.limit);
-      for (const row of snoozes) this.wake(row, input.now);
+      const snoozesEnded = this.snoozes.wakeDue(input.now, input.limit);
       const ended = this.s.due.all(input.now, input.limit);
       let released = 0;
       for (const row of ended) released += this.settle(row, input);
-      return { snoozesEnded: snoozes.length, silencesEnded: ended.length, released };
+      return { snoozesEnded, silencesEnded: ended.length, released };
     })();
   }
 
@@ -174,28 +142,6 @@ export class SilenceWriter {
     });
     if (inserted.changes > 0)
       this.s.audit.run(Number(inserted.lastInsertRowid), now, MAINTENANCE_ACTOR, 'created', occurrence.key);
-  }
-
-  /** A snooze ran out: still unresolved, its escalation (or its reminders) start over from the snooze's end. */
-  private wake(row: ExceptionRow, now: number): void {
-    const until = row.snoozed_until ?? now;
-    const open = row.state === 'open';
-    const acknowledged = row.state === 'acknowledged';
-    this.s.wake.run(
-      open ? until + this.policy.escalateAfterMs : row.escalate_at,
-      open ? 0 : row.escalation_level,
-      acknowledged ? until + this.policy.remindAfterMs : row.remind_at,
-      row.id,
-    );
-    if (!open && !acknowledged) return;
-    this.s.exceptionAudit.run(row.id, now, SYSTEM_ACTOR, 'snooze_ended', null);
-    const snoozedBy = row.snoozed_by ?? SYSTEM_ACTOR;
-    // Read before the change: a place it held on the escalation board is redrawn away.
-    this.exceptions.touched(row, now, {
-      type: 'snooze_ended',
-      snoozedBy,
-      state: open ? 'open' : 'acknowledged',
-    });
   }
 
   /**

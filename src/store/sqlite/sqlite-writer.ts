@@ -220,7 +220,7 @@ export class SqliteWriter {
   }
 
   snoozeException(input: SnoozeInput): ActionOutcome {
-    return this.silences.snooze(input);
+    return this.silences.snoozes.snooze(input);
   }
 
   sweepNoise(input: NoiseSweepInput): NoiseSweepOutcome {

@@ -1,0 +1,86 @@
+import type Database from 'better-sqlite3';
+import type { DuePolicy } from '../../domain/due-policy.js';
+import { SYSTEM_ACTOR } from '../../domain/exception.js';
+import type { ActionOutcome } from '../exception-types.js';
+import type { SnoozeInput } from '../silence-types.js';
+import { type ExceptionRow, toException } from './exception-rows.js';
+import type { ExceptionWriter } from './exception-writer.js';
+
+/**
+ * Snoozes of one exception: set from its message, and ended by the sweep, each with its audit
+ * entry and thread note. While snoozed the due queries skip it; its end arms escalation (or the
+ * reminders) again from the snooze's end.
+ */
+export class SnoozeWriter {
+  private readonly s;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly exceptions: ExceptionWriter,
+    private readonly policy: DuePolicy,
+  ) {
+    this.s = {
+      exception: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
+      snooze: db.prepare(`UPDATE exceptions SET snoozed_until = ?, snoozed_by = ?, escalate_at = NULL,
+          remind_at = NULL, escalation_level = 0, revision = revision + 1 WHERE id = ?`),
+      due: db.prepare<[number, number], ExceptionRow>(
+        `SELECT * FROM exceptions WHERE snoozed_until IS NOT NULL AND snoozed_until <= ?
+           ORDER BY snoozed_until LIMIT ?`,
+      ),
+      wake: db.prepare(`UPDATE exceptions SET snoozed_until = NULL, snoozed_by = NULL, escalate_at = ?,
+          escalation_level = ?, remind_at = ?, revision = revision + 1 WHERE id = ?`),
+      audit: db.prepare(
+        'INSERT INTO exception_audit (exception_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)',
+      ),
+    };
+  }
+
+  /**
+   * Snoozes an exception from its message: its escalation starts over when the snooze ends (and
+   * its place on the escalation board, if any, is given up now).
+   */
+  snooze(input: SnoozeInput): ActionOutcome {
+    return this.db.transaction((): ActionOutcome => {
+      const row = this.s.exception.get(input.exceptionId);
+      if (row === undefined) return { ok: false, reason: 'not_found' };
+      if (row.revision !== input.revision || row.state === 'resolved') {
+        this.exceptions.touched(row, input.at);
+        return { ok: false, reason: 'stale', exception: toException(row) };
+      }
+      this.s.snooze.run(input.until, input.actor, row.id);
+      const until = new Date(input.until).toISOString();
+      this.s.audit.run(row.id, input.at, input.actor, 'snoozed', `until ${until}`);
+      // Read before the change: a place it held on the escalation board is redrawn away.
+      this.exceptions.touched(row, input.at, { type: 'snoozed', actor: input.actor, until: input.until });
+      return { ok: true, exception: toException(this.s.exception.get(row.id) as ExceptionRow) };
+    })();
+  }
+
+  /** Ends the snoozes that ran out by `now` (at most `limit`); returns how many. */
+  wakeDue(now: number, limit: number): number {
+    const due = this.s.due.all(now, limit);
+    for (const row of due) this.wake(row, now);
+    return due.length;
+  }
+
+  /** Still unresolved: its escalation (or its reminders) start over from the snooze's end. */
+  private wake(row: ExceptionRow, now: number): void {
+    const until = row.snoozed_until ?? now;
+    const open = row.state === 'open';
+    const acknowledged = row.state === 'acknowledged';
+    this.s.wake.run(
+      open ? until + this.policy.escalateAfterMs : row.escalate_at,
+      open ? 0 : row.escalation_level,
+      acknowledged ? until + this.policy.remindAfterMs : row.remind_at,
+      row.id,
+    );
+    if (!open && !acknowledged) return;
+    this.s.audit.run(row.id, now, SYSTEM_ACTOR, 'snooze_ended', null);
+    const state = open ? 'open' : 'acknowledged';
+    this.exceptions.touched(row, now, {
+      type: 'snooze_ended',
+      snoozedBy: row.snoozed_by ?? SYSTEM_ACTOR,
+      state,
+    });
+  }
+}
