@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
 import { ACTION, BLOCK, INPUT, VIEW } from '../../src/slack/ids.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { anEvent } from '../support/events.js';
@@ -66,11 +67,14 @@ async function raiseFailure(): Promise<void> {
 }
 
 describe('Socket Mode', () => {
-  it('when Slack refuses the app-level token at start, then Cartwatch starts anyway, says so in /healthz, and connects once Slack accepts it', async () => {
+  it('when Slack refuses the app-level token at start, then Cartwatch starts anyway, logs the fix, says so in /healthz, and connects once Slack accepts it', async () => {
     await app.stop();
     slack.failNext('apps.connections.open', { error: 'invalid_auth' });
+    const logged: string[] = [];
+    const sink = { out: (line: string) => logged.push(line), err: (line: string) => logged.push(line) };
     app = await startTestApp({
       env: { slackBotToken: 'xoxb-test-token', slackAppToken: APP_TOKEN, slackApiUrl: slack.url },
+      logger: createLogger('error', { sink }),
     });
     await waitFor(
       async () => {
@@ -80,6 +84,9 @@ describe('Socket Mode', () => {
       { what: 'the refusal in /healthz' },
     );
     expect((await app.postEvents(anEvent())).status).toBe(202);
+    expect(logged.join('')).toContain(
+      'Socket Mode could not connect (invalid_auth): Slack refused SLACK_APP_TOKEN; create an app-level token with the connections:write scope',
+    );
     // The next attempt (a second later) gets a URL: the scripted refusal was a one-off.
     await socket.waitForConnections(2);
     await waitForHealthySlack();
