@@ -4,6 +4,7 @@ import type { ActionOutcome, PersonAction } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { Observer } from './observer.js';
+import { tellPrivately } from './private-reply.js';
 import { TeamMembers } from './team-members.js';
 
 export interface ActRequest {
@@ -68,13 +69,14 @@ export class ExceptionActions {
     const { store, clock } = this.deps;
     const found = await store.findException(request.exceptionId);
     if (found === null) {
-      await this.tell(request, 'That exception does not exist (any more); nothing was done.');
+      await tellPrivately(this.deps, request, 'That exception does not exist (any more); nothing was done.');
       return { ok: false, reason: 'not_found' };
     }
     const exception = found;
     request = { ...request, channel: request.channel ?? exception.channel };
     if (!(await this.mayAct(exception.team, request.actor))) {
-      await this.tell(
+      await tellPrivately(
+        this.deps,
         request,
         `Only members of the ${exception.team} team may act on its exceptions; nothing was done.`,
       );
@@ -91,7 +93,7 @@ export class ExceptionActions {
     if (outcome.ok && request.action !== 'unacknowledge') {
       this.deps.observer?.exceptionHandled(request.action, clock.now() - exception.firstSeenAt);
     }
-    if (!outcome.ok && outcome.reason === 'stale') await this.tell(request, STALE_TEXT);
+    if (!outcome.ok && outcome.reason === 'stale') await tellPrivately(this.deps, request, STALE_TEXT);
     this.deps.onChanges?.();
     return outcome;
   }
@@ -120,7 +122,8 @@ export class ExceptionActions {
     const exception = await store.findException(request.exceptionId);
     if (exception === null) return { ok: false, reason: 'not_found' };
     if (!(await this.mayAct(exception.team, request.actor))) {
-      await this.tell(
+      await tellPrivately(
+        this.deps,
         request,
         `Only members of the ${exception.team} team may reassign its exceptions; nothing was done.`,
       );
@@ -128,7 +131,7 @@ export class ExceptionActions {
     }
     const unchanged = this.reassignProblem(exception, request);
     if (unchanged !== undefined) {
-      await this.tell(request, `${unchanged} Nothing was done.`);
+      await tellPrivately(this.deps, request, `${unchanged} Nothing was done.`);
       return { ok: false, reason: 'unchanged' };
     }
     const team = request.team === undefined ? undefined : config.teams[request.team];
@@ -142,7 +145,7 @@ export class ExceptionActions {
         team !== undefined && { team: { name: request.team, channel: team.channel } }),
       ...(request.assignee !== undefined && { assignee: request.assignee }),
     });
-    if (!outcome.ok && outcome.reason === 'stale') await this.tell(request, STALE_TEXT);
+    if (!outcome.ok && outcome.reason === 'stale') await tellPrivately(this.deps, request, STALE_TEXT);
     this.deps.onChanges?.();
     return outcome;
   }
@@ -175,18 +178,19 @@ export class ExceptionActions {
   ): Promise<T | { ok: false; reason: 'not_found' | 'forbidden' }> {
     const group = await this.deps.store.findGroup(request.groupId);
     if (group === null) {
-      await this.tell(request, 'That group does not exist (any more); nothing was done.');
+      await tellPrivately(this.deps, request, 'That group does not exist (any more); nothing was done.');
       return { ok: false, reason: 'not_found' };
     }
     if (!(await this.mayAct(group.team, request.actor))) {
-      await this.tell(
+      await tellPrivately(
+        this.deps,
         request,
         `Only members of the ${group.team} team may act on its exceptions; nothing was done.`,
       );
       return { ok: false, reason: 'forbidden' };
     }
     const outcome = await change(this.deps.clock.now());
-    if (!outcome.ok && outcome.reason === 'stale') await this.tell(request, STALE_TEXT);
+    if (!outcome.ok && outcome.reason === 'stale') await tellPrivately(this.deps, request, STALE_TEXT);
     this.deps.onChanges?.();
     return outcome;
   }
@@ -194,16 +198,5 @@ export class ExceptionActions {
   /** The teams a modal may offer. */
   teamNames(): string[] {
     return Object.keys(this.deps.config.teams);
-  }
-
-  private async tell(request: { channel?: string; actor: string }, text: string): Promise<void> {
-    if (request.channel === undefined) return;
-    await this.deps.store.enqueueEphemeral({
-      channel: request.channel,
-      user: request.actor,
-      text,
-      at: this.deps.clock.now(),
-    });
-    this.deps.onChanges?.();
   }
 }

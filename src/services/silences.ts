@@ -12,6 +12,7 @@ import {
 import type { ActiveSilence, SilenceOutcome, SilencePreview } from '../store/silence-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
+import { tellPrivately } from './private-reply.js';
 import type { TeamMembers } from './team-members.js';
 
 /** A silence someone asks for: a team, what else it matches, how long and why. */
@@ -124,7 +125,8 @@ export class SilenceService {
     const problems = silenceProblems(request);
     if (Object.keys(problems).length > 0) return { ok: false, reason: 'invalid', problems };
     if (options.checkMembers && !(await this.mayAct({ team: request.team }, request.actor))) {
-      await this.tell(
+      await tellPrivately(
+        this.deps,
         request,
         `Only members of the ${request.team} team may silence its exceptions; nothing was done.`,
       );
@@ -154,7 +156,11 @@ export class SilenceService {
     if (silence === null) return { ok: false, reason: 'not_found' };
     if (options.checkMembers && !(await this.mayAct(silence, request.actor))) {
       const teams = this.teamsOf(silence).join(', ');
-      await this.tell(request, `Only members of the ${teams} team may end this silence; nothing was done.`);
+      await tellPrivately(
+        this.deps,
+        request,
+        `Only members of the ${teams} team may end this silence; nothing was done.`,
+      );
       return { ok: false, reason: 'forbidden' };
     }
     const outcome = await store.endSilence({ id: request.id, actor: request.actor, at: clock.now() });
@@ -165,17 +171,6 @@ export class SilenceService {
 
   active(): Promise<ActiveSilence[]> {
     return this.deps.store.activeSilences(this.deps.clock.now());
-  }
-
-  private async tell(request: { channel?: string; actor: string }, text: string): Promise<void> {
-    if (request.channel === undefined) return;
-    await this.deps.store.enqueueEphemeral({
-      channel: request.channel,
-      user: request.actor,
-      text,
-      at: this.deps.clock.now(),
-    });
-    this.deps.onChanges?.();
   }
 }
 

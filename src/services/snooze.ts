@@ -3,6 +3,7 @@ import { type SnoozeChoice, snoozeEnd } from '../domain/silence.js';
 import type { ActionOutcome } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
+import { tellPrivately } from './private-reply.js';
 import type { TeamMembers } from './team-members.js';
 
 export interface SnoozeRequest {
@@ -37,7 +38,8 @@ export class SnoozeService {
     const exception = await store.findException(request.exceptionId);
     if (exception === null) return { ok: false, reason: 'not_found' };
     if (!(await this.deps.members.mayAct(exception.team, request.actor))) {
-      await this.tell(
+      await tellPrivately(
+        this.deps,
         request,
         `Only members of the ${exception.team} team may snooze its exceptions; nothing was done.`,
       );
@@ -53,17 +55,8 @@ export class SnoozeService {
       until,
       at: now,
     });
-    if (!outcome.ok && outcome.reason === 'stale') await this.tell(request, STALE_TEXT);
+    if (!outcome.ok && outcome.reason === 'stale') await tellPrivately(this.deps, request, STALE_TEXT);
     this.deps.onChanges?.();
     return outcome;
-  }
-
-  private async tell(request: SnoozeRequest, text: string): Promise<void> {
-    await this.deps.store.enqueueEphemeral({
-      channel: request.channel,
-      user: request.actor,
-      text,
-      at: this.deps.clock.now(),
-    });
   }
 }

@@ -1,21 +1,18 @@
 import type { App } from '@slack/bolt';
 import type { ExceptionActions } from '../../../services/exception-actions.js';
 import type { HomePublisher } from '../../home-publisher.js';
-import { BLOCK, decodeReassignMetadata, INPUT, VIEW } from '../../ids.js';
+import { VIEW } from '../../ids.js';
+import { readResolveForm, UNREADABLE_RESOLVE_FORM } from './resolve-form.js';
 
 /** The Resolve modal's submit: resolve, with the note if one was written. */
 export function registerResolveSubmission(app: App, actions: ExceptionActions, home: HomePublisher): void {
   app.view(VIEW.resolve, async ({ ack, body, view, logger }) => {
-    const metadata = decodeReassignMetadata(view.private_metadata);
-    const raw = view.state.values[BLOCK.resolveNote]?.[INPUT.resolveNote]?.value;
-    const note = typeof raw === 'string' && raw.trim() !== '' ? raw.trim().slice(0, 2000) : undefined;
-    if (metadata === undefined) {
-      await ack({
-        response_action: 'errors',
-        errors: { [BLOCK.resolveNote]: 'This form could not be read; try again.' },
-      });
+    const form = readResolveForm(view);
+    if (form === undefined) {
+      await ack(UNREADABLE_RESOLVE_FORM);
       return;
     }
+    const { metadata, note } = form;
     await ack();
     const outcome = await actions
       .act({
