@@ -125,9 +125,10 @@ describe('storm grouping', () => {
     clock.advance(16 * MINUTE);
     await app.running.sweepNow();
     await settle();
-    const notes = app.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts !== undefined);
-    expect(notes).toHaveLength(1);
-    expect(notes[0]?.args).toMatchObject({
+    const notes = () => app.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts !== undefined);
+    await waitFor(() => notes().length > 0, { what: "the storm's escalation note" });
+    expect(notes()).toHaveLength(1);
+    expect(notes()[0]?.args).toMatchObject({
       thread_ts: group?.reply?.ts,
       text: expect.stringContaining('<!subteam^S0PAYTEAM>'),
     });
@@ -135,6 +136,9 @@ describe('storm grouping', () => {
     await app.running.sweepNow();
     await settle();
     // One line on the payments board, for all six, linking the storm's message.
+    await waitFor(() => app.slack.callsOf('chat.postMessage').some((c) => c.args.channel === 'C0MANAGERS'), {
+      what: 'the board',
+    });
     const managers = app.slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'C0MANAGERS');
     expect(managers).toHaveLength(1);
     expect(managers[0]?.args.text).toBe('payments team: 6 unacknowledged past the limit, USD 30.00 at risk');
