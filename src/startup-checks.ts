@@ -7,8 +7,10 @@ export type SlackMode = 'slack' | 'none';
 
 export interface IngestSecret {
   value: string | undefined;
-  /** Made for a local run without Slack, and kept beside the database. */
+  /** Made by this start for a local run without Slack (and kept in `file`). */
   generated: boolean;
+  /** Where a local run's secret is kept, beside the database: made now, or read from an earlier run. */
+  file?: string;
 }
 
 export function checkSlackCredentials(env: Env): SlackMode {
@@ -33,9 +35,9 @@ export function resolveIngestSecret(env: Env, slackMode: SlackMode): IngestSecre
     return { value: undefined, generated: false };
   }
   const file = path.join(path.dirname(env.dbPath), 'ingest-secret');
-  if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), generated: true };
+  if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), generated: false, file };
   mkdirSync(path.dirname(file), { recursive: true });
   const value = randomBytes(24).toString('base64url');
   writeFileSync(file, `${value}\n`, { mode: 0o600 });
-  return { value, generated: true };
+  return { value, generated: true, file };
 }

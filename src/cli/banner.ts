@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { type Logger, logFields } from '../logger.js';
 import type { RunningCartwatch } from '../main.js';
 
@@ -41,15 +42,28 @@ function bannerLines(running: RunningCartwatch, info: BannerInfo): string[] {
   if (secret.value === undefined) {
     lines.push('', '  Ingest is OFF: set CARTWATCH_INGEST_SECRET to accept POST /events.');
   } else {
-    if (secret.generated)
-      lines.push('', '  CARTWATCH_INGEST_SECRET was not set; generated one for this database.');
+    if (secret.file !== undefined) {
+      const where = shownPath(secret.file);
+      lines.push(
+        '',
+        secret.generated
+          ? `  CARTWATCH_INGEST_SECRET was not set; generated one for this database, kept in ${where}.`
+          : `  CARTWATCH_INGEST_SECRET was not set; read from ${where} (made on an earlier run).`,
+      );
+    }
     lines.push(
       '',
       '  Try it:',
-      `  ${curlExample(running.url, secret.generated ? secret.value : '$CARTWATCH_INGEST_SECRET')}`,
+      `  ${curlExample(running.url, secret.file !== undefined ? secret.value : '$CARTWATCH_INGEST_SECRET')}`,
     );
   }
   return lines;
+}
+
+/** A path as a person would type it from here: relative when it is below the working directory. */
+function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
 function curlExample(url: string, secret: string): string {
