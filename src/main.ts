@@ -90,7 +90,8 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const slackMode = checkSlackCredentials(env);
   const ingestSecret = resolveIngestSecret(env, slackMode);
   // The sandbox feeds the demo to a new database unless told otherwise; the demo watches one more source.
-  const feedingDemo = options.demo ?? (slackMode === 'none' && !existsSync(env.dbPath));
+  const newDatabase = !existsSync(env.dbPath);
+  const feedingDemo = options.demo ?? (slackMode === 'none' && newDatabase);
   const config = feedingDemo ? withDemoSources(options.config) : options.config;
 
   // A new database records this clock's now as when it began (its first day gets no digest).
@@ -127,7 +128,8 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const snoozes = new SnoozeService({ store, clock, config, members, onChanges: sendNow });
 
   // Without Slack credentials (outside production) the bot talks to the local sandbox instead.
-  const sandbox = slackMode === 'none' ? createSandbox(config) : undefined;
+  const sandbox =
+    slackMode === 'none' ? createSandbox(config, { dbPath: env.dbPath, newDatabase, logger }) : undefined;
   let slack: SlackApp | undefined;
   const connectSlack = (slackEnv: Env) => {
     const timeoutMs = options.tuning?.slackTimeoutMs;
@@ -178,6 +180,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     }),
   };
   if (slackMode === 'slack') connectSlack(env);
+  Object.assign(exact, sandbox?.exactRoutes);
   const server = createHttpServer(
     {
       exact,
@@ -255,6 +258,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       await detector.stop();
       await outbox?.stop();
       await closeServer(server);
+      sandbox?.close();
       await slack?.stop();
       await store.close();
     },

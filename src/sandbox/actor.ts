@@ -7,9 +7,22 @@ export type SandboxAction =
       user: string;
       channel?: string;
       ts?: string;
+      blockId?: string;
       actionId: string;
       value: string;
       overflow?: boolean;
+      /** Clicked on this ephemeral reply: the click carries its response_url, as Slack's do. */
+      ephemeral?: string;
+    }
+  | {
+      /** A change inside a modal whose element dispatches actions (e.g. the Silence modal's checkboxes). */
+      type: 'view_action';
+      user: string;
+      viewId: string;
+      blockId: string;
+      actionId: string;
+      selected: string[];
+      values: Record<string, Record<string, unknown>>;
     }
   | { type: 'command'; user: string; channel: string; text: string }
   | { type: 'submit'; user: string; viewId: string; values: Record<string, Record<string, unknown>> }
@@ -29,6 +42,8 @@ export class SandboxActor {
     switch (action.type) {
       case 'click':
         return this.post('form', { payload: JSON.stringify(this.blockActions(action)) });
+      case 'view_action':
+        return this.viewAction(action);
       case 'command':
         return this.command(action);
       case 'submit':
@@ -73,37 +88,83 @@ export class SandboxActor {
           text: { type: 'plain_text', text: '' },
         };
     const inMessage = action.channel !== undefined && action.ts !== undefined;
+    const ephemeral = action.ephemeral !== undefined;
     return {
       type: 'block_actions',
       user: { id: action.user, username: action.user.toLowerCase(), team_id: 'T0SANDBOX' },
       api_app_id: 'A0SANDBOX',
       team: { id: 'T0SANDBOX', domain: 'sandbox' },
-      trigger_id: `sandbox.${action.user}.${Date.now()}`,
+      trigger_id: this.triggerId(action.user),
       container: inMessage
-        ? { type: 'message', channel_id: action.channel, message_ts: action.ts }
+        ? { type: 'message', channel_id: action.channel, message_ts: action.ts, is_ephemeral: ephemeral }
         : { type: 'view' },
-      ...(inMessage && { channel: { id: action.channel, name: action.channel?.toLowerCase() } }),
+      ...(inMessage && { channel: { id: action.channel, name: this.channelName(action.channel) } }),
       ...(inMessage && { message: { ts: action.ts } }),
-      actions: [{ ...element, block_id: 'sandbox', action_ts: `${Date.now() / 1000}` }],
+      ...(ephemeral && { response_url: this.responseUrl(action.ephemeral as string) }),
+      actions: [{ ...element, block_id: action.blockId ?? 'sandbox', action_ts: `${Date.now() / 1000}` }],
     };
   }
 
+  private async viewAction(action: Extract<SandboxAction, { type: 'view_action' }>) {
+    const modal = this.deps.workspace.modals.find((m) => m.id === action.viewId && m.user === action.user);
+    if (modal === undefined) return { status: 404 };
+    const option = (value: string) => ({ text: { type: 'plain_text', text: value }, value });
+    return this.post('form', {
+      payload: JSON.stringify({
+        type: 'block_actions',
+        user: { id: action.user, username: action.user.toLowerCase(), team_id: 'T0SANDBOX' },
+        api_app_id: 'A0SANDBOX',
+        team: { id: 'T0SANDBOX', domain: 'sandbox' },
+        trigger_id: this.triggerId(action.user),
+        container: { type: 'view', view_id: modal.id },
+        view: { ...modal.view, id: modal.id, hash: modal.hash, state: { values: action.values } },
+        actions: [
+          {
+            type: 'checkboxes',
+            action_id: action.actionId,
+            block_id: action.blockId,
+            selected_options: action.selected.map(option),
+            action_ts: `${Date.now() / 1000}`,
+          },
+        ],
+      }),
+    });
+  }
+
+  private triggerId(user: string): string {
+    return `sandbox.${user}.${Date.now()}`;
+  }
+
+  private channelName(channel: string | undefined): string {
+    return channel === undefined
+      ? ''
+      : (this.deps.workspace.names.channels[channel] ?? channel.toLowerCase());
+  }
+
+  /** A reply's response_url: what the bot posts there replaces or follows that reply (routes.ts). */
+  private responseUrl(ephemeralId: string): string {
+    return `${this.deps.baseUrl()}/sandbox/respond/${ephemeralId}`;
+  }
+
   private async command(action: Extract<SandboxAction, { type: 'command' }>) {
+    const id = `E${this.deps.workspace.nextTs().replace('.', '')}`;
     const reply = await this.post('form', {
       command: '/cart-status',
       text: action.text,
       user_id: action.user,
       user_name: action.user.toLowerCase(),
       channel_id: action.channel,
+      channel_name: this.channelName(action.channel),
       team_id: 'T0SANDBOX',
       api_app_id: 'A0SANDBOX',
-      response_url: 'http://sandbox.invalid/response',
-      trigger_id: `sandbox.${action.user}.${Date.now()}`,
+      response_url: this.responseUrl(id),
+      trigger_id: this.triggerId(action.user),
     });
     // The command's answer is the ack body: shown to the caller only, as Slack does.
     if (reply.body && typeof reply.body === 'object') {
       const { text, blocks } = reply.body as { text?: string; blocks?: unknown[] };
       this.deps.workspace.ephemerals.push({
+        id,
         channel: action.channel,
         user: action.user,
         text: text ?? '',
@@ -125,8 +186,8 @@ export class SandboxActor {
         team: { id: 'T0SANDBOX', domain: 'sandbox' },
         user: { id: action.user, username: action.user.toLowerCase(), team_id: 'T0SANDBOX' },
         api_app_id: 'A0SANDBOX',
-        trigger_id: `sandbox.${action.user}.${Date.now()}`,
-        view: { ...modal.view, id: modal.id, state: { values: action.values } },
+        trigger_id: this.triggerId(action.user),
+        view: { ...modal.view, id: modal.id, hash: modal.hash, state: { values: action.values } },
       }),
     });
     const body = reply.body as { response_action?: string; errors?: Record<string, string> } | undefined;

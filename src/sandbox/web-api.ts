@@ -46,7 +46,9 @@ export function sandboxWebApi(workspace: SandboxWorkspace) {
       return { channel: message.channel, ts: message.ts };
     },
     'chat.postEphemeral': (args) => {
+      const ts = workspace.nextTs();
       workspace.ephemerals.push({
+        id: `E${ts.replace('.', '')}`,
         channel: String(args.channel),
         user: String(args.user),
         text: String(args.text ?? ''),
@@ -54,7 +56,7 @@ export function sandboxWebApi(workspace: SandboxWorkspace) {
         at: Date.now(),
       });
       workspace.changed();
-      return { message_ts: workspace.nextTs() };
+      return { message_ts: ts };
     },
     'chat.getPermalink': (args) => ({
       channel: args.channel,
@@ -64,9 +66,21 @@ export function sandboxWebApi(workspace: SandboxWorkspace) {
       const id = `V${workspace.nextTs().replace('.', '')}`;
       // The sandbox's trigger ids carry the user they were made for: sandbox.<user>.<time>.
       const user = String(args.trigger_id ?? '').split('.')[1] ?? 'U0SANDBOX';
-      workspace.modals.push({ id, user, view: parseJson(args.view) as Record<string, unknown> });
+      const hash = workspace.nextTs();
+      workspace.modals.push({ id, user, view: parseJson(args.view) as Record<string, unknown>, hash });
       workspace.changed();
-      return { view: { id } };
+      return { view: { id, hash } };
+    },
+    'views.update': (args) => {
+      const modal = workspace.modals.find((m) => m.id === String(args.view_id));
+      if (modal === undefined) return { ok: false, error: 'not_found' };
+      // As Slack: an update made from an older copy of the view is refused.
+      if (args.hash !== undefined && String(args.hash) !== modal.hash)
+        return { ok: false, error: 'hash_conflict' };
+      modal.view = parseJson(args.view) as Record<string, unknown>;
+      modal.hash = workspace.nextTs();
+      workspace.changed();
+      return { view: { id: modal.id, hash: modal.hash } };
     },
     'views.publish': (args) => {
       workspace.homes.set(String(args.user_id), parseJson(args.view) as Record<string, unknown>);
@@ -80,9 +94,11 @@ export function sandboxWebApi(workspace: SandboxWorkspace) {
         real_name: sandboxName(String(args.user)),
       },
     }),
-    'conversations.info': (args) => ({
-      channel: { id: args.channel, name: String(args.channel).toLowerCase() },
-    }),
+    'conversations.info': (args) => {
+      const id = String(args.channel);
+      if (!workspace.channels.includes(id)) return { ok: false, error: 'channel_not_found' };
+      return { channel: { id, name: workspace.names.channels[id] ?? id.toLowerCase(), is_member: true } };
+    },
   };
 
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {

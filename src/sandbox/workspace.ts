@@ -8,7 +8,9 @@ export interface SandboxMessage {
   edited?: boolean;
 }
 
+/** A reply only one person sees; `id` is what its response_url names. */
 export interface SandboxEphemeral {
+  id: string;
   channel: string;
   user: string;
   text: string;
@@ -20,6 +22,16 @@ export interface SandboxView {
   id: string;
   user: string;
   view: Record<string, unknown>;
+  /** Changes with every update, as Slack's view hash does, so an update based on an old view is refused. */
+  hash: string;
+}
+
+/** What the page shows instead of ids, as a Slack client does. */
+export interface SandboxNames {
+  channels: Record<string, string>;
+  groups: Record<string, string>;
+  people: Record<string, string>;
+  bot: string;
 }
 
 /** The sandbox keeps the latest of each, so a long-running demo cannot grow without bound. */
@@ -27,25 +39,36 @@ export const SANDBOX_KEEPS = { messages: 1000, ephemerals: 200, modals: 50 } as 
 
 /**
  * The local Slack stand-in's memory: channels, messages, threads, ephemerals, open modals and
- * Home tabs. Nothing is persisted: it is a window onto what Cartwatch sends, the latest of it.
+ * Home tabs. Channel messages can be journalled (see journal.ts) so they outlive a restart, as
+ * Slack's do; ephemerals and modals are gone on a reload in Slack too.
  */
 export class SandboxWorkspace {
   readonly channels: string[];
+  readonly names: SandboxNames;
   readonly messages: SandboxMessage[] = [];
   readonly ephemerals: SandboxEphemeral[] = [];
   readonly modals: SandboxView[] = [];
   readonly homes = new Map<string, Record<string, unknown>>();
-  private clock = 1_700_000_000_000_000;
+  /** The last ts handed out, in microseconds: ts values are wall-clock times, as Slack's are, and never repeat. */
+  private lastTs = 0;
   private version = 0;
   private readonly listeners = new Set<() => void>();
 
-  constructor(channels: readonly string[]) {
+  constructor(channels: readonly string[], names: Partial<SandboxNames> = {}) {
     this.channels = [...new Set(channels)];
+    this.names = { channels: {}, groups: {}, people: {}, bot: 'Cartwatch', ...names };
   }
 
   nextTs(): string {
-    this.clock += 1;
-    return `${Math.floor(this.clock / 1_000_000)}.${String(this.clock % 1_000_000).padStart(6, '0')}`;
+    this.lastTs = Math.max(this.lastTs + 1, Date.now() * 1000);
+    return `${Math.floor(this.lastTs / 1_000_000)}.${String(this.lastTs % 1_000_000).padStart(6, '0')}`;
+  }
+
+  /** Messages kept from an earlier run; later ts values follow theirs. */
+  restore(messages: readonly SandboxMessage[]): void {
+    this.messages.push(...messages.filter((m) => this.channels.includes(m.channel)));
+    for (const m of this.messages) this.lastTs = Math.max(this.lastTs, microsOf(m.ts));
+    this.changed();
   }
 
   /** Bumped on every change; the page polls it. */
@@ -69,6 +92,11 @@ export class SandboxWorkspace {
   find(channel: string, ts: string): SandboxMessage | undefined {
     return this.messages.find((m) => m.channel === channel && m.ts === ts);
   }
+}
+
+function microsOf(ts: string): number {
+  const [seconds = '0', micros = '0'] = ts.split('.');
+  return Number(seconds) * 1_000_000 + Number(micros.padEnd(6, '0').slice(0, 6));
 }
 
 function keepLatest(list: unknown[], most: number): void {

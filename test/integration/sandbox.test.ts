@@ -109,6 +109,112 @@ describe('the local Slack sandbox', () => {
     expect(JSON.stringify(answer.blocks)).toContain('reassigned: to team fulfillment: Over to you');
   });
 
+  it('when Cartwatch restarts on the same database, then the channels still show their messages and their buttons still work', async () => {
+    const temp = tempDir();
+    const dbPath = path.join(temp.dir, 'restart.db');
+    const first = await startTestApp({ dbPath });
+    const stateOf = async (url: string) => (await fetch(`${url}/sandbox/state`)).json() as Promise<any>;
+    try {
+      await first.postEvents(
+        anEvent({ cart_id: 'sb_restart', status: 'failed', error: { code: 'processing_error' } }),
+      );
+      await waitFor(async () => roots(await stateOf(first.url), 'C0PAYMENTS').length === 1, {
+        what: 'the message before the restart',
+      });
+    } finally {
+      await first.stop();
+    }
+    const second = await startTestApp({ dbPath });
+    try {
+      const [kept] = roots(await stateOf(second.url), 'C0PAYMENTS');
+      expect(kept.text).toContain('cart sb_restart');
+      const ack = buttons(kept).find((b: any) => b.action_id === ACTION.acknowledge);
+      await fetch(`${second.url}/sandbox/act`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'click',
+          user: 'U0BEN',
+          channel: 'C0PAYMENTS',
+          ts: kept.ts,
+          actionId: ack.action_id,
+          value: ack.value,
+        }),
+      });
+      await waitFor(
+        async () =>
+          JSON.stringify(roots(await stateOf(second.url), 'C0PAYMENTS')[0].blocks).includes(
+            'Acknowledged by <@U0BEN>',
+          ),
+        { what: 'the kept message acknowledged in place' },
+      );
+      expect(roots(await stateOf(second.url), 'C0PAYMENTS')).toHaveLength(1);
+      expect(((await (await fetch(`${second.url}/healthz`)).json()) as any).slack).toEqual({
+        state: 'sandbox',
+      });
+    } finally {
+      await second.stop();
+      temp.cleanup();
+    }
+  });
+
+  it('when someone opens the root address, then it leads to the sandbox page', async () => {
+    const res = await fetch(`${app.url}/`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/sandbox');
+    expect((await fetch(`${app.url}/nothing-here`)).status).toBe(404);
+  });
+
+  it('when a /cart-status mine reply is clicked, then the reply is redrawn in place through its response_url', async () => {
+    await app.postEvents(
+      anEvent({ cart_id: 'sb_mine', status: 'failed', error: { code: 'processing_error' } }),
+    );
+    await waitFor(async () => roots(await state(), 'C0PAYMENTS').length === 1, { what: 'the message' });
+    const [message] = roots(await state(), 'C0PAYMENTS');
+    const reassign = buttons(message).find((b: any) => b.action_id === ACTION.reassign);
+    await act({
+      type: 'click',
+      user: 'U0ANNA',
+      channel: 'C0PAYMENTS',
+      ts: message.ts,
+      actionId: ACTION.reassign,
+      value: reassign.value,
+    });
+    await waitFor(async () => (await state()).modals.length === 1, { what: 'the Reassign modal' });
+    const modal = (await state()).modals[0];
+    await act({
+      type: 'submit',
+      user: 'U0ANNA',
+      viewId: modal.id,
+      values: {
+        [BLOCK.reassignPerson]: { [INPUT.reassignPerson]: { type: 'users_select', selected_user: 'U0ANNA' } },
+        [BLOCK.reassignNote]: { [INPUT.reassignNote]: { type: 'plain_text_input', value: 'Mine now' } },
+      },
+    });
+    await act({ type: 'command', user: 'U0ANNA', channel: 'C0PAYMENTS', text: 'mine' });
+    const reply = (await state()).ephemerals.find((e: any) => e.user === 'U0ANNA');
+    expect(reply.text).toBe('Assigned to you: 1');
+    const actions = reply.blocks.find((b: any) => b.type === 'actions');
+    const ack = actions.elements.find((e: any) => e.action_id === ACTION.acknowledge);
+    await act({
+      type: 'click',
+      user: 'U0ANNA',
+      channel: 'C0PAYMENTS',
+      ts: reply.id,
+      ephemeral: reply.id,
+      blockId: actions.block_id,
+      actionId: ack.action_id,
+      value: ack.value,
+    });
+    await waitFor(
+      async () => {
+        const mine = (await state()).ephemerals.filter((e: any) => e.user === 'U0ANNA');
+        return mine.length === 1 && JSON.stringify(mine[0].blocks).includes('Unacknowledge');
+      },
+      { what: 'the reply redrawn in place' },
+    );
+  });
+
   it('when the page sends something that is not an action, then it is refused and nothing happens', async () => {
     const json = { 'content-type': 'application/json' };
     const res = await fetch(`${app.url}/sandbox/act`, {

@@ -6,11 +6,21 @@ import { type BrowserContext, chromium } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** Debian's Chromium, installed by the test setup when missing (playwright's own download cannot work here). */
+/** Debian's colour emoji font: without it Chromium draws every emoji as an empty box. */
+export const EMOJI_FONT = '/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf';
+
+/**
+ * Debian's Chromium and its emoji font, installed by the test setup when missing (playwright's own
+ * download cannot work here), so screenshots show what a person would see.
+ */
 export function ensureChromium(): void {
-  if (existsSync(CHROMIUM)) return;
+  const missing = [
+    ...(existsSync(CHROMIUM) ? [] : ['chromium']),
+    ...(existsSync(EMOJI_FONT) ? [] : ['fonts-noto-color-emoji']),
+  ];
+  if (missing.length === 0) return;
   execFileSync('apt-get', ['update'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', 'chromium'], {
+  execFileSync('apt-get', ['install', '-y', ...missing], {
     stdio: 'inherit',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
