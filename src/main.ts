@@ -59,8 +59,8 @@ export interface StartOptions {
     slackTimeoutMs?: number;
     httpTimeouts?: HttpTimeouts;
     grouping?: Partial<DuePolicy['grouping']>;
-    /** The demo's pace between batches, and the wait after it before the sandbox's digests. */
-    demo?: { intervalMs?: number; digestDelayMs?: number };
+    /** How long the demo's ten minutes take in real time, and the wait after it before the sandbox's digests. */
+    demo?: { lengthMs?: number; digestDelayMs?: number };
   };
 }
 
@@ -210,18 +210,20 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const demo = feedingDemo
     ? feedDemo({
         ingest,
+        store,
         logger,
         clock,
-        ...(demoTuning?.intervalMs !== undefined && { intervalMs: demoTuning.intervalMs }),
+        onChanges: sendNow,
+        settle: async () => {
+          await detector.catchUp();
+          await sweeper.sweepNow();
+        },
+        ...(demoTuning?.lengthMs !== undefined && { lengthMs: demoTuning.lengthMs }),
         // In the sandbox, each team's digest follows the demo and tells of what it raised.
         ...(sandbox && {
           digests: {
             run: (team, runOptions) => digests.run(team, runOptions),
             teams: Object.keys(config.teams),
-            settle: async () => {
-              await detector.catchUp();
-              await sweeper.sweepNow();
-            },
             ...(demoTuning?.digestDelayMs !== undefined && { delayMs: demoTuning.digestDelayMs }),
           },
         }),

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_NOISE } from '../../src/config/cartwatch-config.js';
 import { ACTION, BLOCK, INPUT } from '../../src/slack/ids.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { HOUR, TestClock } from '../support/clock.js';
+import { HOUR, MINUTE, TestClock } from '../support/clock.js';
 import { anEvent } from '../support/events.js';
 import { tempDir } from '../support/temp.js';
 import { waitFor } from '../support/wait-for.js';
@@ -234,22 +235,76 @@ describe('the local Slack sandbox', () => {
 });
 
 describe('the demo stream', () => {
-  it('when started with the demo, then declines reach the payments channel and the stream is valid for import', async () => {
-    const demo = await startTestApp({ demo: true });
+  it('when the demo plays with the built-in noise rules, then the channels show a storm that clears, a rate exception over suppressed declines, and a snooze that ends', async () => {
+    // Each reading of this clock moves it on a millisecond; the ten minutes play in ten seconds, time
+    // enough for the carrier's failures to be posted before their retries clear them.
+    const clock = new (class extends TestClock {
+      override now(): number {
+        this.advance(1);
+        return super.now();
+      }
+    })(Date.parse('2026-11-27T12:00:00Z'));
+    const demo = await startTestApp({
+      demo: true,
+      clock,
+      config: { noise: DEFAULT_NOISE },
+      tuning: { demo: { lengthMs: 10_000, digestDelayMs: 0 } },
+    });
+    const sandbox = async () => (await fetch(`${demo.url}/sandbox/state`)).json() as Promise<any>;
+    const isDigest = (m: any) => String(m.text).startsWith('Cartwatch digest');
     try {
+      await waitFor(async () => (await sandbox()).messages.filter(isDigest).length === 3, {
+        what: "each team's digest after the demo",
+        timeoutMs: 20_000,
+      });
+      let s = await sandbox();
+      const text = (m: any) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`;
+      const payments = roots(s, 'C0PAYMENTS');
+      // Customers' own declines are never posted one by one; together they breach the rate rule.
+      expect(
+        payments.filter((m: any) => /^Failed/.test(m.text) && text(m).includes('card_declined')),
+      ).toEqual([]);
+      const rate = payments.find((m: any) => text(m).includes('Failing too often'));
+      expect(rate, 'a rate exception in #payments').toBeDefined();
+      // The carrier outage formed one storm in #fulfillment, and it cleared when shipping resumed.
+      const storm = roots(s, 'C0FULFIL').find((m: any) =>
+        text(m).includes('carts: fulfillment.ship carrier_api_timeout'),
+      );
+      expect(storm?.blocks[0].text.text).toBe('✅ 6 carts: fulfillment.ship carrier_api_timeout');
+      // Anna snoozed the capture that never came; the message says so until it ends.
+      const snoozed = payments.find((m: any) => text(m).includes('Snoozed by <@U0ANNA>'));
+      expect(snoozed, 'the snoozed exception').toBeDefined();
+
+      // A sample cart of the rate exception: its timeline shows the decline, marked suppressed.
+      const sample = /`(cart_\d+)`/.exec(text(rate))?.[1];
+      expect(sample).toBeDefined();
+      await fetch(`${demo.url}/sandbox/act`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'command', user: 'U0ANNA', channel: 'C0PAYMENTS', text: sample }),
+      });
+      const reply = (await sandbox()).ephemerals.find((e: any) => e.user === 'U0ANNA');
+      expect(JSON.stringify(reply.blocks)).toContain('suppressed: customer-caused');
+
+      // The snooze runs out: its thread says escalation starts again.
+      clock.advance(5 * MINUTE);
+      await demo.running.sweepNow();
+      demo.running.sendNow();
       await waitFor(
-        async () => {
-          const s = (await (await fetch(`${demo.url}/sandbox/state`)).json()) as any;
-          return s.messages.some(
-            (m: any) => m.channel === 'C0PAYMENTS' && String(m.text).includes('card_declined'),
-          );
-        },
-        { what: 'a decline in the sandbox', timeoutMs: 15_000 },
+        async () =>
+          (await sandbox()).messages.some(
+            (m: any) => m.threadTs === snoozed.ts && String(m.text).includes('The snooze by Anna is over'),
+          ),
+        { what: 'the end of the snooze in its thread' },
+      );
+      s = await sandbox();
+      expect(roots(s, 'C0PAYMENTS').find((m: any) => m.ts === snoozed.ts).blocks).not.toContainEqual(
+        expect.objectContaining({ text: expect.stringContaining('Snoozed') }),
       );
     } finally {
       await demo.stop();
     }
-  }, 20_000);
+  }, 40_000);
 
   it("when the demo runs on a new database, then each team's digest comes after it, tells of what it raised, and is not posted again", async () => {
     // Past 09:00, when a new database used to post a quiet digest to every channel before any event.
@@ -262,8 +317,9 @@ describe('the demo stream', () => {
     })(Date.parse('2026-11-27T12:00:00Z'));
     const temp = tempDir();
     const dbPath = path.join(temp.dir, 'demo.db');
-    const tuning = { demo: { intervalMs: 5, digestDelayMs: 0 } };
-    const demo = await startTestApp({ demo: true, clock, dbPath, tuning });
+    // Storms off, so every post is due when raised and the digests, asked after, come last.
+    const tuning = { demo: { lengthMs: 300, digestDelayMs: 0 }, grouping: { waitMs: 0, min: 1 } };
+    const demo = await startTestApp({ demo: true, clock, dbPath, tuning, config: { noise: DEFAULT_NOISE } });
     const isDigest = (m: any) => String(m.text).startsWith('Cartwatch digest');
     const db = new Database(dbPath, { readonly: true });
     try {
