@@ -235,6 +235,14 @@ window.addEventListener('hashchange', () => {
   if (channel && state.data?.channels.includes(channel)) go({ view: 'channel', channel, ts });
 });
 
+/** A modal left open by an earlier visit is gone on a reload, as in Slack's client. */
+function dropModalsOfEarlierVisit(d) {
+  const user = Object.keys(d.people)[0];
+  const stale = d.modals.filter((m) => m.user === user);
+  d.modals = d.modals.filter((m) => m.user !== user);
+  for (const m of stale) fetch('/sandbox/act', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'close', user, viewId: m.id }) });
+}
+
 /** Polls the sandbox's state; an action asks again at once. One request at a time. */
 const poll = { timer: undefined, busy: false, again: false };
 async function refresh() {
@@ -242,6 +250,7 @@ async function refresh() {
   poll.busy = true; clearTimeout(poll.timer);
   try {
     const d = await (await fetch('/sandbox/state')).json();
+    if (state.data === null) dropModalsOfEarlierVisit(d);
     if (d.revision !== state.revision) { state.revision = d.revision; state.data = d; render(); }
   } catch {}
   poll.busy = false;
