@@ -170,11 +170,11 @@ function flowingCarts(script: Script, id: (kind: string, n: number) => string): 
     script.add(at(paid + 4), { order_id: order, stage: 'order', step: 'create', status: 'succeeded' });
     let shipped = paid + 13;
     if (k >= 8 && k <= 13) {
-      // The carrier's API times out for a minute: six like failures become one storm, and clear.
+      // The carrier's API times out for a while: six like failures become one storm, and clear.
       script.step(cart, at(shipped), 'fulfillment', 'ship', 'failed', {
         error: { code: 'carrier_api_timeout', message: 'The carrier did not answer in 30s.' },
       });
-      shipped = 110 + (13 - k) * 3;
+      shipped = 150 + (13 - k) * 3;
     }
     script.step(cart, at(shipped), 'fulfillment', 'ship', 'succeeded', { shipment_id: id('shp', 100 + k) });
     script.step(cart, at(shipped + 12), 'post_purchase', 'deliver', 'succeeded');

@@ -192,6 +192,12 @@ describe('the local Slack sandbox', () => {
         [BLOCK.reassignNote]: { [INPUT.reassignNote]: { type: 'plain_text_input', value: 'Mine now' } },
       },
     });
+    // The modal closes at once; the handoff is recorded just after.
+    await waitFor(
+      async () =>
+        JSON.stringify(roots(await state(), 'C0PAYMENTS')[0].blocks).includes('Assigned to <@U0ANNA>'),
+      { what: 'the exception assigned to Anna' },
+    );
     await act({ type: 'command', user: 'U0ANNA', channel: 'C0PAYMENTS', text: 'mine' });
     const reply = (await state()).ephemerals.find((e: any) => e.user === 'U0ANNA');
     expect(reply.text).toBe('Assigned to you: 1');
