@@ -12,6 +12,7 @@ import {
 } from './cli/commands.js';
 import { runDoctorCommand } from './cli/doctor-command.js';
 import { COMMAND_HELP, USAGE } from './cli/help.js';
+import { runReport } from './cli/report-command.js';
 import { runSilence } from './cli/silence-command.js';
 import { suggestion } from './config/suggest.js';
 import { CartwatchError } from './errors.js';
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   backup: runBackup,
   digest: runDigest,
   silence: runSilence,
+  report: runReport,
   demo: runDemo,
   webhooks: runWebhooks,
   doctor: runDoctorCommand,

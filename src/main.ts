@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createSandbox } from './sandbox/index.js';
 import type { SandboxWorkspace } from './sandbox/workspace.js';
 import { scheduleDigests } from './schedules/digest-schedule.js';
+import { scheduleWeeklyDigests } from './schedules/weekly-digest-schedule.js';
 import { CartStatusService } from './services/cart-status.js';
 import { type Clock, systemClock } from './services/clock.js';
 import { Detector } from './services/detector.js';
@@ -27,6 +28,8 @@ import { SilenceService } from './services/silences.js';
 import { SnoozeService } from './services/snooze.js';
 import { Sweeper } from './services/sweeper.js';
 import { TeamMembers } from './services/team-members.js';
+import { TrendService } from './services/trends.js';
+import { WeeklyDigestService } from './services/weekly-digest.js';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.js';
 import { OutboxWorker } from './slack/outbox-worker.js';
 import { UserGroups } from './slack/user-groups.js';
@@ -77,6 +80,7 @@ export interface RunningCartwatch {
   /** Runs the due-time sweep (stalls, backlogs, silent sources, escalations, reminders) now. */
   sweepNow(): Promise<void>;
   digests: DigestService;
+  weeklyDigests: WeeklyDigestService;
   /** Sends what is due in the outbox now. */
   sendNow(): void;
   stop(): Promise<void>;
@@ -115,6 +119,8 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const retention = new RetentionService({ store, clock, retentionDays: config.retentionDays });
   const sweeper = new Sweeper({ store, clock, config, logger, onChanges: sendNow, observer: metrics });
   const digests = new DigestService({ store, clock, config, onChanges: sendNow, observer: metrics });
+  const trends = new TrendService({ store, clock, config });
+  const weeklyDigests = new WeeklyDigestService({ store, clock, config, trends, onChanges: sendNow });
   const members = new TeamMembers({
     config,
     userGroupMembers: (group) =>
@@ -135,7 +141,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     const timeoutMs = options.tuning?.slackTimeoutMs;
     slack = createSlackApp(
       slackEnv,
-      { store, clock, logger, actions, status, config, silences, snoozes },
+      { store, clock, logger, actions, status, trends, config, silences, snoozes },
       timeoutMs === undefined ? {} : { timeoutMs },
     );
     userGroups = new UserGroups(slack.client);
@@ -199,6 +205,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   detector.start(options.tuning?.detectorPollMs);
   sweeper.start();
   const stopDigests = scheduleDigests(config, digests, logger);
+  const stopWeeklyDigests = scheduleWeeklyDigests(config, weeklyDigests, logger);
   outbox?.start();
   // Never in the sandbox; in the background, so Slack being slow or away does not hold up start.
   const live = slack as SlackApp | undefined;
@@ -249,6 +256,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     },
     sendNow,
     digests,
+    weeklyDigests,
     async stop() {
       clearTimeout(firstPrune);
       clearInterval(pruning);
@@ -256,6 +264,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       // server stops accepting and lets in-flight requests and their commits finish; the store last.
       await demo?.stop();
       stopDigests();
+      stopWeeklyDigests();
       await sweeper.stop();
       await detector.stop();
       await outbox?.stop();

@@ -1,20 +1,27 @@
 import { loadConfigFile, loadEnv } from '../config.js';
-import { localParts } from '../domain/local-time.js';
+import { localDate, localParts } from '../domain/local-time.js';
 import { systemClock } from '../services/clock.js';
 import { type DigestDay, type DigestOutcome, DigestService } from '../services/digest.js';
+import { TrendService } from '../services/trends.js';
+import { WeeklyDigestService } from '../services/weekly-digest.js';
 import { digestAsText } from '../slack/blocks/digest.js';
+import { weeklyDigestAsText } from '../slack/blocks/weekly-digest.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { parseCommandArgs, UsageError } from './args.js';
 
 /**
- * `cartwatch digest --team NAME [--dry-run]`. Exits 0 when the day's digest was queued and also when
+ * `cartwatch digest --team NAME [--weekly] [--dry-run]`. Exits 0 when the day's digest was queued and also when
  * there is nothing to queue (it already ran, a quiet day was skipped, the day began before the
  * database): each says why. Exits 1 on a mistake in the command line.
  */
 export async function runDigest(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('digest', {
     args,
-    options: { team: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    options: {
+      team: { type: 'string' },
+      weekly: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+    },
   });
   const env = loadEnv();
   const { config } = loadConfigFile(env.configPath, { cwd: process.cwd() });
@@ -25,6 +32,21 @@ export async function runDigest(args: string[]): Promise<number> {
     throw new UsageError('digest', `unknown team "${team}"; teams: ${teams.join(', ')}`);
   }
   const store = SqliteStore.open(env.dbPath);
+  if (values.weekly) {
+    try {
+      return await runWeekly(
+        new WeeklyDigestService({
+          store,
+          clock: systemClock,
+          config,
+          trends: new TrendService({ store, clock: systemClock, config }),
+        }),
+        { team, dryRun: values['dry-run'], channel: config.teams[team]?.channel },
+      );
+    } finally {
+      await store.close();
+    }
+  }
   try {
     const digests = new DigestService({ store, clock: systemClock, config });
     if (values['dry-run']) {
@@ -60,6 +82,39 @@ function said(outcome: DigestOutcome, day: DigestDay, channel: string | undefine
       return `${digest} already ${run.posted ? 'posted' : 'ran'} at ${at(run.ranAt)}; nothing queued`;
     }
   }
+}
+
+/** `--weekly`: the weekly digest due last, printed or recorded and queued, saying why when nothing is. */
+async function runWeekly(
+  weekly: WeeklyDigestService,
+  options: { team: string; dryRun: boolean; channel: string | undefined },
+): Promise<number> {
+  const { team } = options;
+  const due = await weekly.dueOf(team);
+  if (due === undefined) {
+    process.stdout.write(`weekly digests are off (digest.weekly: false); nothing queued\n`);
+    return 0;
+  }
+  if (options.dryRun) {
+    process.stdout.write(weeklyDigestAsText(await weekly.factsFor(team, due.date, due.week)));
+    return 0;
+  }
+  const outcome = await weekly.run(team);
+  const after = (await weekly.dueOf(team)) ?? due;
+  const digest = `weekly digest for ${team}, ${due.week} (due ${due.date})`;
+  const at = (ms: number) => `${clockTime(ms, due.zone)} (${due.zone})`;
+  const said: Record<typeof outcome, string> = {
+    posted: `${digest} queued; the running Cartwatch posts it to ${options.channel}`,
+    quiet_skipped: `${digest}: a quiet week and digest.skip_quiet is on; recorded, nothing posted`,
+    before_database: `${digest} not posted: its week began before Cartwatch counted trends (from ${new Date(due.countingSince).toISOString()}); nothing queued`,
+    already_ran:
+      after.run === undefined
+        ? `${digest} already ran; nothing queued`
+        : `${digest} already ${after.run.posted ? 'posted' : 'ran (a quiet week, not posted)'} on ${localDate(after.run.ranAt, due.zone)} at ${at(after.run.ranAt)}; nothing queued`,
+    off: 'weekly digests are off (digest.weekly: false); nothing queued',
+  };
+  process.stdout.write(`${said[outcome]}\n`);
+  return 0;
 }
 
 function clockTime(ms: number, zone: string): string {

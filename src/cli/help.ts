@@ -7,8 +7,9 @@ Commands:
   check-config [FILE]   validate a cartwatch.yml and list every problem with its path
   import FILE.ndjson    import events from NDJSON with the same rules as POST /events
   backup FILE           write a consistent copy of the database while it runs
-  digest --team NAME    post a team's daily digest now (--dry-run prints it instead)
+  digest --team NAME    post a team's daily (or --weekly) digest now (--dry-run prints it instead)
   silence add|list|end  silence a team's exceptions for a while, list silences, or end one early
+  report --days N       the last N days' failure rates, stage times and trends as Markdown or CSV
   demo --events N       write N events of the demo stream as NDJSON (for import and benchmarks)
   webhooks failed       list signed webhook bodies that could not be read, with the reason
   doctor [--url URL]    check a live install (Slack token, scopes, channels, user groups, config,
@@ -50,7 +51,7 @@ a batch with an invalid line is not stored at all, and the summary names each in
 Events already stored count as duplicates, so importing again after a fix is safe.
 Exits 1 when any line was invalid.
 `,
-  digest: `Usage: cartwatch digest --team NAME [--dry-run]
+  digest: `Usage: cartwatch digest --team NAME [--weekly] [--dry-run]
 
 Builds the team's digest since its last one (else the last 24 hours) to now. --dry-run prints it
 as text and changes nothing. Without it, the digest is recorded for the team's local date and queued
@@ -58,6 +59,10 @@ in the outbox, which the running Cartwatch sends. A team's digest is never poste
 local date, and none is posted for the day the database was created (the day began before anything
 was watched). When nothing is queued it says why, e.g.
   digest for payments on 2026-12-01 already posted at 09:00 (Europe/Berlin); nothing queued
+
+--weekly does the same for the weekly digest (digest.weekly, Mondays at 09:00 by default): the
+one due last, telling the seven days before its day against the seven before them, once per team
+and ISO week, and none for a week that began before the database.
 
 Exit status: 0 when the digest was queued, and also when there was nothing to queue (already ran,
 a quiet day skipped with digest.skip_quiet, the database's first day); 1 for an unknown team or
@@ -81,6 +86,17 @@ end    ends silence ID now; the running Cartwatch posts its summary and what it 
 Every create, extension and end is kept in the silence's audit trail, under your login.
 Exit status: 0 when done (also when nothing changed or the silence had already ended); 1 for a
 mistake in the command line or an unknown ID.
+`,
+  report: `Usage: cartwatch report [--days N] [--format md|csv] [--team NAME]
+
+Writes the figures behind /cart-status trends and the weekly digest for the last N days (default 7,
+at most 90; today so far included) against the N days before: per stage.step the failure rate, its
+trend (improving, worse, steady) and one character per day, stalls and suppressed failures; the
+median time through each stage; the noisiest error codes; exceptions raised, value at risk and
+recovered, and median times to acknowledge and resolve. All teams unless --team names one (then in
+its time zone). --format md (default) writes Markdown tables; csv writes one figure a row:
+  section,subject,figure,this_period,before,trend
+Read from hourly roll-ups kept as events are detected, so it is quick on a busy database.
 `,
   doctor: `Usage: cartwatch doctor [--url URL]
 

@@ -6,6 +6,7 @@ import {
   type NoiseMatch,
   type RateRule,
 } from '../domain/noise.js';
+import { parseWeeklySchedule, type WeeklySchedule } from '../domain/weekly.js';
 import type { ConfigFile } from './file-schema.js';
 
 export interface TeamConfig {
@@ -58,7 +59,8 @@ export interface CartwatchConfig {
   backlog: Partial<Record<Stage, BacklogRule>>;
   sources: Record<string, { everyMs: number }>;
   escalation: { afterMs: number; channel?: string; remindAcknowledgedAfterMs: number };
-  digest: { at: string; skipQuiet: boolean };
+  /** `weekly`: when each team's weekly digest runs; absent, none (`digest.weekly: false`). */
+  digest: { at: string; skipQuiet: boolean; weekly?: WeeklySchedule };
   retentionDays: number;
   ingest: { maxBodyBytes: number };
   noise: NoiseConfig;
@@ -192,6 +194,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The weekly digest is on (Mondays at 09:00) unless the file says `weekly: false`. */
+function normaliseDigest(digest: ConfigFile['digest']): CartwatchConfig['digest'] {
+  const weekly = digest.weekly === undefined ? 'Mon 09:00' : digest.weekly;
+  return {
+    at: digest.at,
+    skipQuiet: digest.skip_quiet,
+    ...(weekly !== false && { weekly: parseWeeklySchedule(weekly) }),
+  };
+}
+
 export function normalise(file: ConfigFile): CartwatchConfig {
   const teams = Object.fromEntries(
     Object.entries(file.teams).map(([name, team]) => [name, normaliseTeam(team, file.timezone)]),
@@ -220,7 +232,7 @@ export function normalise(file: ConfigFile): CartwatchConfig {
       ...(file.escalation.channel !== undefined && { channel: file.escalation.channel }),
       remindAcknowledgedAfterMs: file.escalation.remind_acknowledged_after,
     },
-    digest: { at: file.digest.at, skipQuiet: file.digest.skip_quiet },
+    digest: normaliseDigest(file.digest),
     retentionDays: file.retention_days,
     ingest: { maxBodyBytes: file.ingest.max_body },
     noise: normaliseNoise(file.noise),

@@ -123,6 +123,19 @@ const weekly = z
     'must be a weekday and time, e.g. "Sun 02:00"',
   );
 
+/** `digest.weekly`: "Mon 09:00" (a weekday and a 24-hour time), true for that default, false for none. */
+const WEEKLY_DIGEST = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([01]\d|2[0-3]):[0-5]\d$/;
+const weeklyDigest = z.unknown().transform((value, ctx): string | false => {
+  if (value === false) return false;
+  if (value === true) return 'Mon 09:00';
+  if (typeof value === 'string' && WEEKLY_DIGEST.test(value)) return value;
+  ctx.addIssue({
+    code: 'custom',
+    message: `${JSON.stringify(value)} is not a weekly time; write a weekday and a 24-hour time such as "Mon 09:00", or false for no weekly digest`,
+  });
+  return z.NEVER;
+});
+
 const noise = z.strictObject({
   suppress: z
     .array(
@@ -225,6 +238,7 @@ export const configFileSchema = z.strictObject({
         .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM, e.g. "09:00"')
         .default('09:00'),
       skip_quiet: z.boolean().default(false),
+      weekly: weeklyDigest.optional(),
     })
     .default({ at: '09:00', skip_quiet: false }),
   retention_days: z.int().min(1, 'must be a whole number of days, 1 or more').default(90),

@@ -2,16 +2,20 @@ import type { CartwatchConfig } from '../config.js';
 import { type Signal, signalsFor } from '../domain/detection.js';
 import type { StoredEvent } from '../domain/event.js';
 import { tallyRates } from '../domain/rates.js';
+import { tallySteps } from '../domain/rollups.js';
 import { routeException } from '../domain/routing.js';
 import { countByReason, type Suppressed, suppressedFailure, suppressionOf } from '../domain/suppression.js';
 import type { Logger } from '../logger.js';
-import type { DetectionChange } from '../store/exception-types.js';
+import type { DetectionChange, DetectionRollup } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { Observer } from './observer.js';
+import { type StagePass, StageTracker } from './stage-tracker.js';
 
 const BATCH = 500;
 const GATHER_MS = 25;
+/** Steps whose owner team is remembered; past this the memory starts over (step names are free text). */
+const OWNERS_KEPT = 10_000;
 
 /**
  * Follows the event log behind ingest: turns each new event's signals into exception changes and
@@ -23,6 +27,13 @@ export class Detector {
   private queued = false;
   private soon: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly owners = new Map<string, string>();
+  private lastOwner:
+    | { stage: string; step: string; source: string; owner: string | undefined; team: string }
+    | undefined;
+  private readonly stages: StageTracker;
+  /** Where this detector left the cursor: found elsewhere, another one applied batches meanwhile. */
+  private leftCursorAt: number | undefined;
 
   constructor(
     private readonly deps: {
@@ -34,7 +45,9 @@ export class Detector {
       onChanges?: () => void;
       observer?: Observer;
     },
-  ) {}
+  ) {
+    this.stages = new StageTracker(deps.store);
+  }
 
   start(pollMs = 1000): void {
     this.timer = setInterval(() => this.wake(), pollMs);
@@ -123,13 +136,69 @@ export class Detector {
     return { changes, suppressed };
   }
 
+  /**
+   * The team a step's figures belong to in trends: where its failures route by stage, step, source
+   * and owner (not by error code, so a step's attempts and failures stay together).
+   */
+  private ownerOf(event: StoredEvent): string {
+    // A batch is mostly runs of the same step from the same source: the last answer usually holds.
+    const last = this.lastOwner;
+    if (
+      last !== undefined &&
+      last.stage === event.stage &&
+      last.step === event.step &&
+      last.source === event.source &&
+      last.owner === event.owner
+    )
+      return last.team;
+    const team = this.routedOwnerOf(event);
+    this.lastOwner = { stage: event.stage, step: event.step, source: event.source, owner: event.owner, team };
+    return team;
+  }
+
+  private routedOwnerOf(event: StoredEvent): string {
+    const key = `${event.stage}\u0000${event.step}\u0000${event.source}\u0000${event.owner ?? ''}`;
+    let team = this.owners.get(key);
+    if (team === undefined) {
+      if (this.owners.size >= OWNERS_KEPT) this.owners.clear();
+      const facts = {
+        kind: 'failed' as const,
+        dedupKey: '',
+        stage: event.stage,
+        step: event.step,
+        source: event.source,
+      };
+      const { routes, teams } = this.deps.config;
+      team = routeException(facts, {
+        routes,
+        teams,
+        ...(event.owner !== undefined && { owner: event.owner }),
+      }).team;
+      this.owners.set(key, team);
+    }
+    return team;
+  }
+
+  /** What the batch adds to trends' hourly roll-ups. */
+  private rollupOf(
+    events: readonly StoredEvent[],
+    suppressed: readonly Suppressed[],
+    stages: StagePass,
+  ): DetectionRollup {
+    const held = new Set(suppressed.flatMap((s) => (s.seq === undefined ? [] : [s.seq])));
+    const steps = tallySteps(events, { teamOf: (event) => this.ownerOf(event), suppressed: held });
+    return { steps, moved: stages.moved, times: stages.times };
+  }
+
   private async runOnce(): Promise<number> {
     const { store, clock } = this.deps;
     const cursor = await store.detectionCursor();
+    if (cursor !== this.leftCursorAt) this.stages.forget();
     const events = await store.eventsAfter(cursor, BATCH);
     const last = events[events.length - 1];
     if (last === undefined) return 0;
     const { changes, suppressed } = this.changesOf(events);
+    const stages = await this.stages.pass(events);
     const outcome = await store.applyDetection({
       from: cursor,
       cursor: last.seq,
@@ -137,7 +206,11 @@ export class Detector {
       now: clock.now(),
       suppressed,
       rateTallies: tallyRates(events, this.deps.config.noise.rates),
+      rollup: this.rollupOf(events, suppressed, stages),
     });
+    // Had another detector applied this range first, the cursor check of the next run forgets it.
+    this.stages.remember(stages);
+    this.leftCursorAt = last.seq;
     this.deps.observer?.eventsStored(events);
     // Counted only when this run's batch was the one applied (another run may have got there first).
     if ((outcome.suppressed ?? 0) > 0) {

@@ -8,6 +8,7 @@ import type { Clock } from '../services/clock.js';
 import type { ExceptionActions } from '../services/exception-actions.js';
 import type { SilenceService } from '../services/silences.js';
 import type { SnoozeService } from '../services/snooze.js';
+import type { TrendService } from '../services/trends.js';
 import type { Store } from '../store/store.js';
 import { BotIdentityCache } from './bot-identity.js';
 import { HomePublisher } from './home-publisher.js';
@@ -51,6 +52,7 @@ export interface SlackDeps {
   logger: Logger;
   actions: ExceptionActions;
   status: CartStatusService;
+  trends: TrendService;
   config: CartwatchConfig;
   silences: SilenceService;
   snoozes: SnoozeService;

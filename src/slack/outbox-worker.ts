@@ -11,6 +11,7 @@ import { renderGroupMessage } from './blocks/group-message.js';
 import { renderSilenceNote } from './blocks/silence-note.js';
 import { renderJoinedStorm } from './blocks/storm-pointer.js';
 import { renderEscalation, renderThreadNote } from './blocks/thread-note.js';
+import { renderWeeklyDigest } from './blocks/weekly-digest.js';
 import { jobFields } from './outbox-log.js';
 import { peopleNamedIn } from './people-named.js';
 import { Permalinks } from './permalinks.js';
@@ -214,6 +215,10 @@ export class OutboxWorker {
       await client.chat.postMessage({ ...postingOf(job), ...renderDigest(job.facts) });
       return undefined;
     }
+    if (job.kind === 'weekly_digest') {
+      await client.chat.postMessage({ ...postingOf(job), ...renderWeeklyDigest(job.facts) });
+      return undefined;
+    }
     if (job.kind === 'silence') {
       await client.chat.postMessage({
         ...postingOf(job),
@@ -341,6 +346,7 @@ const METHOD_OF: Record<OutboxJob['kind'], string> = {
   escalate: 'chat.postMessage',
   group_post: 'chat.postMessage',
   digest: 'chat.postMessage',
+  weekly_digest: 'chat.postMessage',
   silence: 'chat.postMessage',
   update: 'chat.update',
   moved: 'chat.update',

@@ -9,7 +9,9 @@ import type {
   Routing,
 } from '../domain/exception.js';
 import type { RateTally } from '../domain/rates.js';
+import type { StageTimeTally, StepTally } from '../domain/rollups.js';
 import type { Suppressed } from '../domain/suppression.js';
+import type { WeeklyDigestFacts } from '../domain/weekly.js';
 import type { RateStep } from './noise-types.js';
 import type { SilenceNote } from './silence-types.js';
 
@@ -105,6 +107,15 @@ export interface DetectionBatch {
   suppressed?: Suppressed[];
   /** What the batch adds to each rate rule's per-minute attempts, failures and error codes. */
   rateTallies?: RateTally[];
+  /** What the batch adds to trends' hourly roll-ups. */
+  rollup?: DetectionRollup;
+}
+
+/** Trends' share of a detection batch: hourly step tallies, carts' stage marks that moved, hand-offs. */
+export interface DetectionRollup {
+  steps: StepTally[];
+  moved: [cartId: string, stage: Stage, enteredAt: number][];
+  times: StageTimeTally[];
 }
 
 export interface DetectionOutcome {
@@ -222,6 +233,7 @@ export type OutboxJob = OutboxRowBase &
     | { kind: 'escalate'; exception: ExceptionRecord; waitedMs: number }
     | { kind: 'group_post'; group: ExceptionGroup }
     | { kind: 'digest'; facts: DigestFacts }
+    | { kind: 'weekly_digest'; facts: WeeklyDigestFacts }
     | { kind: 'group_update'; group: ExceptionGroup }
     /** An exception's own message, posted before its storm formed, redrawn to point to the storm. */
     | { kind: 'joined'; exception: ExceptionRecord; group: ExceptionGroup }

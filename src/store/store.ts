@@ -3,7 +3,10 @@ import type { DigestFacts } from '../domain/digest.js';
 import type { CartEvent, Stage, StoredEvent } from '../domain/event.js';
 import type { AuditEntry, ExceptionGroup, ExceptionRecord } from '../domain/exception.js';
 import type { NoiseMatch } from '../domain/noise.js';
+import type { StageMark } from '../domain/rollups.js';
 import type { Silence } from '../domain/silence.js';
+import type { TrendRollup } from '../domain/trends.js';
+import type { WeeklyDigestFacts } from '../domain/weekly.js';
 import type {
   ActionInput,
   ActionOutcome,
@@ -37,6 +40,7 @@ import type {
   SnoozeInput,
 } from './silence-types.js';
 import type { AuditedChange, CartState, ExceptionOverview, WaitingCart } from './status-types.js';
+import type { TrendRollupInput } from './trend-types.js';
 
 export type { StoredEvent };
 
@@ -134,6 +138,24 @@ export interface Store {
     localDate: string;
     channel: string;
     facts: DigestFacts;
+    at: number;
+    post: boolean;
+  }): Promise<boolean>;
+
+  /** Trends' hourly roll-ups summed per day of a period and the one before, and the exceptions raised then. */
+  trendRollup(input: TrendRollupInput): Promise<TrendRollup>;
+  /** Where trends last saw each of these carts: its stage and since when (absent: never seen). */
+  stageMarks(cartIds: readonly string[]): Promise<Map<string, StageMark>>;
+  /** When trends began counting (a database made before them has no figures from before). */
+  trendsSince(): Promise<number>;
+  /** The team's weekly digest run for that ISO week ("2026-W49"), if one was recorded. */
+  weeklyDigestRunOn(team: string, isoWeek: string): Promise<DigestRun | undefined>;
+  /** Records the weekly digest run and its outbox row together; false when that team's week already has one. */
+  recordWeeklyDigest(input: {
+    team: string;
+    isoWeek: string;
+    channel: string;
+    facts: WeeklyDigestFacts;
     at: number;
     post: boolean;
   }): Promise<boolean>;

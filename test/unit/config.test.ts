@@ -51,7 +51,7 @@ describe('cartwatch.yml', () => {
       channel: 'C0MANAGERS',
       remindAcknowledgedAfterMs: 14_400_000,
     });
-    expect(config.digest).toEqual({ at: '09:00', skipQuiet: false });
+    expect(config.digest).toEqual({ at: '09:00', skipQuiet: false, weekly: { weekday: 1, time: '09:00' } });
     expect(config.retentionDays).toBe(90);
     expect(config.ingest.maxBodyBytes).toBe(1_048_576);
   });
@@ -68,7 +68,7 @@ describe('cartwatch.yml', () => {
       backlog: {},
       sources: {},
       escalation: { afterMs: 900_000, remindAcknowledgedAfterMs: 14_400_000 },
-      digest: { at: '09:00', skipQuiet: false },
+      digest: { at: '09:00', skipQuiet: false, weekly: { weekday: 1, time: '09:00' } },
       retentionDays: 90,
       ingest: { maxBodyBytes: 1_048_576 },
       noise: DEFAULT_NOISE,
@@ -162,6 +162,23 @@ describe('cartwatch.yml', () => {
       expect.stringMatching(/^digest\.at: must be a 24-hour time/),
       'digest.skip_quiet: must be true or false, got string "yes"',
     ]);
+  });
+
+  it('when digest.weekly is given, then it runs then, is off with false, and a bad value is named with its path', () => {
+    const weeklyOf = (value: string) => {
+      const result = checkConfigText(`${MINIMAL}digest: { weekly: ${value} }\n`);
+      if (!result.ok) throw new Error(result.problems.join('\n'));
+      return result.config.digest.weekly;
+    };
+    expect(weeklyOf('"Fri 17:30"')).toEqual({ weekday: 5, time: '17:30' });
+    expect(weeklyOf('false')).toBeUndefined();
+    expect(weeklyOf('true')).toEqual({ weekday: 1, time: '09:00' });
+    expect(problemsOf(`${MINIMAL}digest: { weekly: "Monday 9am" }\n`)).toEqual([
+      'digest.weekly: "Monday 9am" is not a weekly time; write a weekday and a 24-hour time such as "Mon 09:00", or false for no weekly digest',
+    ]);
+    expect(problemsOf(`${MINIMAL}digest: { weekly: 3 }\n`)[0]).toMatch(
+      /^digest\.weekly: 3 is not a weekly time/,
+    );
   });
 
   it('when the YAML does not parse, then the problem gives its line and column', () => {

@@ -30,6 +30,7 @@ import { GroupWriter } from './group-writer.js';
 import { NoiseWriter } from './noise-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
 import { SilenceGate } from './silence-gate.js';
+import { TrendWriter } from './trend-writer.js';
 
 const NEXT_STATE: Record<ActionInput['action'], { from: string[]; to: string; audit: AuditEntry['action'] }> =
   {
@@ -49,6 +50,7 @@ export class ExceptionWriter {
   readonly noise: NoiseWriter;
   readonly silences: SilenceGate;
   readonly boards: BoardWriter;
+  readonly trends: TrendWriter;
 
   constructor(
     private readonly db: Database.Database,
@@ -59,6 +61,7 @@ export class ExceptionWriter {
     this.boards = new BoardWriter(db);
     this.groups = new GroupWriter(db, this.outbox, policy, this.boards);
     this.noise = new NoiseWriter(db, this);
+    this.trends = new TrendWriter(db);
     this.s = {
       byId: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
       liveByKey: db.prepare<[string], ExceptionRow>(
@@ -118,6 +121,7 @@ export class ExceptionWriter {
       for (const change of batch.changes) this.applyChange(change, batch.now, outcome);
       outcome.suppressed = this.noise.suppress(batch.suppressed ?? []);
       this.noise.tally(batch.rateTallies ?? []);
+      if (batch.rollup) this.trends.recordDetection(batch.rollup);
       this.s.setCursor.run(batch.cursor);
       return outcome;
     })();

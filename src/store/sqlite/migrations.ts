@@ -355,7 +355,66 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE exceptions ADD COLUMN details TEXT;
     `,
   },
+  {
+    version: 10,
+    name: 'hourly roll-ups for trends, and weekly digest runs',
+    sql: `
+      -- Kept in the detection (and sweep) transaction as events are detected, so trends and the
+      -- weekly digest sum a few rows per hour instead of reading events. By hour, not day, so any
+      -- team's local days can be summed from them. Teams are the step's owner at the time.
+      CREATE TABLE step_hours (
+        hour       INTEGER NOT NULL,   -- start of the hour, ms
+        team       TEXT NOT NULL,
+        stage      TEXT NOT NULL,
+        step       TEXT NOT NULL,
+        attempts   INTEGER NOT NULL,   -- succeeded + failed
+        failures   INTEGER NOT NULL,
+        suppressed INTEGER NOT NULL,   -- failures noise.suppress held back
+        stalls     INTEGER NOT NULL,   -- stalled exceptions raised at this step
+        PRIMARY KEY (hour, team, stage, step)
+      ) WITHOUT ROWID;
+      CREATE TABLE step_hour_codes (
+        hour  INTEGER NOT NULL,
+        team  TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        step  TEXT NOT NULL,
+        code  TEXT NOT NULL,           -- '' for a failure without a code
+        n     INTEGER NOT NULL,
+        PRIMARY KEY (hour, team, stage, step, code)
+      ) WITHOUT ROWID;
+      -- Carts handed on from a stage in the hour, counted by how long they spent in it: one row per
+      -- hour and stage, so a month of stage times is a few thousand rows whatever the durations.
+      CREATE TABLE stage_hours (
+        hour    INTEGER NOT NULL,
+        stage   TEXT NOT NULL,
+        buckets TEXT NOT NULL,       -- JSON [carts in bucket 0, in bucket 1, …] (domain/rollups.ts durationBucket)
+        PRIMARY KEY (hour, stage)
+      ) WITHOUT ROWID;
+      -- The stage each cart is in as far as trends know, and since when: its hand-off is timed from it.
+      CREATE TABLE cart_stages (
+        cart_id    TEXT PRIMARY KEY,
+        stage      TEXT NOT NULL,
+        entered_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      -- One weekly digest per team and ISO week, recorded with its outbox row: never posted twice.
+      CREATE TABLE weekly_digest_runs (
+        team     TEXT NOT NULL,
+        iso_week TEXT NOT NULL,        -- "2026-W49", the week of the digest's local date
+        ran_at   INTEGER NOT NULL,
+        facts    TEXT NOT NULL,
+        posted   INTEGER NOT NULL,     -- 0: a quiet week with digest.skip_quiet
+        PRIMARY KEY (team, iso_week)
+      ) WITHOUT ROWID;
+
+      -- Exceptions of a period by when their events occurred (trends: value at risk, times to act).
+      CREATE INDEX exceptions_by_first_seen ON exceptions (first_seen_at);
+    `,
+  },
 ];
+
+/** The migration that began trends' roll-ups: figures before it was applied were never counted. */
+export const ROLLUPS_SINCE_VERSION = 10;
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
 

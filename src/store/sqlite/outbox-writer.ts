@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { DigestFacts } from '../../domain/digest.js';
 import type { EscalationBoard } from '../../domain/escalation-board.js';
 import type { ExceptionRecord } from '../../domain/exception.js';
+import type { WeeklyDigestFacts } from '../../domain/weekly.js';
 import type { OutboxJob, ThreadNote } from '../exception-types.js';
 import type { SilenceNote } from '../silence-types.js';
 import type { EphemeralInput } from '../store.js';
@@ -30,7 +31,8 @@ interface OutboxRow {
     | 'joined'
     | 'board_post'
     | 'board_update'
-    | 'digest';
+    | 'digest'
+    | 'weekly_digest';
   channel: string;
   payload: string;
   attempts: number;
@@ -77,7 +79,7 @@ export class OutboxWriter {
       due: db.prepare<{ now: number; paced: string; limit: number }, OutboxRow>(
         `SELECT id, exception_id, group_id, kind, channel, payload, attempts, in_doubt, claimed_until FROM outbox o
          WHERE state = 'pending' AND due_at <= @now AND claimed_until <= @now
-           AND NOT (kind IN ('post', 'thread', 'escalate', 'group_post', 'board_post', 'digest', 'silence')
+           AND NOT (kind IN ('post', 'thread', 'escalate', 'group_post', 'board_post', 'digest', 'weekly_digest', 'silence')
                     AND channel IN (SELECT value FROM json_each(@paced)))
            AND (exception_id IS NULL OR NOT EXISTS (SELECT 1 FROM outbox p
                 WHERE p.exception_id = o.exception_id AND p.state = 'pending' AND p.id < o.id
@@ -202,6 +204,11 @@ export class OutboxWriter {
     this.s.insert.run(null, 'digest', channel, JSON.stringify(facts), now, now);
   }
 
+  /** A weekly digest, like the daily one: facts fixed when it runs, the message drawn when sent. */
+  weeklyDigest(channel: string, facts: WeeklyDigestFacts, now: number): void {
+    this.s.insert.run(null, 'weekly_digest', channel, JSON.stringify(facts), now, now);
+  }
+
   /** A silence began or ended: told in the team's channel, drawn from what the note fixed. */
   silence(channel: string, note: SilenceNote, now: number): void {
     this.s.insert.run(null, 'silence', channel, JSON.stringify(note), now, now);
@@ -279,6 +286,8 @@ export class OutboxWriter {
     }
     if (row.kind === 'digest')
       return { ...base, kind: 'digest', facts: JSON.parse(row.payload) as DigestFacts };
+    if (row.kind === 'weekly_digest')
+      return { ...base, kind: 'weekly_digest', facts: JSON.parse(row.payload) as WeeklyDigestFacts };
     if (row.kind === 'board_post' || row.kind === 'board_update') {
       const { team } = JSON.parse(row.payload) as { team: string };
       const board: EscalationBoard | undefined = this.boards.load(team);

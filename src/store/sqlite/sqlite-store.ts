@@ -4,8 +4,11 @@ import { type DuePolicy, NO_DUE_POLICY } from '../../domain/due-policy.js';
 import type { Stage, StoredEvent } from '../../domain/event.js';
 import type { AuditEntry, ExceptionGroup, ExceptionRecord } from '../../domain/exception.js';
 import type { NoiseMatch } from '../../domain/noise.js';
+import type { StageMark } from '../../domain/rollups.js';
 import type { Silence } from '../../domain/silence.js';
 import { countByReason } from '../../domain/suppression.js';
+import type { TrendRollup } from '../../domain/trends.js';
+import type { WeeklyDigestFacts } from '../../domain/weekly.js';
 import type {
   ActionInput,
   ActionOutcome,
@@ -49,6 +52,7 @@ import type {
   StoreHealth,
   WebhookFailure,
 } from '../store.js';
+import type { TrendRollupInput } from '../trend-types.js';
 import { CartHistoryQueries } from './cart-history.js';
 import { openDatabase } from './connection.js';
 import { DueQueries } from './due-queries.js';
@@ -58,6 +62,7 @@ import { GroupReader } from './group-reader.js';
 import { NoiseQueries } from './noise-queries.js';
 import { SilenceQueries } from './silence-queries.js';
 import { StatusQueries } from './status-queries.js';
+import { TrendQueries } from './trend-queries.js';
 import { WriterClient } from './writer-client.js';
 
 /**
@@ -72,6 +77,7 @@ export class SqliteStore implements Store {
   private readonly carts: CartHistoryQueries;
   private readonly silences: SilenceQueries;
   private readonly noise: NoiseQueries;
+  private readonly trends: TrendQueries;
   private closed = false;
 
   private constructor(
@@ -84,6 +90,7 @@ export class SqliteStore implements Store {
     this.carts = new CartHistoryQueries(db);
     this.silences = new SilenceQueries(db);
     this.noise = new NoiseQueries(db);
+    this.trends = new TrendQueries(db);
     this.q = {
       eventsAfter: db.prepare<[number, number], EventRow>(
         `SELECT ${EVENT_FIELDS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
@@ -261,6 +268,33 @@ export class SqliteStore implements Store {
     post: boolean;
   }): Promise<boolean> {
     return this.writer.call('recordDigest', input);
+  }
+
+  async trendRollup(input: TrendRollupInput): Promise<TrendRollup> {
+    return this.trends.rollup(input);
+  }
+
+  async stageMarks(cartIds: readonly string[]): Promise<Map<string, StageMark>> {
+    return this.trends.stageMarks(cartIds);
+  }
+
+  async trendsSince(): Promise<number> {
+    return this.trends.since();
+  }
+
+  async weeklyDigestRunOn(team: string, isoWeek: string): Promise<DigestRun | undefined> {
+    return this.trends.weeklyRunOn(team, isoWeek);
+  }
+
+  recordWeeklyDigest(input: {
+    team: string;
+    isoWeek: string;
+    channel: string;
+    facts: WeeklyDigestFacts;
+    at: number;
+    post: boolean;
+  }): Promise<boolean> {
+    return this.writer.call('recordWeeklyDigest', input);
   }
 
   async liveExceptionCounts(): Promise<{ team: string; kind: string; count: number }[]> {

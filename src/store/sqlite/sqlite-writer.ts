@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { DigestFacts } from '../../domain/digest.js';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { STAGES, STATUSES } from '../../domain/event.js';
+import type { WeeklyDigestFacts } from '../../domain/weekly.js';
 import type {
   ActionInput,
   ActionOutcome,
@@ -84,6 +85,9 @@ export class SqliteWriter {
       recordDigestRun: db.prepare(
         'INSERT OR IGNORE INTO digest_runs (team, local_date, ran_at, facts, posted) VALUES (?, ?, ?, ?, ?)',
       ),
+      recordWeeklyRun: db.prepare(
+        'INSERT OR IGNORE INTO weekly_digest_runs (team, iso_week, ran_at, facts, posted) VALUES (?, ?, ?, ?, ?)',
+      ),
       deleteLinksOfCart: db.prepare('DELETE FROM correlation_links WHERE cart_id = ?'),
       deleteAliasesBefore: db.prepare(`DELETE FROM key_aliases WHERE (alias, key_kind, key_value) IN
         (SELECT alias, key_kind, key_value FROM key_aliases WHERE recorded_at < ? LIMIT ?)`),
@@ -120,12 +124,15 @@ export class SqliteWriter {
       if (lastOldOutbox !== undefined) s.deleteDoneOutboxUpTo.run(lastOldOutbox);
       // An alias goes with the last event that carried it: what a person holds is found as long as that is.
       s.deleteAliasesBefore.run(cutoff, limit);
+      // Trends' hourly roll-ups go with the events they summed.
+      this.exceptions.trends.pruneBefore(cutoff);
       // Per stage and status so the (stage, status, last_progress_at) index finds idle carts without a scan.
       for (const stage of STAGES) {
         for (const status of STATUSES) {
           for (const { cart_id } of s.idleCarts.all(stage, status, cutoff, limit)) {
             s.deleteCart.run(cart_id);
             s.deleteLinksOfCart.run(cart_id);
+            this.exceptions.trends.forgetCart(cart_id);
           }
         }
       }
@@ -164,6 +171,25 @@ export class SqliteWriter {
           input.post ? 1 : 0,
         ).changes > 0;
       if (inserted && input.post) this.outbox.digest(input.channel, input.facts, input.at);
+      return inserted;
+    })();
+  }
+
+  /** Records the team's weekly digest for its ISO week with its outbox row; false if that week's already ran. */
+  recordWeeklyDigest(input: {
+    team: string;
+    isoWeek: string;
+    channel: string;
+    facts: WeeklyDigestFacts;
+    at: number;
+    post: boolean;
+  }): boolean {
+    return this.db.transaction(() => {
+      const { team, isoWeek, facts, at, post } = input;
+      const inserted =
+        this.statements.recordWeeklyRun.run(team, isoWeek, at, JSON.stringify(facts), post ? 1 : 0).changes >
+        0;
+      if (inserted && post) this.outbox.weeklyDigest(input.channel, facts, at);
       return inserted;
     })();
   }

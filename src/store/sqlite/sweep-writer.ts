@@ -47,7 +47,11 @@ export class SweepWriter {
         const result = this.exceptions.raise(raise.facts, raise.routing, raise.at, batch.now, {
           repeat: raise.claim.type !== 'once',
         });
-        if (result === 'opened') outcome.opened += 1;
+        if (result !== 'opened') continue;
+        outcome.opened += 1;
+        const { facts, routing, at } = raise;
+        if (facts.kind === 'stalled')
+          this.exceptions.trends.stall({ team: routing.team, stage: facts.stage, step: facts.step, at });
       }
       // A suppressed stall is claimed like a raised one, so it is counted once and not found again.
       for (const item of batch.suppressed ?? []) {

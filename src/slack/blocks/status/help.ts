@@ -8,6 +8,7 @@ export const CART_STATUS_HELP = [
   '• `/cart-status`: open exceptions per team and stage, the oldest unclaimed, carts waiting, resolved today.',
   '• `/cart-status mine`: what is assigned to you, with buttons.',
   '• `/cart-status silences`: what is silenced now (by whom, why, until when), each with End now. A message’s ⋯ menu has Snooze… and Silence like this….',
+  '• `/cart-status trends [stage|stage.step] [--days N]`: failure rates, times through stages and their trend over the last 7 days (or N), day by day, against the days before.',
   '• `/cart-status help`: this.',
 ].join('\n');
 
@@ -19,8 +20,8 @@ export function renderHelp(): SlackMessage {
 }
 
 /** Said when an argument is not an id we could look up: what was wrong, and what works. */
-export function renderBadArgument(reason: string): SlackMessage {
-  const text = `${reason}\nGive a cart, order, payment or shipment id (up to 200 characters, no spaces), \`mine\` or \`help\`.`;
+export function renderBadArgument(reason: string, usage?: string): SlackMessage {
+  const text = `${reason}\n${usage ?? 'Give a cart, order, payment or shipment id (up to 200 characters, no spaces), `mine` or `help`.'}`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
