@@ -8,6 +8,7 @@ import { cpuSeconds, rssMb, type Served, serve } from './processes.js';
 import { measureSoak } from './soak.js';
 import { measureStatus } from './status.js';
 import { measureIdleSweep } from './sweep.js';
+import { measureTrends } from './trends.js';
 
 /**
  * `npm run bench`: drives a bare node:http server and Cartwatch with the same load and prints
@@ -132,6 +133,11 @@ async function main(): Promise<void> {
   );
   budget('status.overview.ms', value('status.overview.ms') < 50, '< 50 ms');
   budget('digest.team.ms', value('digest.team.ms') < 1000, '< 1 s for a busy day');
+
+  const trends = await measureTrends(carts * 10);
+  for (const figure of trends) report(figure.name, figure.value, figure.unit);
+  const trendsMs = trends.find((f) => f.name === 'status.trends.ms')?.value ?? Number.POSITIVE_INFINITY;
+  budget('status.trends.ms', trendsMs < 50, `< 50 ms with ${carts * 10} events over 28 days`);
 
   const sweep = await measureIdleSweep(carts);
   for (const figure of sweep) report(figure.name, figure.value, figure.unit);
