@@ -9,6 +9,11 @@ import { datesFrom, historyOf, postAll } from '../support/history.js';
 import { tempDir } from '../support/temp.js';
 
 const run = promisify(execFile);
+// The report is relative to now, so the child reads the suite's clock: under faketime (CI's second
+// run, a year ahead) it is handed the same fake clock, shared between the processes.
+const suiteClock = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => name === 'LD_PRELOAD' || name.startsWith('FAKETIME')),
+);
 const DAY = 86_400_000;
 let temp: ReturnType<typeof tempDir>;
 let dbPath: string;
@@ -37,7 +42,7 @@ async function cartwatch(...args: string[]): Promise<{ code: number; stdout: str
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
       cwd: temp.dir,
-      env: { PATH: process.env.PATH ?? '', CARTWATCH_DB: dbPath },
+      env: { PATH: process.env.PATH ?? '', CARTWATCH_DB: dbPath, ...suiteClock },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
