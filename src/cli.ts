@@ -1,35 +1,25 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { UsageError } from './cli/args.js';
-import {
-  runBackup,
-  runCheckConfig,
-  runDemo,
-  runDigest,
-  runImport,
-  runStart,
-  runWebhooks,
-} from './cli/commands.js';
-import { runDoctorCommand } from './cli/doctor-command.js';
 import { COMMAND_HELP, USAGE } from './cli/help.js';
-import { runReport } from './cli/report-command.js';
-import { runSilence } from './cli/silence-command.js';
 import { suggestion } from './config/suggest.js';
 import { CartwatchError } from './errors.js';
 
 type Command = (args: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  start: runStart,
-  'check-config': runCheckConfig,
-  import: runImport,
-  backup: runBackup,
-  digest: runDigest,
-  silence: runSilence,
-  report: runReport,
-  demo: runDemo,
-  webhooks: runWebhooks,
-  doctor: runDoctorCommand,
+// Each command's module is loaded only when that command runs: help, usage mistakes and light
+// commands answer without loading the server, the store and Slack's client.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: async () => (await import('./cli/commands.js')).runStart,
+  'check-config': async () => (await import('./cli/commands.js')).runCheckConfig,
+  import: async () => (await import('./cli/commands.js')).runImport,
+  backup: async () => (await import('./cli/commands.js')).runBackup,
+  digest: async () => (await import('./cli/commands.js')).runDigest,
+  silence: async () => (await import('./cli/silence-command.js')).runSilence,
+  report: async () => (await import('./cli/report-command.js')).runReport,
+  demo: async () => (await import('./cli/commands.js')).runDemo,
+  webhooks: async () => (await import('./cli/commands.js')).runWebhooks,
+  doctor: async () => (await import('./cli/doctor-command.js')).runDoctorCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -38,8 +28,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return name === undefined ? 1 : 0;
   }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (command === undefined) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (load === undefined) {
     const names = Object.keys(COMMANDS);
     process.stderr.write(`cartwatch: unknown command "${name}"; ${suggestion(name, names)}\n\n${USAGE}`);
     return 1;
@@ -48,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(COMMAND_HELP[name] ?? USAGE);
     return 0;
   }
+  const command = await load();
   return command(rest);
 }
 
