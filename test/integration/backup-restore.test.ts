@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
 import { CLI } from '../support/child.js';
+import { sharedClockEnv } from '../support/clock-env.js';
 import { anEvent } from '../support/events.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
@@ -50,7 +51,7 @@ describe('backup and restore', () => {
     const backup = path.join(temp.dir, 'cartwatch-backup.db');
     const { stdout } = await run(process.execPath, [CLI, 'backup', backup], {
       cwd: temp.dir,
-      env: { PATH: process.env.PATH ?? '', CARTWATCH_DB: dbPath },
+      env: { PATH: process.env.PATH ?? '', CARTWATCH_DB: dbPath, ...sharedClockEnv() },
     });
     expect(stdout).toBe(`backed up to ${backup}\n`);
     // Life goes on after the copy; a restore returns to the moment of the backup.

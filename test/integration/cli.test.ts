@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI } from '../support/child.js';
+import { sharedClockEnv } from '../support/clock-env.js';
 import { longStandingDatabase } from '../support/database.js';
 import { anEvent } from '../support/events.js';
 import { tempDir } from '../support/temp.js';
@@ -21,7 +22,7 @@ async function cartwatch(...args: string[]): Promise<{ code: number; stdout: str
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
       cwd: temp.dir,
-      env: { PATH: process.env.PATH ?? '', CARTWATCH_DB: path.join(temp.dir, 'cw.db') },
+      env: { PATH: process.env.PATH ?? '', CARTWATCH_DB: path.join(temp.dir, 'cw.db'), ...sharedClockEnv() },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -220,7 +221,7 @@ describe('cartwatch backup and help', () => {
   it('when NODE_ENV=production and Slack credentials are missing, then start refuses and names the variables', async () => {
     const result = await run(process.execPath, [CLI, 'start'], {
       cwd: temp.dir,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0' },
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', ...sharedClockEnv() },
     }).catch((e: { code: number; stderr: string }) => e);
     expect(result).toMatchObject({
       code: 1,

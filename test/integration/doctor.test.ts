@@ -12,6 +12,7 @@ import { createLogger } from '../../src/logger.js';
 import { BOT_SCOPES } from '../../src/slack/scopes.js';
 import { INGEST_SECRET } from '../support/app.js';
 import { CLI } from '../support/child.js';
+import { sharedClockEnv } from '../support/clock-env.js';
 import { createDatabase } from '../support/database.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
@@ -50,6 +51,7 @@ beforeEach(async () => {
   writeFileSync(config, CONFIG);
   env = {
     PATH: process.env.PATH ?? '',
+    ...sharedClockEnv(),
     SLACK_BOT_TOKEN: 'xoxb-doctor-token',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.url,

@@ -5,15 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDate } from '../../src/domain/local-time.js';
 import { startTestApp } from '../support/app.js';
 import { CLI } from '../support/child.js';
+import { sharedClockEnv } from '../support/clock-env.js';
 import { datesFrom, historyOf, postAll } from '../support/history.js';
 import { tempDir } from '../support/temp.js';
 
 const run = promisify(execFile);
-// The report is relative to now, so the child reads the suite's clock: under faketime (CI's second
-// run, a year ahead) it is handed the same fake clock, shared between the processes.
-const suiteClock = Object.fromEntries(
-  Object.entries(process.env).filter(([name]) => name === 'LD_PRELOAD' || name.startsWith('FAKETIME')),
-);
 const DAY = 86_400_000;
 let temp: ReturnType<typeof tempDir>;
 let dbPath: string;
@@ -42,7 +38,7 @@ async function cartwatch(...args: string[]): Promise<{ code: number; stdout: str
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
       cwd: temp.dir,
-      env: { PATH: process.env.PATH ?? '', CARTWATCH_DB: dbPath, ...suiteClock },
+      env: { PATH: process.env.PATH ?? '', CARTWATCH_DB: dbPath, ...sharedClockEnv() },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { CLI } from '../support/child.js';
+import { sharedClockEnv } from '../support/clock-env.js';
 import { failure, rootPosts } from '../support/noise.js';
 import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
 import { tempDir } from '../support/temp.js';
@@ -40,7 +41,7 @@ async function cartwatch(...args: string[]): Promise<{ code: number; stdout: str
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, 'silence', ...args], {
       cwd: temp.dir,
-      env: { PATH: process.env.PATH ?? '', CARTWATCH_DB: dbPath() },
+      env: { PATH: process.env.PATH ?? '', CARTWATCH_DB: dbPath(), ...sharedClockEnv() },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

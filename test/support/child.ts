@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { sharedClockEnv } from './clock-env.js';
 
 export const CLI = path.resolve('dist/src/cli.js');
 
@@ -14,7 +15,7 @@ export interface ChildCartwatch {
 /** Runs the built `cartwatch start` as a real process and resolves once its banner names the port. */
 export async function startChild(env: Record<string, string>): Promise<ChildCartwatch> {
   const child = spawn(process.execPath, [CLI, 'start'], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...sharedClockEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
