@@ -4,7 +4,7 @@ import type { ActionOutcome, PersonAction } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { Observer } from './observer.js';
-import { tellPrivately } from './private-reply.js';
+import { tellOutsider, tellPrivately } from './private-reply.js';
 import { TeamMembers } from './team-members.js';
 
 export interface ActRequest {
@@ -75,11 +75,7 @@ export class ExceptionActions {
     const exception = found;
     request = { ...request, channel: request.channel ?? exception.channel };
     if (!(await this.mayAct(exception.team, request.actor))) {
-      await tellPrivately(
-        this.deps,
-        request,
-        `Only members of the ${exception.team} team may act on its exceptions; nothing was done.`,
-      );
+      await tellOutsider(this.deps, request, exception.team, 'act on its exceptions');
       return { ok: false, reason: 'forbidden' };
     }
     const outcome = await store.applyAction({
@@ -122,11 +118,7 @@ export class ExceptionActions {
     const exception = await store.findException(request.exceptionId);
     if (exception === null) return { ok: false, reason: 'not_found' };
     if (!(await this.mayAct(exception.team, request.actor))) {
-      await tellPrivately(
-        this.deps,
-        request,
-        `Only members of the ${exception.team} team may reassign its exceptions; nothing was done.`,
-      );
+      await tellOutsider(this.deps, request, exception.team, 'reassign its exceptions');
       return { ok: false, reason: 'forbidden' };
     }
     const unchanged = this.reassignProblem(exception, request);
@@ -182,11 +174,7 @@ export class ExceptionActions {
       return { ok: false, reason: 'not_found' };
     }
     if (!(await this.mayAct(group.team, request.actor))) {
-      await tellPrivately(
-        this.deps,
-        request,
-        `Only members of the ${group.team} team may act on its exceptions; nothing was done.`,
-      );
+      await tellOutsider(this.deps, request, group.team, 'act on its exceptions');
       return { ok: false, reason: 'forbidden' };
     }
     const outcome = await change(this.deps.clock.now());

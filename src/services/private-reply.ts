@@ -26,3 +26,13 @@ export async function tellPrivately(
   });
   deps.onChanges?.();
 }
+
+/** Tells someone outside a team's `members` that what they tried (e.g. "snooze its exceptions") was refused. */
+export function tellOutsider(
+  deps: { store: Store; clock: Clock; onChanges?: () => void },
+  asker: Asker,
+  team: string,
+  what: string,
+): Promise<void> {
+  return tellPrivately(deps, asker, `Only members of the ${team} team may ${what}; nothing was done.`);
+}

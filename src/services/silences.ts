@@ -12,7 +12,7 @@ import {
 import type { ActiveSilence, SilenceOutcome, SilencePreview } from '../store/silence-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
-import { tellPrivately } from './private-reply.js';
+import { tellOutsider } from './private-reply.js';
 import type { TeamMembers } from './team-members.js';
 
 /** A silence someone asks for: a team, what else it matches, how long and why. */
@@ -125,11 +125,7 @@ export class SilenceService {
     const problems = silenceProblems(request);
     if (Object.keys(problems).length > 0) return { ok: false, reason: 'invalid', problems };
     if (options.checkMembers && !(await this.mayAct({ team: request.team }, request.actor))) {
-      await tellPrivately(
-        this.deps,
-        request,
-        `Only members of the ${request.team} team may silence its exceptions; nothing was done.`,
-      );
+      await tellOutsider(this.deps, request, request.team, 'silence its exceptions');
       return { ok: false, reason: 'forbidden' };
     }
     const at = clock.now();
@@ -156,11 +152,7 @@ export class SilenceService {
     if (silence === null) return { ok: false, reason: 'not_found' };
     if (options.checkMembers && !(await this.mayAct(silence, request.actor))) {
       const teams = this.teamsOf(silence).join(', ');
-      await tellPrivately(
-        this.deps,
-        request,
-        `Only members of the ${teams} team may end this silence; nothing was done.`,
-      );
+      await tellOutsider(this.deps, request, teams, 'end this silence');
       return { ok: false, reason: 'forbidden' };
     }
     const outcome = await store.endSilence({ id: request.id, actor: request.actor, at: clock.now() });

@@ -3,7 +3,7 @@ import { type SnoozeChoice, snoozeEnd } from '../domain/silence.js';
 import type { ActionOutcome } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
-import { tellPrivately } from './private-reply.js';
+import { tellOutsider, tellPrivately } from './private-reply.js';
 import type { TeamMembers } from './team-members.js';
 
 export interface SnoozeRequest {
@@ -38,11 +38,7 @@ export class SnoozeService {
     const exception = await store.findException(request.exceptionId);
     if (exception === null) return { ok: false, reason: 'not_found' };
     if (!(await this.deps.members.mayAct(exception.team, request.actor))) {
-      await tellPrivately(
-        this.deps,
-        request,
-        `Only members of the ${exception.team} team may snooze its exceptions; nothing was done.`,
-      );
+      await tellOutsider(this.deps, request, exception.team, 'snooze its exceptions');
       return { ok: false, reason: 'forbidden' };
     }
     const now = clock.now();
