@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { sharedClockEnv } from './clock-env.js';
 
 export const CLI = path.resolve('dist/src/cli.js');
@@ -11,6 +12,13 @@ export interface ChildCartwatch {
   /** The exit code, or the signal's name when a signal ended it. */
   exited: Promise<number | string | null>;
 }
+
+// A test that fails before stopping its child must not leave it running: what is left when the
+// test file ends is killed (this module's hook joins the file that imports it).
+const running = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /** Runs the built `cartwatch start` as a real process and resolves once its banner names the port. */
 export async function startChild(env: Record<string, string>): Promise<ChildCartwatch> {
@@ -25,8 +33,12 @@ export async function startChild(env: Record<string, string>): Promise<ChildCart
   child.stderr?.on('data', (chunk) => {
     output += chunk;
   });
+  running.add(child);
   const exited = new Promise<number | string | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal)),
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve(code ?? signal);
+    }),
   );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`cartwatch did not start:\n${output}`)), 15_000);
