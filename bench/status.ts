@@ -12,7 +12,8 @@ import { renderOverview } from '../src/slack/blocks/status/overview.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { NewEvent } from '../src/store/store.js';
 
-const STEPS = [
+/** A cart's steps, in order, shared by the benches that build a busy history. */
+export const STEPS = [
   ['checkout', 'submit'],
   ['payment', 'authorize'],
   ['payment', 'capture'],
@@ -31,7 +32,7 @@ export interface Figure {
   unit: string;
 }
 
-function percentile(values: number[], p: number): number {
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }

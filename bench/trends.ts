@@ -9,21 +9,9 @@ import { TrendService } from '../src/services/trends.js';
 import { renderTrends } from '../src/slack/blocks/status/trends.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { NewEvent } from '../src/store/store.js';
-import type { Figure } from './status.js';
+import { type Figure, percentile, STEPS } from './status.js';
 
 const DAY = 86_400_000;
-const STEPS = [
-  ['checkout', 'submit'],
-  ['payment', 'authorize'],
-  ['payment', 'capture'],
-  ['order', 'create'],
-  ['inventory', 'reserve'],
-  ['fulfillment', 'pick'],
-  ['fulfillment', 'pack'],
-  ['fulfillment', 'ship'],
-  ['post_purchase', 'deliver'],
-  ['post_purchase', 'review'],
-] as const;
 const DECLINES = ['card_declined', 'insufficient_funds', 'expired_card'];
 const OPERATIONAL = ['processing_error', 'api_error', 'timeout', 'rate_limited'];
 
@@ -69,11 +57,6 @@ export function monthOfEvents(total: number, now: number): NewEvent[][] {
     batches.push(result.events);
   }
   return batches;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
 /**
