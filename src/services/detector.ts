@@ -7,7 +7,7 @@ import { routeException } from '../domain/routing.js';
 import { countByReason, type Suppressed, suppressedFailure, suppressionOf } from '../domain/suppression.js';
 import type { Logger } from '../logger.js';
 import type { DetectionChange, DetectionRollup } from '../store/exception-types.js';
-import type { Store } from '../store/store.js';
+import type { DetectionCursor, Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { Observer } from './observer.js';
 import { type StagePass, StageTracker } from './stage-tracker.js';
@@ -33,7 +33,7 @@ export class Detector {
     | undefined;
   private readonly stages: StageTracker;
   /** Where this detector left the cursor: found elsewhere, another one applied batches meanwhile. */
-  private leftCursorAt: number | undefined;
+  private leftCursorAt: DetectionCursor | undefined;
 
   constructor(
     private readonly deps: {
@@ -194,14 +194,13 @@ export class Detector {
     const { store, clock } = this.deps;
     const cursor = await store.detectionCursor();
     if (cursor !== this.leftCursorAt) this.stages.forget();
-    const events = await store.eventsAfter(cursor, BATCH);
-    const last = events[events.length - 1];
-    if (last === undefined) return 0;
+    const { events, next } = await store.eventsAfter(cursor, BATCH);
+    if (events.length === 0) return 0;
     const { changes, suppressed } = this.changesOf(events);
     const stages = await this.stages.pass(events);
     const outcome = await store.applyDetection({
       from: cursor,
-      cursor: last.seq,
+      cursor: next,
       changes,
       now: clock.now(),
       suppressed,
@@ -210,7 +209,7 @@ export class Detector {
     });
     // Had another detector applied this range first, the cursor check of the next run forgets it.
     this.stages.remember(stages);
-    this.leftCursorAt = last.seq;
+    this.leftCursorAt = next;
     this.deps.observer?.eventsStored(events);
     // Counted only when this run's batch was the one applied (another run may have got there first).
     if ((outcome.suppressed ?? 0) > 0) {

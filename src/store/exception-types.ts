@@ -14,6 +14,7 @@ import type { Suppressed } from '../domain/suppression.js';
 import type { WeeklyDigestFacts } from '../domain/weekly.js';
 import type { RateStep } from './noise-types.js';
 import type { SilenceNote } from './silence-types.js';
+import type { DetectionCursor } from './store.js';
 
 /** One consequence of an event, in event order (a failure and its later success in one batch). */
 export type DetectionChange =
@@ -98,8 +99,9 @@ export interface SweepOutcome {
 /** What the detector worked out from events up to `cursor` (a seq); applied with the cursor, once. */
 export interface DetectionBatch {
   /** The cursor the batch was read after; if it moved meanwhile, another run got there first. */
-  from: number;
-  cursor: number;
+  from: DetectionCursor;
+  /** Where detection stands once this batch is applied (the page's `next`). */
+  cursor: DetectionCursor;
   changes: DetectionChange[];
   /** Wall-clock time of the detection, for the audit trail and outbox due times. */
   now: number;

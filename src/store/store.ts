@@ -52,6 +52,17 @@ export interface NewEvent {
   aliases?: readonly KeyAlias[];
 }
 
+/**
+ * A place in the event log, opaque outside the store. SQLite commits one writer at a time, so its
+ * seq is enough; on Postgres sequence values commit out of order, so it is a transaction id and seq.
+ */
+export type DetectionCursor = string;
+
+export interface DetectionPage {
+  events: StoredEvent[];
+  next: DetectionCursor;
+}
+
 export interface RecordOutcome {
   accepted: number;
   duplicates: number;
@@ -84,10 +95,13 @@ export interface Store {
   pruneBefore(cutoff: number, options: { limit: number }): Promise<number>;
   health(): Promise<StoreHealth>;
 
-  /** Events recorded after `seq`, in arrival order: the detector's feed. */
-  eventsAfter(seq: number, limit: number): Promise<StoredEvent[]>;
-  /** The seq up to which detection has been applied. */
-  detectionCursor(): Promise<number>;
+  /**
+   * Up to `limit` committed events after the cursor, in the order detection must see them, and the
+   * cursor that follows them (the same cursor when there are none): the detector's feed.
+   */
+  eventsAfter(cursor: DetectionCursor, limit: number): Promise<DetectionPage>;
+  /** Where detection stands: everything before it has been applied. */
+  detectionCursor(): Promise<DetectionCursor>;
   /** Opens, repeats and resolves exceptions with their audit entries and outbox rows, and moves the cursor. */
   applyDetection(batch: DetectionBatch): Promise<DetectionOutcome>;
 

@@ -11,12 +11,10 @@ const MINUTE = 60_000;
 const T0 = 1_800_000_000_000;
 let temp: ReturnType<typeof tempDir>;
 let store: SqliteStore;
-let cursor = 0;
 
 beforeEach(() => {
   temp = tempDir();
   store = SqliteStore.open(path.join(temp.dir, 'db.sqlite'), NO_DUE_POLICY, { now: T0 });
-  cursor = 0;
 });
 afterEach(async () => {
   await store.close();
@@ -34,10 +32,10 @@ const facts = (cart: string): ExceptionFacts => ({
 });
 
 async function raise(cart: string, now: number) {
-  const from = cursor;
-  cursor += 1;
+  // No events behind these raises: the cursor stays where it is, and the batch still applies.
+  const cursor = await store.detectionCursor();
   await store.applyDetection({
-    from,
+    from: cursor,
     cursor,
     now,
     changes: [{ type: 'raise', facts: facts(cart), routing, at: now }],

@@ -5,7 +5,7 @@ import {
   type EscalationBoard,
   type StormMessage,
 } from '../../domain/escalation-board.js';
-import { type ExceptionRow, toException } from './exception-rows.js';
+import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 
 /** A team's escalation board as its message shows it; which lines, and how, is domain/escalation-board.ts. */
 export class BoardReader {

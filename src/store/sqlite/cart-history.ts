@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
+import { EVENT_COLUMNS, type EventRow, toStoredEvent } from '../rows/event-rows.js';
 import type { CartHistory } from '../store.js';
-import { EVENT_COLUMNS, type EventRow, toStoredEvent } from './event-rows.js';
 
 const KEY_KINDS = ['order', 'payment', 'shipment'] as const;
 

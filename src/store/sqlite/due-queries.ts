@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Stage } from '../../domain/event.js';
 import type { DueExpectation, DueStall, DueWork, SourceActivity } from '../exception-types.js';
+import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import type { WaitingCart } from '../status-types.js';
-import { type ExceptionRow, toException } from './exception-rows.js';
 
 interface StallRow {
   cart_id: string;

@@ -23,9 +23,9 @@ import type {
   ReassignInput,
   ThreadNote,
 } from '../exception-types.js';
+import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import type { EphemeralInput } from '../store.js';
 import { BoardWriter } from './board-writer.js';
-import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupWriter } from './group-writer.js';
 import { NoiseWriter } from './noise-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
@@ -117,12 +117,12 @@ export class ExceptionWriter {
     return this.db.transaction(() => {
       const outcome: DetectionOutcome = { opened: 0, repeated: 0, resolved: 0, resolvedAfterMs: [] };
       // Exactly once: a batch read after a cursor that has since moved was applied by someone else.
-      if ((this.s.getCursor.get()?.value ?? 0) !== batch.from) return outcome;
+      if (String(this.s.getCursor.get()?.value ?? 0) !== batch.from) return outcome;
       for (const change of batch.changes) this.applyChange(change, batch.now, outcome);
       outcome.suppressed = this.noise.suppress(batch.suppressed ?? []);
       this.noise.tally(batch.rateTallies ?? []);
       if (batch.rollup) this.trends.recordDetection(batch.rollup);
-      this.s.setCursor.run(batch.cursor);
+      this.s.setCursor.run(Number(batch.cursor));
       return outcome;
     })();
   }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Stage } from '../../domain/event.js';
 import { countedAt, type FailureSample } from '../../domain/rates.js';
 import type { RateReadout, RateReadoutInput } from '../noise-types.js';
-import { type ExceptionRow, toException } from './exception-rows.js';
+import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 
 /** Events read back from the newest when a breached rule's message names carts: bounds the read. */
 const FAILURE_SCAN_LIMIT = 50_000;

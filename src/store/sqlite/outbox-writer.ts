@@ -4,10 +4,10 @@ import type { EscalationBoard } from '../../domain/escalation-board.js';
 import type { ExceptionRecord } from '../../domain/exception.js';
 import type { WeeklyDigestFacts } from '../../domain/weekly.js';
 import type { OutboxJob, ThreadNote } from '../exception-types.js';
+import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import type { SilenceNote } from '../silence-types.js';
 import type { EphemeralInput } from '../store.js';
 import { BoardReader } from './board-reader.js';
-import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupReader } from './group-reader.js';
 
 /** Repeats of one exception are told in its thread at most this often, with the count so far. */

@@ -1,12 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { ExceptionFacts } from '../../domain/exception.js';
 import { ALL_TEAMS, type Silence, silenceHolds } from '../../domain/silence.js';
-import type { ExceptionRow } from './exception-rows.js';
+import type { ExceptionRow } from '../rows/exception-rows.js';
 
 /** What tells whether an exception is held back: its silence, and whether it has a message. */
 export type HeldFacts = Pick<ExceptionRow, 'id' | 'silence_id' | 'slack_ts' | 'group_id'>;
 
-import { type SilenceRow, toSilence } from './silence-rows.js';
+import { type SilenceRow, toSilence } from '../rows/silence-rows.js';
 
 /**
  * What the exception writer asks about silences: does one hold back an exception being raised, and

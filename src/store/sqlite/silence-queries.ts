@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import type { Stage } from '../../domain/event.js';
 import { matches, type NoiseMatch } from '../../domain/noise.js';
 import { ALL_TEAMS } from '../../domain/silence.js';
+import { type SilenceRow, toSilence } from '../rows/silence-rows.js';
 import type { ActiveSilence, SilenceAuditEntry, SilencedCount, SilencePreview } from '../silence-types.js';
-import { type SilenceRow, toSilence } from './silence-rows.js';
 
 interface FactsRow {
   stage: string;

@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { groupKeyOf, SYSTEM_ACTOR } from '../../domain/exception.js';
 import { ALL_TEAMS, canonicalMatch, MAINTENANCE_ACTOR } from '../../domain/silence.js';
+import { type ExceptionRow, toException } from '../rows/exception-rows.js';
+import { type SilenceRow, toSilence } from '../rows/silence-rows.js';
 import type {
   EndSilenceInput,
   EndSilenceOutcome,
@@ -11,9 +13,7 @@ import type {
   NoiseSweepOutcome,
   SilenceOutcome,
 } from '../silence-types.js';
-import { type ExceptionRow, toException } from './exception-rows.js';
 import type { ExceptionWriter } from './exception-writer.js';
-import { type SilenceRow, toSilence } from './silence-rows.js';
 import { SnoozeWriter } from './snooze-writer.js';
 
 /**

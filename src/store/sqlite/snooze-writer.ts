@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { SYSTEM_ACTOR } from '../../domain/exception.js';
 import type { ActionOutcome } from '../exception-types.js';
+import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import type { SnoozeInput } from '../silence-types.js';
-import { type ExceptionRow, toException } from './exception-rows.js';
 import type { ExceptionWriter } from './exception-writer.js';
 
 /**

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { DigestFacts } from '../../domain/digest.js';
 import { type DuePolicy, NO_DUE_POLICY } from '../../domain/due-policy.js';
-import type { Stage, StoredEvent } from '../../domain/event.js';
+import type { Stage } from '../../domain/event.js';
 import type { AuditEntry, ExceptionGroup, ExceptionRecord } from '../../domain/exception.js';
 import type { NoiseMatch } from '../../domain/noise.js';
 import type { StageMark } from '../../domain/rollups.js';
@@ -27,6 +27,8 @@ import type {
   SweepOutcome,
 } from '../exception-types.js';
 import type { FailureSample, RateReadout, RateReadoutInput } from '../noise-types.js';
+import { EVENT_FIELDS, type EventRow, toStoredEvent } from '../rows/event-rows.js';
+import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import type {
   ActiveSilence,
   EndSilenceInput,
@@ -44,6 +46,8 @@ import type {
 import type { AuditedChange, CartState, ExceptionOverview, WaitingCart } from '../status-types.js';
 import type {
   CartHistory,
+  DetectionCursor,
+  DetectionPage,
   DigestRun,
   EphemeralInput,
   NewEvent,
@@ -56,8 +60,6 @@ import type { TrendRollupInput } from '../trend-types.js';
 import { CartHistoryQueries } from './cart-history.js';
 import { openDatabase } from './connection.js';
 import { DueQueries } from './due-queries.js';
-import { EVENT_FIELDS, type EventRow, toStoredEvent } from './event-rows.js';
-import { type ExceptionRow, toException } from './exception-rows.js';
 import { GroupReader } from './group-reader.js';
 import { NoiseQueries } from './noise-queries.js';
 import { SilenceQueries } from './silence-queries.js';
@@ -156,12 +158,14 @@ export class SqliteStore implements Store {
     }
   }
 
-  async eventsAfter(seq: number, limit: number): Promise<StoredEvent[]> {
-    return this.q.eventsAfter.all(seq, limit).map(toStoredEvent);
+  async eventsAfter(cursor: DetectionCursor, limit: number): Promise<DetectionPage> {
+    const events = this.q.eventsAfter.all(Number(cursor), limit).map(toStoredEvent);
+    const last = events[events.length - 1];
+    return { events, next: last === undefined ? cursor : String(last.seq) };
   }
 
-  async detectionCursor(): Promise<number> {
-    return this.q.cursor.get()?.value ?? 0;
+  async detectionCursor(): Promise<DetectionCursor> {
+    return String(this.q.cursor.get()?.value ?? 0);
   }
 
   applyDetection(batch: DetectionBatch): Promise<DetectionOutcome> {

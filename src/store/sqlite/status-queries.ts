@@ -3,9 +3,9 @@ import type { DigestFacts } from '../../domain/digest.js';
 import { type Money, STAGES, type Stage, type Status } from '../../domain/event.js';
 import type { ExceptionRecord } from '../../domain/exception.js';
 import { valueAtRisk } from '../../domain/money.js';
+import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import type { AuditedChange, CartState, ExceptionOverview, TeamStageCount } from '../status-types.js';
 import type { DigestRun } from '../store.js';
-import { type ExceptionRow, toException } from './exception-rows.js';
 
 interface CartRow {
   cart_id: string;

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import type { SweepBatch, SweepClaim, SweepOutcome } from '../exception-types.js';
-import type { ExceptionRow } from './exception-rows.js';
+import type { ExceptionRow } from '../rows/exception-rows.js';
 import { countResolved, type ExceptionWriter } from './exception-writer.js';
 
 /**

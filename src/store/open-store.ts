@@ -1,0 +1,22 @@
+import type { DuePolicy } from '../domain/due-policy.js';
+import { isPostgresUrl } from './postgres/connection.js';
+import { PostgresStore } from './postgres/postgres-store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import type { Store } from './store.js';
+
+export interface OpenStoreOptions {
+  /** The opener's clock: a new database records it as when it began. */
+  now?: number;
+  /** This instance's name (Postgres: leases, logs, metrics). */
+  instance?: string;
+}
+
+/** CARTWATCH_DB's one switch: a `postgres://` or `postgresql://` URL opens Postgres, anything else is a SQLite file. */
+export async function openStore(
+  target: string,
+  policy: DuePolicy,
+  options: OpenStoreOptions = {},
+): Promise<Store> {
+  if (isPostgresUrl(target)) return PostgresStore.open(target, policy, options);
+  return SqliteStore.open(target, policy, options.now === undefined ? {} : { now: options.now });
+}

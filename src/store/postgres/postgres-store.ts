@@ -1,0 +1,247 @@
+import type { DuePolicy } from '../../domain/due-policy.js';
+import { NO_DUE_POLICY } from '../../domain/due-policy.js';
+import type { Store } from '../store.js';
+import { connect, migrate, type Sql } from './connection.js';
+
+export interface PostgresStoreOptions {
+  /** The opener's clock: a new database records it as when it began. */
+  now?: number;
+  /** This instance's name (leases, logs, metrics); defaults to host and pid. */
+  instance?: string;
+  /** Connections in this instance's pool. */
+  poolSize?: number;
+}
+
+function notYet(operation: string): Error {
+  return new Error(`${operation} is not available on the Postgres store yet`);
+}
+
+/**
+ * The Postgres store: several Cartwatch instances may share one database. Each operation is one
+ * transaction on the pool; the decisions it makes are the domain's, shared with the SQLite store,
+ * and only the SQL differs.
+ */
+export class PostgresStore implements Store {
+  private constructor(
+    readonly sql: Sql,
+    readonly policy: DuePolicy,
+    readonly instance: string,
+  ) {}
+
+  static async open(
+    url: string,
+    policy: DuePolicy = NO_DUE_POLICY,
+    options: PostgresStoreOptions = {},
+  ): Promise<PostgresStore> {
+    const sql = connect(url, { max: options.poolSize ?? 10 });
+    try {
+      await migrate(sql, options.now);
+    } catch (error) {
+      await sql.end({ timeout: 1 });
+      throw error;
+    }
+    return new PostgresStore(sql, policy, options.instance ?? defaultInstanceName());
+  }
+
+  // --- eventlog ---
+  async recordEvents(..._args: unknown[]): Promise<never> {
+    throw notYet('recordEvents');
+  }
+  async findCartHistory(..._args: unknown[]): Promise<never> {
+    throw notYet('findCartHistory');
+  }
+  async pruneBefore(..._args: unknown[]): Promise<never> {
+    throw notYet('pruneBefore');
+  }
+  async health(..._args: unknown[]): Promise<never> {
+    throw notYet('health');
+  }
+  async eventsAfter(..._args: unknown[]): Promise<never> {
+    throw notYet('eventsAfter');
+  }
+  async detectionCursor(..._args: unknown[]): Promise<never> {
+    throw notYet('detectionCursor');
+  }
+  async recordWebhookFailure(..._args: unknown[]): Promise<never> {
+    throw notYet('recordWebhookFailure');
+  }
+  async webhookFailures(..._args: unknown[]): Promise<never> {
+    throw notYet('webhookFailures');
+  }
+  async createdAt(..._args: unknown[]): Promise<never> {
+    throw notYet('createdAt');
+  }
+  async backupTo(..._args: unknown[]): Promise<never> {
+    throw notYet('backupTo');
+  }
+
+  // --- exceptions ---
+  async applyDetection(..._args: unknown[]): Promise<never> {
+    throw notYet('applyDetection');
+  }
+  async findException(..._args: unknown[]): Promise<never> {
+    throw notYet('findException');
+  }
+  async exceptionsOfCart(..._args: unknown[]): Promise<never> {
+    throw notYet('exceptionsOfCart');
+  }
+  async auditOf(..._args: unknown[]): Promise<never> {
+    throw notYet('auditOf');
+  }
+  async applyAction(..._args: unknown[]): Promise<never> {
+    throw notYet('applyAction');
+  }
+  async acknowledgeGroup(..._args: unknown[]): Promise<never> {
+    throw notYet('acknowledgeGroup');
+  }
+  async resolveGroup(..._args: unknown[]): Promise<never> {
+    throw notYet('resolveGroup');
+  }
+  async findGroup(..._args: unknown[]): Promise<never> {
+    throw notYet('findGroup');
+  }
+  async applyReassign(..._args: unknown[]): Promise<never> {
+    throw notYet('applyReassign');
+  }
+  async snoozeException(..._args: unknown[]): Promise<never> {
+    throw notYet('snoozeException');
+  }
+
+  // --- sweeps ---
+  async dueWork(..._args: unknown[]): Promise<never> {
+    throw notYet('dueWork');
+  }
+  async backlogOf(..._args: unknown[]): Promise<never> {
+    throw notYet('backlogOf');
+  }
+  async waitingCarts(..._args: unknown[]): Promise<never> {
+    throw notYet('waitingCarts');
+  }
+  async sourceActivity(..._args: unknown[]): Promise<never> {
+    throw notYet('sourceActivity');
+  }
+  async applySweep(..._args: unknown[]): Promise<never> {
+    throw notYet('applySweep');
+  }
+  async holdBackDue(..._args: unknown[]): Promise<never> {
+    throw notYet('holdBackDue');
+  }
+
+  // --- outbox ---
+  async claimOutbox(..._args: unknown[]): Promise<never> {
+    throw notYet('claimOutbox');
+  }
+  async completeOutbox(..._args: unknown[]): Promise<never> {
+    throw notYet('completeOutbox');
+  }
+  async retryOutbox(..._args: unknown[]): Promise<never> {
+    throw notYet('retryOutbox');
+  }
+  async releaseAbandonedOutbox(..._args: unknown[]): Promise<never> {
+    throw notYet('releaseAbandonedOutbox');
+  }
+  async releaseOutbox(..._args: unknown[]): Promise<never> {
+    throw notYet('releaseOutbox');
+  }
+  async failOutbox(..._args: unknown[]): Promise<never> {
+    throw notYet('failOutbox');
+  }
+  async outboxHealth(..._args: unknown[]): Promise<never> {
+    throw notYet('outboxHealth');
+  }
+  async enqueueEphemeral(..._args: unknown[]): Promise<never> {
+    throw notYet('enqueueEphemeral');
+  }
+
+  // --- noise ---
+  async rateReadout(..._args: unknown[]): Promise<never> {
+    throw notYet('rateReadout');
+  }
+  async failuresSince(..._args: unknown[]): Promise<never> {
+    throw notYet('failuresSince');
+  }
+  async suppressedCounts(..._args: unknown[]): Promise<never> {
+    throw notYet('suppressedCounts');
+  }
+  async pruneNoiseCounts(..._args: unknown[]): Promise<never> {
+    throw notYet('pruneNoiseCounts');
+  }
+  async createSilence(..._args: unknown[]): Promise<never> {
+    throw notYet('createSilence');
+  }
+  async endSilence(..._args: unknown[]): Promise<never> {
+    throw notYet('endSilence');
+  }
+  async findSilence(..._args: unknown[]): Promise<never> {
+    throw notYet('findSilence');
+  }
+  async activeSilences(..._args: unknown[]): Promise<never> {
+    throw notYet('activeSilences');
+  }
+  async silenceAudit(..._args: unknown[]): Promise<never> {
+    throw notYet('silenceAudit');
+  }
+  async silencePreview(..._args: unknown[]): Promise<never> {
+    throw notYet('silencePreview');
+  }
+  async silencedOfTeam(..._args: unknown[]): Promise<never> {
+    throw notYet('silencedOfTeam');
+  }
+  async silenceCounts(..._args: unknown[]): Promise<never> {
+    throw notYet('silenceCounts');
+  }
+  async sweepNoise(..._args: unknown[]): Promise<never> {
+    throw notYet('sweepNoise');
+  }
+
+  // --- reports ---
+  async cartState(..._args: unknown[]): Promise<never> {
+    throw notYet('cartState');
+  }
+  async exceptionOverview(..._args: unknown[]): Promise<never> {
+    throw notYet('exceptionOverview');
+  }
+  async assignedTo(..._args: unknown[]): Promise<never> {
+    throw notYet('assignedTo');
+  }
+  async changesOfTeam(..._args: unknown[]): Promise<never> {
+    throw notYet('changesOfTeam');
+  }
+  async liveOfTeam(..._args: unknown[]): Promise<never> {
+    throw notYet('liveOfTeam');
+  }
+  async digestRunOn(..._args: unknown[]): Promise<never> {
+    throw notYet('digestRunOn');
+  }
+  async previousDigest(..._args: unknown[]): Promise<never> {
+    throw notYet('previousDigest');
+  }
+  async recordDigest(..._args: unknown[]): Promise<never> {
+    throw notYet('recordDigest');
+  }
+  async trendRollup(..._args: unknown[]): Promise<never> {
+    throw notYet('trendRollup');
+  }
+  async stageMarks(..._args: unknown[]): Promise<never> {
+    throw notYet('stageMarks');
+  }
+  async trendsSince(..._args: unknown[]): Promise<never> {
+    throw notYet('trendsSince');
+  }
+  async weeklyDigestRunOn(..._args: unknown[]): Promise<never> {
+    throw notYet('weeklyDigestRunOn');
+  }
+  async recordWeeklyDigest(..._args: unknown[]): Promise<never> {
+    throw notYet('recordWeeklyDigest');
+  }
+  async liveExceptionCounts(..._args: unknown[]): Promise<never> {
+    throw notYet('liveExceptionCounts');
+  }
+  async close(): Promise<void> {
+    await this.sql.end({ timeout: 5 });
+  }
+}
+
+function defaultInstanceName(): string {
+  return `${process.env.HOSTNAME ?? 'cartwatch'}-${process.pid}`;
+}

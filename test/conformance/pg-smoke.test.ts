@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { connect, migrate } from '../../src/store/postgres/connection.js';
+import { freshPostgresUrl } from '../support/postgres.js';
+
+describe('the throwaway Postgres server', () => {
+  it('migrates a new database once, however many instances start together', async () => {
+    const url = await freshPostgresUrl();
+    const pools = [connect(url), connect(url), connect(url)];
+    try {
+      await Promise.all(pools.map((sql) => migrate(sql, 1_000)));
+      const [first] = pools as [ReturnType<typeof connect>];
+      const rows = await first<
+        { version: number; applied_at: number }[]
+      >`SELECT version, applied_at FROM schema_migrations`;
+      expect(rows).toEqual([{ version: 1, applied_at: 1_000 }]);
+    } finally {
+      await Promise.all(pools.map((sql) => sql.end()));
+    }
+  });
+});
