@@ -86,3 +86,21 @@ export async function migrate(sql: Sql, now = Date.now()): Promise<void> {
     }
   });
 }
+
+/** Deadlocks and serialization failures: the transaction did nothing and may simply run again. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/**
+ * Runs `work` as one transaction, again (up to a few times) when Postgres chose it as a deadlock
+ * victim or could not serialise it; any other error propagates with the transaction rolled back.
+ */
+export async function transaction<T>(sql: Sql, work: (tx: Tx) => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return (await sql.begin(work)) as T;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= attempts || typeof code !== 'string' || !RETRYABLE.has(code)) throw error;
+    }
+  }
+}
