@@ -344,6 +344,19 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         posted   INTEGER NOT NULL,
         PRIMARY KEY (team, iso_week)
       );
+
+      -- Wake-ups for the other instances: a statement trigger queues a notification, and Postgres
+      -- delivers identical notifications of one transaction once, so a commit group or a detection
+      -- batch sends one (never one per row). LISTEN is the fast path; polling remains the fallback.
+      CREATE FUNCTION cartwatch_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify(TG_ARGV[0], '');
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER events_recorded AFTER INSERT ON events
+        FOR EACH STATEMENT EXECUTE FUNCTION cartwatch_notify('cartwatch_events');
+      CREATE TRIGGER outbox_queued AFTER INSERT ON outbox
+        FOR EACH STATEMENT EXECUTE FUNCTION cartwatch_notify('cartwatch_outbox');
     `,
   },
 ];
