@@ -36,11 +36,19 @@ export function ensurePostgresInstalled(): string {
   return installed;
 }
 
+/** The server keeps the real clock even when the suite runs under faketime (its timeouts rely on it). */
+function realClockEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env))
+    if (name === 'LD_PRELOAD' || name.startsWith('FAKETIME')) delete env[name];
+  return env;
+}
+
 function asPostgres(command: string, args: string[]): void {
   const runAs =
     process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
   const [program, programArgs] = runAs as [string, string[]];
-  const result = spawnSync(program, programArgs, { encoding: 'utf8' });
+  const result = spawnSync(program, programArgs, { encoding: 'utf8', env: realClockEnv() });
   if (result.status !== 0) {
     throw new Error(`${path.basename(command)} failed (${result.status}): ${result.stderr || result.stdout}`);
   }
