@@ -2,11 +2,12 @@ import type Database from 'better-sqlite3';
 import type { Stage } from '../../domain/event.js';
 import { hourOf } from '../../domain/rollups.js';
 import type { DetectionRollup } from '../exception-types.js';
+import { addBucketCounts, parseBucketCounts } from '../shared/stage-buckets.js';
 
 /**
  * Trends' hourly roll-ups, written inside the detection and sweep transactions, so each event and
  * each stall is counted exactly once, off the ingest path. What counts is decided in
- * domain/rollups.ts; this adds the counts up.
+ * domain/rollups.ts, how bucket counts add in store/shared/stage-buckets.ts; this adds the counts up.
  */
 export class TrendWriter {
   private readonly s;
@@ -48,12 +49,7 @@ export class TrendWriter {
     if (rollup.moved.length > 0) this.s.setMarks.run(JSON.stringify(rollup.moved));
     for (const { hour, stage, buckets } of rollup.times) {
       const stored = this.s.times.get(hour, stage);
-      const counts = stored ? (JSON.parse(stored.buckets) as number[]) : [];
-      for (const [bucket, n] of Object.entries(buckets)) {
-        const i = Number(bucket);
-        while (counts.length <= i) counts.push(0);
-        counts[i] = (counts[i] ?? 0) + n;
-      }
+      const counts = addBucketCounts(stored ? parseBucketCounts(stored.buckets) : [], buckets);
       this.s.setTimes.run(hour, stage, JSON.stringify(counts));
     }
   }
