@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { isPostgresUrl } from '../store/database-target.js';
 import { ConfigError } from './config-error.js';
 
 export interface Env {
@@ -15,8 +16,10 @@ export interface Env {
   stripeWebhookSecret?: string;
   /** Absolute. */
   configPath?: string;
-  /** Absolute. */
+  /** CARTWATCH_DB: an absolute SQLite file path, or a `postgres://` / `postgresql://` URL kept as given. */
   dbPath: string;
+  /** CARTWATCH_INSTANCE: this instance's name in /healthz, /metrics, logs and leases (default: host and pid). */
+  instance?: string;
   port: number;
   production: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -59,6 +62,10 @@ const envSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   CARTWATCH_CONFIG: z.string().optional(),
   CARTWATCH_DB: z.string().default('./data/cartwatch.db'),
+  CARTWATCH_INSTANCE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes, colons or underscores')
+    .optional(),
   PORT: z
     .string()
     .default('3000')
@@ -105,7 +112,8 @@ export function loadEnv(
     ...optionalEntry('shopifyWebhookSecret', e.SHOPIFY_WEBHOOK_SECRET),
     ...optionalEntry('stripeWebhookSecret', e.STRIPE_WEBHOOK_SECRET),
     ...optionalEntry('configPath', e.CARTWATCH_CONFIG && path.resolve(cwd, e.CARTWATCH_CONFIG)),
-    dbPath: path.resolve(cwd, e.CARTWATCH_DB),
+    dbPath: isPostgresUrl(e.CARTWATCH_DB) ? e.CARTWATCH_DB : path.resolve(cwd, e.CARTWATCH_DB),
+    ...optionalEntry('instance', e.CARTWATCH_INSTANCE),
     port: Number(e.PORT),
     production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,

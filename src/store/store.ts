@@ -240,9 +240,18 @@ export interface Store {
   outboxHealth(): Promise<OutboxHealth>;
   /** Writes a consistent copy of the whole database to `file` while it stays in use. */
   backupTo(file: string): Promise<void>;
+  /**
+   * Calls `listener` soon after any instance commits new rows to `topic`, and returns how to stop.
+   * Postgres: LISTEN/NOTIFY, one notification per committing transaction. SQLite: a no-op, as one
+   * process owns the file and its own commits already wake it. Polling remains the fallback.
+   */
+  subscribe(topic: WakeTopic, listener: () => void): () => void;
   /** Finishes pending writes, then closes. */
   close(): Promise<void>;
 }
+
+/** What another instance's commit can wake here: new events (detection), new outbox rows (sending). */
+export type WakeTopic = 'events' | 'outbox';
 
 export interface DigestRun {
   ranAt: number;

@@ -7,15 +7,7 @@ export type Tx = postgres.TransactionSql;
 /** Either: helpers that only run statements take whichever they are given. */
 export type Runner = Sql | Tx;
 
-/** Tells a Postgres URL from a SQLite file path (CARTWATCH_DB accepts either). */
-export function isPostgresUrl(value: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(value);
-}
-
-/** The URL with any password masked, for logs and `/healthz`. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
-}
+export { isPostgresUrl, redactUrl } from '../database-target.js';
 
 /**
  * libpq's way to name a Unix socket, `postgres:///db?host=/run/postgresql`, which the client does not
@@ -67,10 +59,10 @@ export class PostgresSchemaTooNewError extends Error {
 /**
  * Applies the migrations the database lacks, under an advisory lock so that instances starting
  * together take turns; `now` (the opener's clock) is kept with each, the first being when the
- * database began.
+ * database began. `created`: this call made the schema in an empty database.
  */
-export async function migrate(sql: Sql, now = Date.now()): Promise<void> {
-  await sql.begin(async (tx) => {
+export async function migrate(sql: Sql, now = Date.now()): Promise<{ created: boolean }> {
+  return sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
     await tx`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`;
@@ -84,6 +76,8 @@ export async function migrate(sql: Sql, now = Date.now()): Promise<void> {
       await tx`INSERT INTO schema_migrations (version, name, applied_at)
         VALUES (${migration.version}, ${migration.name}, ${now})`;
     }
+    // Told to the opener: a database it has just created starts afresh (the sandbox, the demo).
+    return { created: current === 0 };
   });
 }
 

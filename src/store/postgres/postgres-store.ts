@@ -1,7 +1,8 @@
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { NO_DUE_POLICY } from '../../domain/due-policy.js';
-import type { Store } from '../store.js';
+import type { Store, WakeTopic } from '../store.js';
 import { connect, migrate, type Sql } from './connection.js';
+import { WakeUps } from './wake-ups.js';
 
 export interface PostgresStoreOptions {
   /** The opener's clock: a new database records it as when it began. */
@@ -22,11 +23,17 @@ function notYet(operation: string): Error {
  * and only the SQL differs.
  */
 export class PostgresStore implements Store {
+  private readonly wakeUps: WakeUps;
+
   private constructor(
     readonly sql: Sql,
     readonly policy: DuePolicy,
     readonly instance: string,
-  ) {}
+    /** This open made the schema in an empty database. */
+    readonly created: boolean,
+  ) {
+    this.wakeUps = new WakeUps(sql);
+  }
 
   static async open(
     url: string,
@@ -34,13 +41,14 @@ export class PostgresStore implements Store {
     options: PostgresStoreOptions = {},
   ): Promise<PostgresStore> {
     const sql = connect(url, { max: options.poolSize ?? 10 });
+    let created: boolean;
     try {
-      await migrate(sql, options.now);
+      ({ created } = await migrate(sql, options.now));
     } catch (error) {
       await sql.end({ timeout: 1 });
       throw error;
     }
-    return new PostgresStore(sql, policy, options.instance ?? defaultInstanceName());
+    return new PostgresStore(sql, policy, options.instance ?? defaultInstanceName(), created);
   }
 
   // --- eventlog ---
@@ -236,6 +244,9 @@ export class PostgresStore implements Store {
   }
   async liveExceptionCounts(..._args: unknown[]): Promise<never> {
     throw notYet('liveExceptionCounts');
+  }
+  subscribe(topic: WakeTopic, listener: () => void): () => void {
+    return this.wakeUps.subscribe(topic, listener);
   }
   async close(): Promise<void> {
     await this.sql.end({ timeout: 5 });

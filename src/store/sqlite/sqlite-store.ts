@@ -54,6 +54,7 @@ import type {
   RecordOutcome,
   Store,
   StoreHealth,
+  WakeTopic,
   WebhookFailure,
 } from '../store.js';
 import type { TrendRollupInput } from '../trend-types.js';
@@ -438,6 +439,11 @@ export class SqliteStore implements Store {
 
   backupTo(file: string): Promise<void> {
     return this.writer.call('backupTo', file);
+  }
+
+  /** One process owns the file, and its own commits wake it already: nobody else to hear from. */
+  subscribe(_topic: WakeTopic, _listener: () => void): () => void {
+    return () => {};
   }
 
   async close(): Promise<void> {
