@@ -1,0 +1,240 @@
+import type { DuePolicy } from '../../domain/due-policy.js';
+import type { Money } from '../../domain/event.js';
+import {
+  type AuditEntry,
+  type ExceptionFacts,
+  groupKeyOf,
+  type Routing,
+  SYSTEM_ACTOR,
+} from '../../domain/exception.js';
+import { mergeStall } from '../../domain/sweep-rules.js';
+import type { ThreadNote } from '../exception-types.js';
+import type { ExceptionRow } from '../rows/exception-rows.js';
+import {
+  mayDropUnsentPost,
+  maySettleOnArrival,
+  openedNote,
+  openingColumns,
+  redrawTarget,
+  SETTLED_ON_ARRIVAL_NOTE,
+  valueAtRisk,
+} from '../shared/exception-plans.js';
+import { BoardWriter } from './board-writer.js';
+import type { Tx } from './connection.js';
+import { GroupWriter } from './group-writer.js';
+import { OutboxQueue } from './outbox-queue.js';
+import { SilenceGate } from './silence-gate.js';
+
+export type RaiseResult = 'opened' | 'repeated' | 'skipped';
+
+/**
+ * Exception changes, each written with its audit entry and the Slack writes it causes, inside the
+ * caller's transaction. Several instances raise at once: the live exception of a dedup key is locked
+ * before it is counted or resolved, and a new one is inserted against the unique index of live keys,
+ * so a key raised by two instances at once opens one exception and counts one repeat.
+ */
+export class ExceptionWriter {
+  readonly outbox = new OutboxQueue();
+  readonly silences = new SilenceGate();
+  readonly boards = new BoardWriter();
+  readonly groups: GroupWriter;
+
+  constructor(private readonly policy: DuePolicy) {
+    this.groups = new GroupWriter(this.outbox, policy, this.boards);
+  }
+
+  /** The exception, locked for the rest of the transaction. */
+  async lockById(tx: Tx, id: number): Promise<ExceptionRow | undefined> {
+    const [row] = await tx<ExceptionRow[]>`SELECT * FROM exceptions WHERE id = ${id} FOR UPDATE`;
+    return row;
+  }
+
+  /** The live exception with this dedup key, locked for the rest of the transaction. */
+  async lockLive(tx: Tx, dedupKey: string): Promise<ExceptionRow | undefined> {
+    const [row] = await tx<ExceptionRow[]>`
+      SELECT * FROM exceptions WHERE dedup_key = ${dedupKey} AND state != 'resolved' FOR UPDATE`;
+    return row;
+  }
+
+  async audit(
+    tx: Tx,
+    exceptionId: number,
+    at: number,
+    actor: string,
+    action: AuditEntry['action'],
+    note: string | null = null,
+  ): Promise<void> {
+    await tx`INSERT INTO exception_audit (exception_id, at, actor, action, note)
+      VALUES (${exceptionId}, ${at}, ${actor}, ${action}, ${note})`;
+  }
+
+  /** Opens an exception, or counts a repeat of the live one with the same dedup key. */
+  async raise(
+    tx: Tx,
+    facts: ExceptionFacts,
+    routing: Routing,
+    at: number,
+    now: number,
+    options: { repeat?: boolean } = {},
+  ): Promise<RaiseResult> {
+    const live = await this.lockLive(tx, facts.dedupKey);
+    if (live) return this.repeat(tx, live, facts, at, now, options);
+    const opened = await this.open(tx, facts, routing, at, now);
+    if (opened) return 'opened';
+    // Another instance opened it meanwhile (its insert won the live key): this is a repeat of it.
+    const winner = await this.lockLive(tx, facts.dedupKey);
+    if (!winner) throw new Error(`exception ${facts.dedupKey} neither inserted nor found live`);
+    return this.repeat(tx, winner, facts, at, now, options);
+  }
+
+  private async repeat(
+    tx: Tx,
+    live: ExceptionRow,
+    facts: ExceptionFacts,
+    at: number,
+    now: number,
+    options: { repeat?: boolean },
+  ): Promise<RaiseResult> {
+    if (options.repeat === false) return 'skipped';
+    if (await this.addStallReason(tx, live, facts, at, now)) return 'repeated';
+    await tx`UPDATE exceptions SET count = count + 1, last_seen_at = greatest(last_seen_at, ${at})
+      WHERE id = ${live.id}`;
+    const target = redrawTarget(live, await this.silences.isHeld(tx, live));
+    if (target === 'group' && live.group_id !== null)
+      await this.groups.changed(tx, live.group_id, live.channel, now);
+    else if (target === 'own') {
+      await this.outbox.rerender(tx, live.id, live.channel, now);
+      await this.outbox.repeatNote(tx, live.id, live.channel, now);
+    }
+    return 'repeated';
+  }
+
+  /** Inserts a new live exception; false when another transaction holds the key live already. */
+  private async open(
+    tx: Tx,
+    facts: ExceptionFacts,
+    routing: Routing,
+    at: number,
+    now: number,
+  ): Promise<boolean> {
+    // Asked together: one round trip's wait for all three.
+    const [settled, cartValue, silence] = await Promise.all([
+      this.laterSuccess(tx, facts, at),
+      this.cartValue(tx, facts),
+      // Held back by a silence: stored and counted like any other, but neither posted nor escalated
+      // (nor grouped) until the silence ends and releases it.
+      this.silences.holding(tx, facts, routing.team, now),
+    ]);
+    const value = valueAtRisk(facts, cartValue);
+    const columns = openingColumns({
+      facts,
+      routing,
+      at,
+      now,
+      value,
+      silence,
+      escalateAfterMs: this.policy.escalateAfterMs,
+    });
+    const [row] = await tx<{ id: number }[]>`
+      INSERT INTO exceptions ${tx({ ...columns, state: 'open', count: 1 })}
+      ON CONFLICT (dedup_key) WHERE state != 'resolved' DO NOTHING RETURNING id`;
+    if (row === undefined) return false;
+    await this.audit(tx, row.id, now, SYSTEM_ACTOR, 'opened', openedNote(silence));
+    // A failure whose cart already succeeded later in that stage (out-of-order webhooks, or a backlog
+    // detected late) was settled before anyone could act: kept for the record, resolved, unposted.
+    if (settled) {
+      await this.markResolved(tx, row.id, now);
+      await this.audit(tx, row.id, now, SYSTEM_ACTOR, 'auto_resolved', SETTLED_ON_ARRIVAL_NOTE);
+      return true;
+    }
+    if (silence === undefined)
+      await this.groups.place(tx, row.id, groupKeyOf(facts, routing.team), routing.channel, now);
+    return true;
+  }
+
+  private async laterSuccess(tx: Tx, facts: ExceptionFacts, at: number): Promise<boolean> {
+    if (!maySettleOnArrival(facts)) return false;
+    const [found] = await tx`SELECT 1 FROM events WHERE cart_id = ${facts.cartId} AND stage = ${facts.stage}
+      AND status = 'succeeded' AND occurred_at > ${at} LIMIT 1`;
+    return found !== undefined;
+  }
+
+  private async cartValue(tx: Tx, facts: ExceptionFacts): Promise<Money | undefined> {
+    if (facts.amount !== undefined || facts.cartId === undefined) return undefined;
+    const [cart] = await tx<Money[]>`SELECT value, currency FROM carts WHERE cart_id = ${facts.cartId}
+      AND value IS NOT NULL AND currency IS NOT NULL`;
+    return cart && { value: cart.value, currency: cart.currency };
+  }
+
+  /** A second stall rule for the same cart and stage: its reason joins the open stall, in the thread too. */
+  private async addStallReason(
+    tx: Tx,
+    live: ExceptionRow,
+    facts: ExceptionFacts,
+    at: number,
+    now: number,
+  ): Promise<boolean> {
+    if (live.kind !== 'stalled' || facts.kind !== 'stalled') return false;
+    const merged = mergeStall(
+      {
+        ...(live.error_code !== null && { errorCode: live.error_code }),
+        ...(live.error_message !== null && { errorMessage: live.error_message }),
+      },
+      facts,
+    );
+    if (merged === undefined) return false;
+    const [row] = await tx<ExceptionRow[]>`
+      UPDATE exceptions SET error_code = ${merged.errorCode}, error_message = ${merged.errorMessage},
+        count = count + 1, last_seen_at = greatest(last_seen_at, ${at})
+      WHERE id = ${live.id} RETURNING *`;
+    await this.audit(tx, live.id, now, SYSTEM_ACTOR, 'repeated', facts.errorMessage ?? null);
+    await this.touched(tx, row as ExceptionRow, now, { type: 'also', reason: facts.errorMessage ?? '' });
+    return true;
+  }
+
+  /**
+   * Resolves the live exception with this dedup key, if any (a drained backlog, a source back):
+   * how long after it was first seen, or undefined when there was none.
+   */
+  async resolveLive(tx: Tx, dedupKey: string, now: number): Promise<number | undefined> {
+    const live = await this.lockLive(tx, dedupKey);
+    return live ? this.resolveAutomatically(tx, live.id, now) : undefined;
+  }
+
+  /**
+   * Resolves a live exception the caller has locked; returns how long after it was first seen.
+   */
+  async resolveAutomatically(tx: Tx, id: number, now: number): Promise<number> {
+    const row = await this.markResolved(tx, id, now);
+    await this.audit(tx, id, now, SYSTEM_ACTOR, 'auto_resolved');
+    if (mayDropUnsentPost(row) && (await this.outbox.dropUnsentPost(tx, row.id, now)))
+      return now - row.first_seen_at;
+    await this.touched(tx, row, now, { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR });
+    return now - row.first_seen_at;
+  }
+
+  private async markResolved(tx: Tx, id: number, now: number): Promise<ExceptionRow> {
+    const [row] = await tx<ExceptionRow[]>`
+      UPDATE exceptions SET state = 'resolved', resolution = 'auto', resolved_at = ${now},
+        resolved_by = ${SYSTEM_ACTOR}, escalate_at = NULL, remind_at = NULL, revision = revision + 1
+      WHERE id = ${id} RETURNING *`;
+    if (row === undefined) throw new Error(`exception ${id} vanished while being resolved`);
+    return row;
+  }
+
+  /**
+   * Asks for the message showing this exception to be drawn again: its own (with a thread note,
+   * if any), or its group's, whose message counts members rather than telling each one's story.
+   */
+  async touched(tx: Tx, row: ExceptionRow, now: number, note?: ThreadNote): Promise<void> {
+    const target = redrawTarget(row, await this.silences.isHeld(tx, row));
+    if (target === 'none') return;
+    await this.boards.exceptionChanged(tx, row, now);
+    if (target === 'group' && row.group_id !== null) {
+      await this.groups.changed(tx, row.group_id, row.channel, now);
+      return;
+    }
+    await this.outbox.rerender(tx, row.id, row.channel, now);
+    if (note !== undefined) await this.outbox.threadNote(tx, row.id, row.channel, note, now);
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * What an exception change writes, decided once for both stores: given the row as read (and the
+ * few facts a store looks up), these say which columns change and which Slack writes follow. The
+ * stores only run the SQL.
+ */
+import type { DuePolicy } from '../../domain/due-policy.js';
+import type { Money } from '../../domain/event.js';
+import {
+  type AmountSource,
+  type AuditEntry,
+  type ExceptionFacts,
+  groupKeyOf,
+  type Routing,
+} from '../../domain/exception.js';
+import type { Silence } from '../../domain/silence.js';
+import type { ActionInput, ReassignInput, ThreadNote } from '../exception-types.js';
+import type { ExceptionRow } from '../rows/exception-rows.js';
+
+/** Which states a person's action moves an exception from, to which, and how the audit names it. */
+export const NEXT_STATE: Record<
+  ActionInput['action'],
+  { from: readonly string[]; to: 'open' | 'acknowledged' | 'resolved'; audit: AuditEntry['action'] }
+> = {
+  acknowledge: { from: ['open'], to: 'acknowledged', audit: 'acknowledged' },
+  unacknowledge: { from: ['acknowledged'], to: 'open', audit: 'unacknowledged' },
+  resolve: { from: ['open', 'acknowledged'], to: 'resolved', audit: 'resolved' },
+};
+
+/** The columns a person's action (or a storm-wide one) sets, with the row's revision bumped. */
+export interface StateColumns {
+  state: string;
+  assignee: string | null;
+  acknowledged_at: number | null;
+  resolution: string | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+  escalate_at: number | null;
+  remind_at: number | null;
+  escalation_level: number;
+}
+
+/** The clicker saw an older drawing, or the action does not apply to the state it is in now. */
+export function actionIsStale(
+  row: Pick<ExceptionRow, 'revision' | 'state'>,
+  input: Pick<ActionInput, 'revision' | 'action'>,
+): boolean {
+  return row.revision !== input.revision || !NEXT_STATE[input.action].from.includes(row.state);
+}
+
+/** What a person's action sets: due times for reminders and escalation move with it. */
+export function actionColumns(
+  row: Pick<ExceptionRow, 'escalation_level' | 'assignee' | 'acknowledged_at'>,
+  input: { action: ActionInput['action']; actor: string; at: number },
+  policy: Pick<DuePolicy, 'escalateAfterMs' | 'remindAfterMs'>,
+): StateColumns {
+  const to = NEXT_STATE[input.action].to;
+  const level = row.escalation_level;
+  const none = { resolution: null, resolved_at: null, resolved_by: null };
+  // Storm members are reminded too: the sweep sends one reminder per storm, to its message's thread.
+  if (to === 'acknowledged')
+    return {
+      state: to,
+      assignee: input.actor,
+      acknowledged_at: input.at,
+      ...none,
+      escalate_at: null,
+      remind_at: input.at + policy.remindAfterMs,
+      escalation_level: level,
+    };
+  // Released: escalation starts over, from the team mention.
+  if (to === 'open')
+    return {
+      state: to,
+      assignee: null,
+      acknowledged_at: null,
+      ...none,
+      escalate_at: input.at + policy.escalateAfterMs,
+      remind_at: null,
+      escalation_level: 0,
+    };
+  return {
+    state: to,
+    assignee: row.assignee,
+    acknowledged_at: row.acknowledged_at,
+    resolution: 'manual',
+    resolved_at: input.at,
+    resolved_by: input.actor,
+    escalate_at: null,
+    remind_at: null,
+    escalation_level: level,
+  };
+}
+
+/** The audit note and thread note of a person's action. */
+export function actionNote(input: ActionInput): ThreadNote {
+  const rule = NEXT_STATE[input.action];
+  return {
+    type: 'action',
+    action: rule.audit,
+    actor: input.actor,
+    ...(input.note !== undefined && { note: input.note }),
+  };
+}
+
+/**
+ * The money an exception puts at risk: the amount its event carried, else the cart's known value
+ * (a fulfilment failure of a paid cart is money at risk too).
+ */
+export function valueAtRisk(
+  facts: ExceptionFacts,
+  cartValue: Money | undefined,
+): { amount: Money; from: AmountSource } | undefined {
+  if (facts.amount !== undefined) return { amount: facts.amount, from: facts.amountFrom ?? 'event' };
+  return cartValue && { amount: cartValue, from: 'cart' };
+}
+
+/** Whether a later success may already have settled it: only a cart's failure can be. */
+export function maySettleOnArrival(facts: ExceptionFacts): facts is ExceptionFacts & { cartId: string } {
+  return facts.kind === 'failed' && facts.cartId !== undefined;
+}
+
+/** The row a raise inserts (state 'open', count 1), whatever the store. */
+export interface OpeningColumns {
+  dedup_key: string;
+  kind: string;
+  cart_id: string | null;
+  stage: string;
+  step: string;
+  error_code: string | null;
+  error_message: string | null;
+  amount_value: number | null;
+  amount_currency: string | null;
+  amount_from: string | null;
+  source: string | null;
+  run_id: string | null;
+  team: string;
+  channel: string;
+  route_reason: string;
+  first_seen_at: number;
+  last_seen_at: number;
+  raised_at: number;
+  escalate_at: number | null;
+  group_key: string | null;
+  silence_id: number | null;
+}
+
+/**
+ * A new exception's row. Held back by a silence it is neither escalated nor grouped until the silence
+ * ends and releases it.
+ */
+export function openingColumns(input: {
+  facts: ExceptionFacts;
+  routing: Routing;
+  at: number;
+  now: number;
+  value: { amount: Money; from: AmountSource } | undefined;
+  silence: Silence | undefined;
+  escalateAfterMs: number;
+}): OpeningColumns {
+  const { facts, routing, at, now, value, silence } = input;
+  return {
+    dedup_key: facts.dedupKey,
+    kind: facts.kind,
+    cart_id: facts.cartId ?? null,
+    stage: facts.stage,
+    step: facts.step,
+    error_code: facts.errorCode ?? null,
+    error_message: facts.errorMessage ?? null,
+    amount_value: value?.amount.value ?? null,
+    amount_currency: value?.amount.currency ?? null,
+    amount_from: value?.from ?? null,
+    source: facts.source ?? null,
+    run_id: facts.runId ?? null,
+    team: routing.team,
+    channel: routing.channel,
+    route_reason: routing.reason,
+    first_seen_at: at,
+    last_seen_at: at,
+    raised_at: now,
+    escalate_at: silence ? null : now + input.escalateAfterMs,
+    group_key: silence ? null : (groupKeyOf(facts, routing.team) ?? null),
+    silence_id: silence?.id ?? null,
+  };
+}
+
+/** The 'opened' audit note: why it is not in the channel, when a silence holds it back. */
+export function openedNote(silence: Silence | undefined): string | null {
+  return silence ? `held back by silence #${silence.id} (${silence.reason})` : null;
+}
+
+export const SETTLED_ON_ARRIVAL_NOTE = 'a later success had already arrived';
+
+/**
+ * Where a changed exception is drawn again: its storm's message, its own (held back by a silence it
+ * has none yet, and its story waits for the release), or nowhere.
+ */
+export function redrawTarget(row: Pick<ExceptionRow, 'group_id'>, held: boolean): 'group' | 'own' | 'none' {
+  if (row.group_id !== null) return 'group';
+  return held ? 'none' : 'own';
+}
+
+/**
+ * Settled automatically with its own post still waiting (a retry that worked within seconds): nobody
+ * could have acted on it, so its post may be dropped, keeping it out of the channel.
+ */
+export function mayDropUnsentPost(row: Pick<ExceptionRow, 'group_id' | 'slack_ts'>): boolean {
+  return row.group_id === null && row.slack_ts === null;
+}
+
+/** Counts an automatic resolution (when there was one) and how long it took. */
+export function countResolved(
+  outcome: { resolved: number; resolvedAfterMs: number[] },
+  afterMs: number | undefined,
+): void {
+  if (afterMs === undefined) return;
+  outcome.resolved += 1;
+  outcome.resolvedAfterMs.push(afterMs);
+}
+
+/** A handoff is refused when the clicker saw an older drawing, or it was resolved meanwhile. */
+export function reassignIsStale(row: Pick<ExceptionRow, 'revision' | 'state'>, revision: number): boolean {
+  return row.revision !== revision || row.state === 'resolved';
+}
+
+/**
+ * What handing an exception on writes, in order: it leaves its board (and its storm, getting a message
+ * of its own), moves to another team's channel (the old message saying where it went), is assigned,
+ * audited, and the handoff is told in the thread it now lives in.
+ */
+export interface ReassignPlan {
+  /** Another team: a new message in its channel. Undefined when the team stays. */
+  team?: { name: string; channel: string };
+  routeReason?: string;
+  /** Leaves its storm: the storm's message is drawn again. */
+  leaveGroup?: number;
+  /** Staying with its team after leaving a storm: its own message drawn again, or posted at last. */
+  ownMessage: 'rerender' | 'post' | 'none';
+  /** Its old message (another team taking it) is redrawn to say where it went. */
+  movedFrom?: { channel: string; ts: string };
+  /** Assigned afresh: escalation starts over with its new owner. */
+  assign?: { assignee: string | null; escalateAt: number };
+  audit: string;
+  handoff: ThreadNote;
+  /** Told as a reply in this channel's thread; else through the usual redraw of a change. */
+  threadIn?: string;
+}
+
+export function reassignPlan(
+  row: Pick<ExceptionRow, 'team' | 'channel' | 'group_id' | 'slack_ts'>,
+  input: ReassignInput,
+  escalateAfterMs: number,
+): ReassignPlan {
+  const team = input.team !== undefined && input.team.name !== row.team ? input.team : undefined;
+  const grouped = row.group_id !== null;
+  // Posted alone before the storm formed, its message pointed to the storm: it is drawn again.
+  const ownMessage = !grouped || team !== undefined ? 'none' : row.slack_ts !== null ? 'rerender' : 'post';
+  const handoff: ThreadNote = {
+    type: 'action',
+    action: 'reassigned',
+    actor: input.actor,
+    note: input.note,
+    ...(input.assignee !== undefined && { assignee: input.assignee }),
+    ...(team !== undefined && { team: team.name }),
+  };
+  return {
+    ...(team !== undefined && { team, routeReason: `reassigned from the ${row.team} team` }),
+    ...(row.group_id !== null && { leaveGroup: row.group_id }),
+    ownMessage,
+    ...(team !== undefined &&
+      row.slack_ts !== null && { movedFrom: { channel: row.channel, ts: row.slack_ts } }),
+    // A person given: theirs to acknowledge. Only a team given: the new team's to claim.
+    ...((input.assignee !== undefined || team !== undefined) && {
+      assign: { assignee: input.assignee ?? null, escalateAt: input.at + escalateAfterMs },
+    }),
+    audit: describeHandoff(input, team?.name),
+    handoff,
+    ...((team !== undefined || grouped) && { threadIn: team?.channel ?? row.channel }),
+  };
+}
+
+function describeHandoff(input: ReassignInput, team: string | undefined): string {
+  const to = [team && `team ${team}`, input.assignee && `person ${input.assignee}`]
+    .filter(Boolean)
+    .join(', ');
+  return `to ${to || 'the same owner'}: ${input.note}`;
+}
+
+/** "Acknowledge all" takes the open members; "Resolve all" the open and acknowledged ones. */
+export type GroupAction = 'acknowledge' | 'resolve';
+
+/** Each member's audit note in a storm-wide action. */
+export function groupAuditNote(note: string | undefined): string {
+  return `with the rest of its group${note ? `: ${note}` : ''}`;
+}
+
+/** The one reply in the storm's thread saying who did it to how many. */
+export function groupActionNote(
+  action: GroupAction,
+  input: { actor: string; note?: string },
+  count: number,
+): ThreadNote {
+  return {
+    type: 'group_action',
+    action: action === 'acknowledge' ? 'acknowledged' : 'resolved',
+    actor: input.actor,
+    count,
+    ...(input.note && { note: input.note }),
+  };
+}

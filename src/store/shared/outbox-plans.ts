@@ -1,0 +1,92 @@
+/**
+ * When the Slack writes a change causes are due, and which of them are needed at all, decided once
+ * for both stores' outboxes, storm placement and escalation boards.
+ */
+import { BOARD_LEVEL } from '../../domain/escalation-board.js';
+import type { Placement, StormCandidate } from '../../domain/grouping.js';
+import type { ThreadNote } from '../exception-types.js';
+
+/** Repeats of one exception are told in its thread at most this often, with the count so far. */
+export const REPEAT_NOTE_EVERY_MS = 5 * 60_000;
+/** A repeats note's payload: equal text, so a pending one is found by it. */
+export const REPEATS_PAYLOAD = JSON.stringify({ type: 'repeats' } satisfies ThreadNote);
+
+/** Batches repeats: no sooner than REPEAT_NOTE_EVERY_MS after the last one sent. */
+export function repeatNoteDueAt(lastSentAt: number | null, now: number): number {
+  return lastSentAt === null ? now : Math.max(now, lastSentAt + REPEAT_NOTE_EVERY_MS);
+}
+
+/**
+ * When an exception placed on its own is posted: at once, or after the short wait (or the window of
+ * one like it already shown) that lets a storm still form.
+ */
+export function alonePostDueAt(
+  placement: Extract<Placement, { type: 'alone' }>,
+  waitMs: number,
+  now: number,
+): number {
+  return placement.wait ? Math.max(now + waitMs, placement.until ?? 0) : now;
+}
+
+/** An ungrouped like exception within the window, as a store read it. */
+export interface CandidateRow {
+  id: number;
+  raised_at: number;
+  state: string;
+  assignee: string | null;
+  slack_ts: string | null;
+  /** Its own post is pending and being sent right now, or was sent in doubt. */
+  post_under_way: boolean;
+}
+
+/** A store's candidate row as the grouping rules see it. */
+export function toStormCandidate(row: CandidateRow): StormCandidate {
+  return {
+    id: row.id,
+    raisedAt: row.raised_at,
+    hasMessage: row.slack_ts !== null || row.post_under_way,
+    handedToPerson: row.state === 'open' && row.assignee !== null,
+    resolved: row.state === 'resolved',
+  };
+}
+
+/**
+ * Raised under a silence and not shown anywhere yet (its silence's end, or a handoff, shows it):
+ * no message of its own, and none coming, so nothing to redraw.
+ */
+export function isHeldBack(
+  row: { silence_id: number | null; slack_ts: string | null; group_id: number | null },
+  hasPost: boolean,
+): boolean {
+  return row.silence_id !== null && row.slack_ts === null && row.group_id === null && !hasPost;
+}
+
+/** A board's outbox rows name their team in the payload; equal text, so rows are found by it. */
+export function boardPayload(team: string): string {
+  return JSON.stringify({ team });
+}
+
+/** A board posted, or being posted (rows of one board go in order), is updated; else posted. */
+export function boardWriteKind(
+  board: { slack_ts: string | null },
+  postPending: boolean,
+): 'board_post' | 'board_update' {
+  return board.slack_ts !== null || postPending ? 'board_update' : 'board_post';
+}
+
+/** Another escalation channel configured: the board starts again there, its old writes dropped. */
+export function boardMoved(before: { channel: string } | undefined, channel: string): boolean {
+  return before !== undefined && before.channel !== channel;
+}
+
+/**
+ * Which board a changed exception (read before the change) is on: its team's, directly ('board'),
+ * perhaps through its storm ('storm', when the storm is listed), or none.
+ */
+export function boardOfChange(row: {
+  escalation_level: number;
+  group_id: number | null;
+}): 'board' | 'storm' | 'none' {
+  if (row.escalation_level >= BOARD_LEVEL) return 'board';
+  return row.group_id !== null ? 'storm' : 'none';
+}
