@@ -70,6 +70,14 @@ export interface RateState {
   calmSince?: number;
 }
 
+/**
+ * True when two readings of a rule's state are the same: a sweep's step applies only if the state is
+ * still what it read (a second sweeper, or one beside a restart, then changes nothing).
+ */
+export function sameRateState(a: RateState, b: RateState): boolean {
+  return a.breachedAt === b.breachedAt && a.calmSince === b.calmSince;
+}
+
 /** The minutes a rule's judgement at `now` reads: its window (the current minute included) and the 7 days before. */
 export function rateSpans(rule: Pick<RateRule, 'windowMs'>, now: number) {
   const windowFrom = minuteOf(now) + MINUTE_MS - Math.max(MINUTE_MS, rule.windowMs);

@@ -3,12 +3,12 @@ import type { RateRule } from '../domain/noise.js';
 import {
   figuresWorthUpdating,
   judgeRate,
-  type RateState,
   rateDedupKey,
   rateFacts,
   rateFigures,
   rateSpans,
   rateSummary,
+  sameRateState,
   UPDATE_EVERY_MS,
 } from '../domain/rates.js';
 import { routeException } from '../domain/routing.js';
@@ -61,11 +61,7 @@ export class RateWatch {
       }
       if (verdict.action === 'resolve') step.resolve = { dedupKey };
     }
-    const moved = !sameState(readout.state, verdict.next);
+    const moved = !sameRateState(readout.state, verdict.next);
     return moved || step.raise || step.update || step.resolve ? step : undefined;
   }
-}
-
-function sameState(a: RateState, b: RateState): boolean {
-  return a.breachedAt === b.breachedAt && a.calmSince === b.calmSince;
 }

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { RateTally } from '../../domain/rates.js';
+import { type RateTally, sameRateState } from '../../domain/rates.js';
 import type { Suppressed } from '../../domain/suppression.js';
 import type { SweepOutcome } from '../exception-types.js';
 import type { RateStep } from '../noise-types.js';
+import { type RateStateRow, toRateState } from '../rows/noise-rows.js';
 import { countResolved, type ExceptionWriter } from './exception-writer.js';
 import type { HeldFacts } from './silence-gate.js';
 
@@ -27,7 +28,7 @@ export class NoiseWriter {
           failures = failures + excluded.failures`),
       tallyCode: db.prepare(`INSERT INTO rate_errors (rule, minute, code, n) VALUES (?, ?, ?, ?)
         ON CONFLICT (rule, minute, code) DO UPDATE SET n = n + excluded.n`),
-      state: db.prepare<[string], { breached_at: number | null; calm_since: number | null }>(
+      state: db.prepare<[string], RateStateRow>(
         'SELECT breached_at, calm_since FROM rate_states WHERE rule = ?',
       ),
       setState: db.prepare(`INSERT INTO rate_states (rule, breached_at, calm_since) VALUES (?, ?, ?)
@@ -60,9 +61,7 @@ export class NoiseWriter {
 
   /** One rule's step, if its state is still what the sweep read. */
   applyRateStep(step: RateStep, now: number, outcome: SweepOutcome): void {
-    const row = this.s.state.get(step.rule);
-    if ((row?.breached_at ?? undefined) !== step.from.breachedAt) return;
-    if ((row?.calm_since ?? undefined) !== step.from.calmSince) return;
+    if (!sameRateState(toRateState(this.s.state.get(step.rule)), step.from)) return;
     this.s.setState.run(step.rule, step.to.breachedAt ?? null, step.to.calmSince ?? null);
     if (step.raise) {
       const { facts, routing, figures } = step.raise;
