@@ -103,6 +103,8 @@ export class OutboxWorker {
           limit: 20,
           leaseMs: 60_000,
           pacedChannels: this.pacedChannels(),
+          // Where several instances send, a channel's next sender keeps its pace too.
+          paceMs: this.o.postIntervalMs ?? 1000,
         });
         if (jobs.length === 0) {
           this.wakeWhenPaceEnds();
@@ -141,7 +143,7 @@ export class OutboxWorker {
     );
     const waitMs = (this.nextPostAt.get(job.channel) ?? 0) - performance.now();
     if (posts && waitMs > 0) {
-      await this.o.store.releaseOutbox({ id: job.id });
+      await this.o.store.releaseOutbox({ id: job.id, ...fenceOf(job) });
       setTimeout(() => this.wake(), waitMs).unref();
       return false;
     }
@@ -153,7 +155,7 @@ export class OutboxWorker {
           jobFields(job),
         );
         this.lastFailure = undefined;
-        await this.o.store.completeOutbox({ id: job.id, at: this.o.clock.now(), ts: found });
+        await this.o.store.completeOutbox({ id: job.id, at: this.o.clock.now(), ts: found, ...fenceOf(job) });
         return true;
       }
       const ts = await this.call(job);
@@ -163,6 +165,7 @@ export class OutboxWorker {
         id: job.id,
         at: this.o.clock.now(),
         ...(ts !== undefined && { ts }),
+        ...fenceOf(job),
       });
     } catch (error) {
       await this.handleFailure(job, error);
@@ -322,7 +325,7 @@ export class OutboxWorker {
     );
     if (failure.type === 'permanent' || job.attempts + 1 >= (this.o.maxAttempts ?? 12)) {
       this.o.logger.error(`Slack ${job.kind} to ${job.channel} given up: ${failure.reason}`, jobFields(job));
-      return this.o.store.failOutbox({ id: job.id, error: failure.reason });
+      return this.o.store.failOutbox({ id: job.id, error: failure.reason, ...fenceOf(job) });
     }
     const waitMs = failure.type === 'rate_limited' ? failure.retryAfterMs : backoffMs(job.attempts);
     if (failure.type === 'rate_limited') this.nextPostAt.set(job.channel, performance.now() + waitMs);
@@ -335,6 +338,7 @@ export class OutboxWorker {
       dueAt: now + waitMs,
       error: failure.reason,
       inDoubt: failure.type === 'transient' && failure.inDoubt,
+      ...fenceOf(job),
     });
   }
 }
@@ -362,6 +366,11 @@ class LookupFailedError extends Error {
   constructor(readonly failure: Exclude<SlackFailure, { type: 'permanent' }>) {
     super(failure.reason);
   }
+}
+
+/** The lease a job was claimed under goes back with every write about it (see OutboxRowBase.token). */
+function fenceOf(job: OutboxJob): { token?: number } {
+  return job.token === undefined ? {} : { token: job.token };
 }
 
 /** What every post shares: its channel, no link previews, and its outbox id for the in-doubt lookup. */

@@ -221,6 +221,12 @@ export interface OutboxRowBase {
    * mid-call, or the call timed out): before posting again, look for the message first.
    */
   inDoubt: boolean;
+  /**
+   * The fencing token of the channel lease it was claimed under (Postgres, where several instances
+   * send; a store with one sender has none). Handed back with complete, retry, release or fail: once
+   * another sender has claimed the row again, a write under an older token changes nothing.
+   */
+  token?: number;
 }
 
 export type OutboxJob = OutboxRowBase &

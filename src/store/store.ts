@@ -218,25 +218,28 @@ export interface Store {
   /** Moves due stalls and expectations a maintenance window holds back to its end, unconsumed. */
   holdBackDue(input: HoldBackInput): Promise<void>;
 
-  /** Leases up to `limit` due outbox rows (posts before their updates and thread replies). */
-  claimOutbox(input: {
-    now: number;
-    limit: number;
-    leaseMs: number;
-    pacedChannels?: string[];
-  }): Promise<OutboxJob[]>;
+  /**
+   * Leases up to `limit` due outbox rows (posts before their updates and thread replies). Posts to
+   * `pacedChannels` are held back. Where several instances send (Postgres), only channels this
+   * instance holds the lease of are served, and with `paceMs` a channel's posts also wait that long
+   * (wall-clock) after the last post any sender made there.
+   */
+  claimOutbox(input: ClaimOutboxInput): Promise<OutboxJob[]>;
   /**
    * Marks a row sent; a root post's ts (or an update's, when its message was gone and posted afresh)
    * is stored on its exception, storm or board in the same transaction.
    */
-  completeOutbox(input: { id: number; at: number; ts?: string }): Promise<void>;
+  completeOutbox(input: { id: number; at: number; ts?: string } & Fenced): Promise<void>;
   /** `inDoubt`: the failed call may still have posted (a timeout, a dropped connection). */
-  retryOutbox(input: { id: number; dueAt: number; error: string; inDoubt?: boolean }): Promise<void>;
-  /** At start-up: rows leased by a process that died are due again, marked in doubt. Returns how many. */
+  retryOutbox(input: { id: number; dueAt: number; error: string; inDoubt?: boolean } & Fenced): Promise<void>;
+  /**
+   * At start-up: rows this instance leased before it died are due again, marked in doubt (never a
+   * live instance's). Returns how many.
+   */
   releaseAbandonedOutbox(): Promise<number>;
   /** Puts a claimed row back, due as before, without counting an attempt (pacing, not failure). */
-  releaseOutbox(input: { id: number }): Promise<void>;
-  failOutbox(input: { id: number; error: string }): Promise<void>;
+  releaseOutbox(input: { id: number } & Fenced): Promise<void>;
+  failOutbox(input: { id: number; error: string } & Fenced): Promise<void>;
   outboxHealth(): Promise<OutboxHealth>;
   /** Writes a consistent copy of the whole database to `file` while it stays in use. */
   backupTo(file: string): Promise<void>;
@@ -252,6 +255,20 @@ export interface Store {
 
 /** What another instance's commit can wake here: new events (detection), new outbox rows (sending). */
 export type WakeTopic = 'events' | 'outbox';
+
+export interface ClaimOutboxInput {
+  now: number;
+  limit: number;
+  leaseMs: number;
+  pacedChannels?: string[];
+  /** Slack's posting pace per channel, kept across senders (see claimOutbox). */
+  paceMs?: number;
+}
+
+/** A sender's write about a claimed row carries the job's `token`, when it had one. */
+export interface Fenced {
+  token?: number;
+}
 
 export interface DigestRun {
   ranAt: number;

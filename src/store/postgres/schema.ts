@@ -214,7 +214,10 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         last_error    TEXT,
         created_at    BIGINT NOT NULL,
         sent_at       BIGINT,
-        in_doubt      INTEGER NOT NULL DEFAULT 0
+        in_doubt      INTEGER NOT NULL DEFAULT 0,
+        -- The channel lease token it was last claimed under: a sender's later write about the row
+        -- counts only while no newer claim took it (fencing; see channel_leases).
+        claim_token   BIGINT NOT NULL DEFAULT 0
       );
       CREATE INDEX outbox_pending_by_due ON outbox (due_at) WHERE state = 'pending';
       CREATE INDEX outbox_pending_by_channel ON outbox (channel, id) WHERE state = 'pending';

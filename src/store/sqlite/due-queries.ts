@@ -1,35 +1,20 @@
 import type Database from 'better-sqlite3';
 import type { Stage } from '../../domain/event.js';
-import type { DueExpectation, DueStall, DueWork, SourceActivity } from '../exception-types.js';
+import type { DueWork, SourceActivity } from '../exception-types.js';
+import {
+  type BacklogRow,
+  type ExpectationRow,
+  type SourceRow,
+  type StallRow,
+  toBacklog,
+  toExpectation,
+  toSourceActivity,
+  toStall,
+  toWaitingCart,
+  type WaitingRow,
+} from '../rows/due-rows.js';
 import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import type { WaitingCart } from '../status-types.js';
-
-interface StallRow {
-  cart_id: string;
-  stage: string;
-  step: string;
-  stall_due_at: number;
-  last_progress_at: number;
-  value: number | null;
-  currency: string | null;
-}
-
-interface WaitingRow {
-  cart_id: string;
-  step: string;
-  last_progress_at: number;
-  value: number | null;
-  currency: string | null;
-}
-
-interface ExpectationRow {
-  cart_id: string;
-  rule: string;
-  after_at: number;
-  due_at: number;
-  value: number | null;
-  currency: string | null;
-}
 
 /** Reads for the sweep. Each walks a due-time index from the oldest entry: its cost is what is due. */
 export class DueQueries {
@@ -54,7 +39,7 @@ export class DueQueries {
         `SELECT * FROM exceptions WHERE remind_at IS NOT NULL AND remind_at <= ? AND snoozed_until IS NULL
          ORDER BY remind_at LIMIT ?`,
       ),
-      backlog: db.prepare<[string], { waiting: number; oldest: number | null }>(
+      backlog: db.prepare<[string], BacklogRow>(
         "SELECT count(*) AS waiting, min(last_progress_at) AS oldest FROM carts WHERE stage = ? AND status = 'started'",
       ),
       // Through carts_by_stage_status, oldest first: reads only the carts it lists.
@@ -62,9 +47,7 @@ export class DueQueries {
         `SELECT cart_id, step, last_progress_at, value, currency FROM carts
          WHERE stage = ? AND status = 'started' ORDER BY last_progress_at LIMIT ?`,
       ),
-      sources: db.prepare<[], { name: string; last_seen_at: number; last_stage: string | null }>(
-        'SELECT name, last_seen_at, last_stage FROM sources',
-      ),
+      sources: db.prepare<[], SourceRow>('SELECT name, last_seen_at, last_stage FROM sources'),
     };
   }
 
@@ -78,50 +61,14 @@ export class DueQueries {
   }
 
   backlogOf(stage: Stage): { waiting: number; oldestAt?: number } {
-    const row = this.s.backlog.get(stage) ?? { waiting: 0, oldest: null };
-    return row.oldest === null ? { waiting: row.waiting } : { waiting: row.waiting, oldestAt: row.oldest };
+    return toBacklog(this.s.backlog.get(stage));
   }
 
   waitingCarts(stage: Stage, limit: number): WaitingCart[] {
-    return this.s.waiting.all(stage, limit).map((row) => {
-      const cart: WaitingCart = { cartId: row.cart_id, step: row.step, since: row.last_progress_at };
-      if (row.value !== null && row.currency !== null)
-        cart.value = { value: row.value, currency: row.currency };
-      return cart;
-    });
+    return this.s.waiting.all(stage, limit).map(toWaitingCart);
   }
 
   sourceActivity(): Map<string, SourceActivity> {
-    return new Map(
-      this.s.sources.all().map((row) => {
-        const activity: SourceActivity = { lastSeenAt: row.last_seen_at };
-        if (row.last_stage !== null) activity.stage = row.last_stage as Stage;
-        return [row.name, activity];
-      }),
-    );
+    return toSourceActivity(this.s.sources.all());
   }
-}
-
-function toStall(row: StallRow): DueStall {
-  const stall: DueStall = {
-    cartId: row.cart_id,
-    stage: row.stage as Stage,
-    step: row.step,
-    dueAt: row.stall_due_at,
-    lastProgressAt: row.last_progress_at,
-  };
-  if (row.value !== null && row.currency !== null)
-    stall.amount = { value: row.value, currency: row.currency };
-  return stall;
-}
-
-function toExpectation(row: ExpectationRow): DueExpectation {
-  const due: DueExpectation = {
-    cartId: row.cart_id,
-    rule: row.rule,
-    afterAt: row.after_at,
-    dueAt: row.due_at,
-  };
-  if (row.value !== null && row.currency !== null) due.amount = { value: row.value, currency: row.currency };
-  return due;
 }
