@@ -1,0 +1,149 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_DUE_POLICY } from '../../src/domain/due-policy.js';
+import { connect, type Sql } from '../../src/store/postgres/connection.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { INGEST_SECRET } from '../support/app.js';
+import { findProblems, readClusterState } from '../support/chaos-checks.js';
+import { ChaosCluster, runCli } from '../support/chaos-cluster.js';
+import { type ChaosLog, ChaosMonkey, chaosSchedule } from '../support/chaos-monkey.js';
+import { ChaosPostgres } from '../support/chaos-postgres.js';
+import { Producer } from '../support/chaos-producer.js';
+import { CHANNELS, CHAOS_CONFIG, type ChaosStream, chaosStream } from '../support/chaos-stream.js';
+import { FakeSlack } from '../support/fake-slack.js';
+import { chaosSeed, SeededRandom } from '../support/seeded-random.js';
+import { SIGNING_SECRET } from '../support/slack-requests.js';
+import { tempDir } from '../support/temp.js';
+import { waitFor } from '../support/wait-for.js';
+
+/** How long the stream and the blows last; settling comes after. */
+const LENGTH_MS = 30_000;
+const INSTANCES = 3;
+const LANES = 4;
+const TEAMS = Object.keys(CHANNELS).length;
+/** Slack's pace for chat.postMessage per channel (the worker's default), less what two clocks and a busy loop blur. */
+const PACE_MS = 1000 - 150;
+
+const temp = tempDir('cartwatch-chaos-');
+let postgres: ChaosPostgres | undefined;
+beforeAll(() => {
+  postgres = ChaosPostgres.start();
+}, 60_000);
+afterAll(() => {
+  postgres?.stop();
+  temp.cleanup();
+});
+
+describe('chaos on Postgres', () => {
+  it('three instances on one database, SIGKILLed a dozen times, Postgres crashed once and backends cut: every acknowledged event stored once, every implied exception once in its state, each root message and digest posted once, at Slack pace, nothing left unposted', async () => {
+    const seed = chaosSeed();
+    try {
+      await chaosRun(seed, postgres as ChaosPostgres);
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      failure.message = `chaos seed ${seed} (replay: CHAOS_SEED=${seed}): ${failure.message}`;
+      throw failure;
+    }
+  }, 150_000);
+});
+
+async function chaosRun(seed: number, pg: ChaosPostgres): Promise<void> {
+  const { name: database, url } = await pg.createDatabase();
+  // Running since long ago, so today's digest is due (a new database posts none for its first day).
+  await (await PostgresStore.open(url, NO_DUE_POLICY, { now: Date.UTC(2000, 0, 1) })).close();
+  const slack = await new FakeSlack().start();
+  const configPath = path.join(temp.dir, 'cartwatch.yml');
+  writeFileSync(configPath, CHAOS_CONFIG);
+  const env = {
+    CARTWATCH_DB: url,
+    CARTWATCH_CONFIG: configPath,
+    CARTWATCH_INGEST_SECRET: INGEST_SECRET,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.url,
+  };
+  const cluster = new ChaosCluster(INSTANCES, env, temp.dir);
+  const sql = connect(url, { max: 2, applicationName: 'chaos-checks' });
+  // Separate generators: the stream and the schedule replay exactly from the seed whatever the timing.
+  const stream = chaosStream(new SeededRandom(seed), { lanes: LANES, now: Date.now() });
+  const schedule = chaosSchedule(new SeededRandom(seed ^ 0x5bd1e995), { kills: 11, terminations: 5 });
+  const monkey = new ChaosMonkey({
+    cluster,
+    postgres: pg,
+    database,
+    slack,
+    random: new SeededRandom(seed + 2),
+    lengthMs: LENGTH_MS,
+  });
+  const producer = new Producer(cluster, new SeededRandom(seed + 1), {
+    lengthMs: LENGTH_MS,
+    tag: seed.toString(36),
+    giveUpAt: Date.now() + LENGTH_MS + 45_000,
+  });
+  try {
+    await cluster.startAll();
+    const sending = producer.run(stream.lanes);
+    // Today's digest asked for from the shell while three instances' start-up catch-ups ask too.
+    const digestRuns = Object.keys(CHANNELS).map((team) => runCli(['digest', '--team', team], env, temp.dir));
+    await monkey.run(schedule);
+    producer.stop();
+    await sending;
+    await monkey.settled();
+    for (const run of await Promise.all(digestRuns)) expect(run.code, run.output).toBe(0);
+
+    await waitFor(() => settled(sql, stream), {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      what: 'the cluster to settle',
+    });
+    const exits = await cluster.stopAll();
+    expect(exits, 'every instance stops cleanly').toEqual(exits.map(() => 0));
+
+    const state = await readClusterState(sql, producer.record.acked);
+    const problems = findProblems({
+      state,
+      acked: producer.record.acked,
+      expected: stream.expected,
+      suppressed: stream.suppressed,
+      teams: TEAMS,
+      posts: slack.callsOf('chat.postMessage'),
+      paceMs: PACE_MS,
+    });
+    expect(problems, story(monkey.log, producer)).toEqual([]);
+    expect(producer.record.acked.size).toBeGreaterThan(300);
+    expect(monkey.log.kills).toBeGreaterThanOrEqual(12);
+    expect(monkey.log.postgresCrashes).toBe(1);
+    expect(monkey.log.terminations).toBe(5);
+    console.log(`chaos seed ${seed}: ${story(monkey.log, producer)}`);
+  } catch (error) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    failure.message += `\n${story(monkey.log, producer)}\n${cluster.outputTail()}`;
+    throw failure;
+  } finally {
+    await cluster.stopAll();
+    await sql.end({ timeout: 1 });
+    await slack.stop();
+  }
+}
+
+/** Settled: every implied exception in its final state, each day's digests run, nothing left to send. */
+async function settled(sql: Sql, stream: ChaosStream): Promise<boolean> {
+  const carts = [...stream.expected.keys()];
+  const rows = await sql<{ cart_id: string; state: string }[]>`
+    SELECT cart_id, state FROM exceptions WHERE cart_id = ANY(${carts}::text[])`;
+  const reached = rows.filter((row) => stream.expected.get(row.cart_id)?.state === row.state).length;
+  const [outbox] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM outbox WHERE state = 'pending'`;
+  const [digests] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM digest_runs`;
+  return reached >= stream.expected.size && outbox?.n === 0 && digests?.n === TEAMS;
+}
+
+function story(log: ChaosLog, producer: Producer): string {
+  const { acked, requests, retries, refusals } = producer.record;
+  const refused = [...refusals].map(([status, n]) => `${status}×${n}`).join(' ') || 'none';
+  return (
+    `${acked.size} events acknowledged in ${requests} requests (${retries} retries; not 202: ${refused}); ` +
+    `${log.kills} kills (mid-post: ${log.killedMidPost}), ${log.restarts} restarts, ` +
+    `${log.postgresCrashes} Postgres crash, ${log.terminations} terminations (${log.backendsTerminated} backends)\n` +
+    log.lines.join('\n')
+  );
+}
