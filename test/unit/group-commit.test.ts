@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommit } from '../../src/store/sqlite/group-commit.js';
+import { GroupCommit } from '../../src/store/shared/group-commit.js';
 
 describe('GroupCommit', () => {
   it('when jobs arrive in the same turn, then they are committed together and each gets its own result', async () => {

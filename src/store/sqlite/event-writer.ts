@@ -1,86 +1,77 @@
 import type Database from 'better-sqlite3';
-import { type DuePolicy, expectRuleKey, isStep, stallDueAt } from '../../domain/due-policy.js';
-import type { CartEvent, Stage, Status } from '../../domain/event.js';
+import type { DuePolicy } from '../../domain/due-policy.js';
+import { rekeyedDedupKey } from '../../domain/linking.js';
+import {
+  CART_COLUMNS,
+  CART_UPDATE,
+  type CartRow,
+  toCartProjection,
+  toCartRow,
+  toWaiting,
+  WAITING_COLUMNS,
+  type WaitingRow,
+} from '../rows/cart-rows.js';
+import {
+  KEY_COLUMNS,
+  type LinkKind,
+  type PlannedEvent,
+  planRecord,
+  type RecordPlan,
+  type RecordView,
+} from '../shared/record-plan.js';
 import type { NewEvent, RecordOutcome } from '../store.js';
-
-const KEY_COLUMNS = [
-  { kind: 'order', field: 'orderId', column: 'order_id' },
-  { kind: 'payment', field: 'paymentId', column: 'payment_id' },
-  { kind: 'shipment', field: 'shipmentId', column: 'shipment_id' },
-] as const;
-
-interface ProjectionInput {
-  stage: string;
-  step: string;
-  status: string;
-  occurred_at: number;
-  amount_value: number | null;
-  amount_currency: string | null;
-}
 
 /**
  * Writes events, their correlation links, the cart projection (with its stall due time), expect
- * rules armed or met, and when watched sources were last heard from. Callers run it inside a
- * transaction; prepared statements keep a batch to a handful of B-tree writes per event.
+ * rules armed or met, and when watched sources were last heard from, as record-plan.ts decides.
+ * Callers run it inside a transaction; the plan reads what it needs row by row (in-process reads
+ * cost microseconds) and each row it decides is one prepared statement.
  */
 export class EventWriter {
   private readonly s;
-  private readonly watched: ReadonlySet<string>;
+  private readonly view: RecordView;
 
   constructor(
     db: Database.Database,
     private readonly policy: DuePolicy,
   ) {
-    this.watched = new Set(policy.watchedSources);
     this.s = {
       insertEvent: db.prepare(`INSERT OR IGNORE INTO events
         (id, cart_id, order_id, payment_id, shipment_id, sku, stage, step, status, occurred_at, received_at,
          source, run_id, amount_value, amount_currency, error_code, error_message, raw)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      findLink: db.prepare<[string, string], { cart_id: string }>(
-        'SELECT cart_id FROM correlation_links WHERE key_kind = ? AND key_value = ?',
-      ),
+      isStored: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM events WHERE id = ?').pluck(),
+      findLink: db
+        .prepare<[string, string], string>(
+          'SELECT cart_id FROM correlation_links WHERE key_kind = ? AND key_value = ?',
+        )
+        .pluck(),
+      waitingBy: Object.fromEntries(
+        KEY_COLUMNS.map(({ kind, column }) => [
+          kind,
+          db.prepare<[string], WaitingRow>(
+            `SELECT ${WAITING_COLUMNS} FROM events WHERE cart_id IS NULL AND ${column} = ? ORDER BY seq`,
+          ),
+        ]),
+      ) as Record<LinkKind, Database.Statement<[string], WaitingRow>>,
+      cart: db.prepare<[string], CartRow>(`SELECT ${CART_COLUMNS} FROM carts WHERE cart_id = ?`),
       insertLink: db.prepare(
         'INSERT OR IGNORE INTO correlation_links (key_kind, key_value, cart_id, linked_at) VALUES (?, ?, ?, ?)',
       ),
-      adoptByKey: Object.fromEntries(
-        KEY_COLUMNS.map(({ column }) => [
-          column,
-          db.prepare<
-            [string, string],
-            ProjectionInput
-          >(`UPDATE events SET cart_id = ? WHERE cart_id IS NULL AND ${column} = ?
-            RETURNING stage, step, status, occurred_at, amount_value, amount_currency`),
-        ]),
-      ) as Record<string, Database.Statement<[string, string], ProjectionInput>>,
-      // The projection follows the latest event by occurred_at, so a late event never rewinds it.
-      upsertCart: db.prepare(`INSERT INTO carts
-        (cart_id, stage, step, status, last_progress_at, first_seen_at, value, currency, event_count, stall_due_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-        ON CONFLICT (cart_id) DO UPDATE SET
-          stage  = iif(excluded.last_progress_at >= carts.last_progress_at, excluded.stage, carts.stage),
-          step   = iif(excluded.last_progress_at >= carts.last_progress_at, excluded.step, carts.step),
-          status = iif(excluded.last_progress_at >= carts.last_progress_at, excluded.status, carts.status),
-          stall_due_at = iif(excluded.last_progress_at >= carts.last_progress_at, excluded.stall_due_at, carts.stall_due_at),
-          value  = iif(excluded.value IS NOT NULL
-                       AND (carts.value IS NULL OR excluded.last_progress_at >= carts.last_progress_at),
-                       excluded.value, carts.value),
-          currency = iif(excluded.value IS NOT NULL
-                       AND (carts.value IS NULL OR excluded.last_progress_at >= carts.last_progress_at),
-                       excluded.currency, carts.currency),
-          last_progress_at = max(carts.last_progress_at, excluded.last_progress_at),
-          first_seen_at = min(carts.first_seen_at, excluded.first_seen_at),
-          event_count = carts.event_count + 1`),
+      adopt: db.prepare('UPDATE events SET cart_id = ? WHERE id = ? AND cart_id IS NULL'),
+      upsertCart: db.prepare(`INSERT INTO carts (${CART_COLUMNS})
+        VALUES (@cart_id, @stage, @step, @status, @last_progress_at, @first_seen_at, @value, @currency,
+          @event_count, @stall_due_at)
+        ON CONFLICT (cart_id) DO UPDATE SET ${CART_UPDATE}`),
       arm: db.prepare(
         'INSERT OR REPLACE INTO expectations (cart_id, rule, after_at, due_at) VALUES (?, ?, ?, ?)',
       ),
       disarm: db.prepare('DELETE FROM expectations WHERE cart_id = ? AND rule = ?'),
-      // Exceptions raised while only the key was known move to the cart (keys and dedup keys alike).
-      rekeyExceptions: db.prepare(`UPDATE OR IGNORE exceptions SET cart_id = @cart,
-          dedup_key = iif(substr(dedup_key, 1, length('failed:' || @key || ':')) = 'failed:' || @key || ':',
-                          'failed:' || @cart || substr(dedup_key, length('failed:' || @key) + 1), dedup_key)
-        WHERE cart_id = @key AND state != 'resolved'`),
-      // A name seen again is kept as long as the newest event that carried it.
+      liveOfKey: db.prepare<[string], { id: number; dedup_key: string }>(
+        "SELECT id, dedup_key FROM exceptions WHERE cart_id = ? AND state != 'resolved' ORDER BY id",
+      ),
+      // OR IGNORE: when the cart already has a live exception under the new key, this one stays as it was.
+      rekey: db.prepare('UPDATE OR IGNORE exceptions SET cart_id = ?, dedup_key = ? WHERE id = ?'),
       recordAlias:
         db.prepare(`INSERT INTO key_aliases (alias, key_kind, key_value, recorded_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (alias, key_kind, key_value) DO UPDATE SET recorded_at = max(recorded_at, excluded.recorded_at)`),
@@ -89,39 +80,46 @@ export class EventWriter {
         ON CONFLICT (name) DO UPDATE SET last_seen_at = excluded.last_seen_at, last_stage = excluded.last_stage,
           last_run_id = coalesce(excluded.last_run_id, sources.last_run_id)`),
     };
+    const s = this.s;
+    this.view = {
+      isStored: (id) => s.isStored.get(id) !== undefined,
+      linkOf: (kind, value) => s.findLink.get(kind, value),
+      waitingFor: (kind, value) => s.waitingBy[kind].all(value).map(toWaiting),
+      cart: (cartId) => {
+        const row = s.cart.get(cartId);
+        return row === undefined ? undefined : toCartProjection(row);
+      },
+    };
   }
 
   /** Records one batch; must run inside the caller's transaction. */
   write(batch: readonly NewEvent[], receivedAt: number): RecordOutcome {
-    let accepted = 0;
-    const heard = new Map<string, CartEvent>();
-    for (const { event, raw, aliases } of batch) {
-      const cartId = event.cartId ?? this.linkedCart(event);
-      if (!this.insert(event, cartId, receivedAt, raw)) continue;
-      accepted += 1;
-      for (const a of aliases ?? []) this.s.recordAlias.run(a.alias, a.kind, a.value, receivedAt);
-      if (this.watched.has(event.source)) heard.set(event.source, event);
-      if (cartId === undefined) continue;
-      this.linkKeys(event, cartId, receivedAt);
-      this.project(cartId, {
-        stage: event.stage,
-        step: event.step,
-        status: event.status,
-        occurred_at: event.occurredAt,
-        amount_value: event.amount?.value ?? null,
-        amount_currency: event.amount?.currency ?? null,
-      });
-      this.followExpectations(cartId, event);
-    }
-    for (const [source, event] of heard) {
-      this.s.heardFrom.run(source, receivedAt, event.stage, event.runId ?? null);
-    }
-    return { accepted, duplicates: batch.length - accepted };
+    const plan = planRecord(this.policy, this.view, [{ batch, receivedAt }]);
+    this.apply(plan);
+    return plan.outcomes[0] as RecordOutcome;
   }
 
-  private insert(event: CartEvent, cartId: string | undefined, receivedAt: number, raw: string): boolean {
+  private apply(plan: RecordPlan): void {
+    const s = this.s;
+    for (const planned of plan.events) this.insert(planned);
+    for (const l of plan.links) s.insertLink.run(l.kind, l.value, l.cartId, l.linkedAt);
+    for (const { id, cartId } of plan.adoptions) s.adopt.run(cartId, id);
+    for (const { key, cartId } of plan.rekeys) {
+      for (const live of s.liveOfKey.all(key))
+        s.rekey.run(cartId, rekeyedDedupKey(live.dedup_key, key, cartId), live.id);
+    }
+    for (const [cartId, projection] of plan.carts) s.upsertCart.run(toCartRow(cartId, projection));
+    for (const { cartId, rule, arm } of plan.expectations) {
+      if (arm === undefined) s.disarm.run(cartId, rule);
+      else s.arm.run(cartId, rule, arm.afterAt, arm.dueAt);
+    }
+    for (const a of plan.aliases) s.recordAlias.run(a.alias, a.kind, a.value, a.recordedAt);
+    for (const h of plan.sources) s.heardFrom.run(h.name, h.lastSeenAt, h.stage, h.runId);
+  }
+
+  private insert({ event, raw, cartId, receivedAt }: PlannedEvent): void {
     // Positional binding: named parameters cost about 2 µs more per statement (measured).
-    const inserted = this.s.insertEvent.run(
+    this.s.insertEvent.run(
       event.id,
       cartId ?? null,
       event.orderId ?? null,
@@ -141,65 +139,5 @@ export class EventWriter {
       event.error?.message ?? null,
       raw,
     );
-    return inserted.changes > 0;
-  }
-
-  private linkedCart(event: CartEvent): string | undefined {
-    for (const { kind, field } of KEY_COLUMNS) {
-      const value = event[field];
-      if (value === undefined) continue;
-      const link = this.s.findLink.get(kind, value);
-      if (link) return link.cart_id;
-    }
-    return undefined;
-  }
-
-  /** Links every key the event carries to its cart; a new link pulls in the events that waited for it. */
-  private linkKeys(event: CartEvent, cartId: string, now: number): void {
-    for (const { kind, field, column } of KEY_COLUMNS) {
-      const value = event[field];
-      if (value === undefined) continue;
-      // First link wins: a key already tied to a cart stays there.
-      if (this.s.insertLink.run(kind, value, cartId, now).changes === 0) continue;
-      const adopted = this.s.adoptByKey[column]?.all(cartId, value) ?? [];
-      if (adopted.length > 0) this.s.rekeyExceptions.run({ cart: cartId, key: value });
-      for (const waiting of adopted) {
-        this.project(cartId, waiting);
-        this.followExpectations(cartId, {
-          stage: waiting.stage as Stage,
-          step: waiting.step,
-          status: waiting.status as Status,
-          occurredAt: waiting.occurred_at,
-        });
-      }
-    }
-  }
-
-  private project(cartId: string, event: ProjectionInput): void {
-    const due = stallDueAt(this.policy, event.stage as Stage, event.status as Status, event.occurred_at);
-    this.s.upsertCart.run(
-      cartId,
-      event.stage,
-      event.step,
-      event.status,
-      event.occurred_at,
-      event.occurred_at,
-      event.amount_value,
-      event.amount_currency,
-      due,
-    );
-  }
-
-  /** An "after" step arms its rule for the cart; the "then" step disarms it. */
-  private followExpectations(
-    cartId: string,
-    event: Pick<CartEvent, 'stage' | 'step' | 'status' | 'occurredAt'>,
-  ): void {
-    this.policy.expect.forEach((rule) => {
-      if (isStep(rule.next, event.stage, event.step)) this.s.disarm.run(cartId, expectRuleKey(rule));
-      else if (event.status === 'succeeded' && isStep(rule.after, event.stage, event.step)) {
-        this.s.arm.run(cartId, expectRuleKey(rule), event.occurredAt, event.occurredAt + rule.withinMs);
-      }
-    });
   }
 }

@@ -17,6 +17,7 @@ import type {
   SweepBatch,
   SweepOutcome,
 } from '../exception-types.js';
+import type { RecordJob } from '../shared/record-plan.js';
 import type {
   EndSilenceInput,
   EndSilenceOutcome,
@@ -27,17 +28,14 @@ import type {
   SilenceOutcome,
   SnoozeInput,
 } from '../silence-types.js';
-import type { EphemeralInput, NewEvent, RecordOutcome, WebhookFailure } from '../store.js';
+import type { EphemeralInput, RecordOutcome, WebhookFailure } from '../store.js';
 import { EventWriter } from './event-writer.js';
 import { ExceptionWriter } from './exception-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
 import { SilenceWriter } from './silence-writer.js';
 import { SweepWriter } from './sweep-writer.js';
 
-export interface RecordJob {
-  batch: readonly NewEvent[];
-  receivedAt: number;
-}
+export type { RecordJob };
 
 /**
  * Every write the store makes, synchronously, on the connection it owns. It runs in the writer

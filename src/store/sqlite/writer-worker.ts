@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { GroupCommit } from '../shared/group-commit.js';
 import type { RecordOutcome } from '../store.js';
 import { openDatabase } from './connection.js';
-import { GroupCommit } from './group-commit.js';
 import { type RecordJob, SqliteWriter } from './sqlite-writer.js';
 import type { WriterData, WriterReply, WriterRequest } from './writer-protocol.js';
 
