@@ -1,18 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { Stage } from '../../domain/event.js';
 import { matches, type NoiseMatch } from '../../domain/noise.js';
-import { ALL_TEAMS } from '../../domain/silence.js';
+import type { Silence } from '../../domain/silence.js';
+import { activeByTeam, silenceIsActive } from '../../domain/silence-lifecycle.js';
+import { SUBJECT_FIELDS, type SubjectRow, toNoiseSubject } from '../rows/noise-rows.js';
 import { type SilenceRow, toSilence } from '../rows/silence-rows.js';
 import type { ActiveSilence, SilenceAuditEntry, SilencedCount, SilencePreview } from '../silence-types.js';
-
-interface FactsRow {
-  stage: string;
-  step: string;
-  source: string | null;
-  error_code: string | null;
-  kind: string;
-  team: string;
-}
 
 const DAY = 86_400_000;
 
@@ -23,19 +15,18 @@ export class SilenceQueries {
   constructor(db: Database.Database) {
     this.s = {
       byId: db.prepare<[number], SilenceRow>('SELECT * FROM silences WHERE id = ?'),
-      active: db.prepare<[number, number], SilenceRow>(
-        `SELECT * FROM silences WHERE summarised_at IS NULL AND ends_at > ? AND starts_at <= ?
-           AND ended_at IS NULL ORDER BY ends_at, id`,
+      // Not yet over, through the partial index; which of them hold now is the domain's.
+      unsummarised: db.prepare<[number], SilenceRow>(
+        'SELECT * FROM silences WHERE summarised_at IS NULL AND ends_at > ? ORDER BY ends_at, id',
       ),
       heldOpen: db.prepare<[number], { n: number }>(
         "SELECT count(*) AS n FROM exceptions WHERE silence_id = ? AND state != 'resolved'",
       ),
-      liveOfTeam: db.prepare<[string], FactsRow>(
-        `SELECT stage, step, source, error_code, kind, team FROM exceptions
-         WHERE team = ? AND state != 'resolved'`,
+      liveOfTeam: db.prepare<[string], SubjectRow>(
+        `SELECT ${SUBJECT_FIELDS} FROM exceptions WHERE team = ? AND state != 'resolved'`,
       ),
       // Through the audit trail's time index: the cost is what was raised in the window, not all kept.
-      openedSince: db.prepare<[number, string], FactsRow>(
+      openedSince: db.prepare<[number, string], SubjectRow>(
         `SELECT e.stage, e.step, e.source, e.error_code, e.kind, e.team FROM exception_audit a
          JOIN exceptions e ON e.id = a.exception_id WHERE a.at >= ? AND a.action = 'opened' AND e.team = ?`,
       ),
@@ -65,15 +56,15 @@ export class SilenceQueries {
 
   /** Holding now, soonest to end first, each with how many open exceptions it holds back. */
   active(now: number): ActiveSilence[] {
-    return this.s.active.all(now, now).map((row) => ({
-      ...toSilence(row),
-      heldOpen: this.s.heldOpen.get(row.id)?.n ?? 0,
+    return this.holding(now).map((silence) => ({
+      ...silence,
+      heldOpen: this.s.heldOpen.get(silence.id)?.n ?? 0,
     }));
   }
 
   /** How many of the team's exceptions a match names: open now, and raised in the last day. */
   preview(team: string, match: NoiseMatch, now: number): SilencePreview {
-    const count = (rows: FactsRow[]) => rows.filter((row) => matches(match, subjectOf(row))).length;
+    const count = (rows: SubjectRow[]) => rows.filter((row) => matches(match, toNoiseSubject(row))).length;
     return {
       open: count(this.s.liveOfTeam.all(team)),
       lastDay: count(this.s.openedSince.all(now - DAY, team)),
@@ -95,12 +86,17 @@ export class SilenceQueries {
     silenced: { team: string; count: number }[];
     active: { team: string; count: number }[];
   } {
-    const active = new Map<string, number>();
-    for (const row of this.s.active.all(now, now)) active.set(row.team, (active.get(row.team) ?? 0) + 1);
     return {
       silenced: this.s.silencedByTeam.all().map((row) => ({ team: row.team, count: row.n })),
-      active: [...active].map(([team, count]) => ({ team: team === ALL_TEAMS ? 'all' : team, count })),
+      active: activeByTeam(this.holding(now)),
     };
+  }
+
+  private holding(now: number): Silence[] {
+    return this.s.unsummarised
+      .all(now)
+      .map(toSilence)
+      .filter((silence) => silenceIsActive(silence, now));
   }
 
   audit(id: number): SilenceAuditEntry[] {
@@ -112,15 +108,4 @@ export class SilenceQueries {
       ...(row.note !== null && { note: row.note }),
     }));
   }
-}
-
-function subjectOf(row: FactsRow) {
-  return {
-    stage: row.stage as Stage,
-    step: row.step,
-    kind: row.kind,
-    team: row.team,
-    ...(row.source !== null && { source: row.source }),
-    ...(row.error_code !== null && { errorCode: row.error_code }),
-  };
 }

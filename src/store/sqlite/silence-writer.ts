@@ -1,9 +1,18 @@
 import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
-import { groupKeyOf, SYSTEM_ACTOR } from '../../domain/exception.js';
-import { ALL_TEAMS, canonicalMatch, MAINTENANCE_ACTOR } from '../../domain/silence.js';
-import { type ExceptionRow, toException } from '../rows/exception-rows.js';
+import { canonicalMatch, MAINTENANCE_ACTOR } from '../../domain/silence.js';
+import {
+  alreadyEnded,
+  EARLY_END_NOTE,
+  earlyEnd,
+  extensionNote,
+  identicalSilence,
+  renewalOf,
+  settledEndedAt,
+} from '../../domain/silence-lifecycle.js';
+import type { ExceptionRow } from '../rows/exception-rows.js';
 import { type SilenceRow, toSilence } from '../rows/silence-rows.js';
+import { planSilenceEnd } from '../shared/silence-settlement.js';
 import type {
   EndSilenceInput,
   EndSilenceOutcome,
@@ -33,9 +42,9 @@ export class SilenceWriter {
     this.snoozes = new SnoozeWriter(db, exceptions, policy);
     this.s = {
       byId: db.prepare<[number], SilenceRow>('SELECT * FROM silences WHERE id = ?'),
-      identical: db.prepare<[number, string, string, number], SilenceRow>(
-        `SELECT * FROM silences WHERE summarised_at IS NULL AND ends_at > ? AND team = ? AND match = ?
-           AND starts_at <= ? AND ended_at IS NULL AND maintenance IS NULL ORDER BY ends_at DESC LIMIT 1`,
+      // Not yet over, through the partial index; which of them is identical is the domain's.
+      sameMatch: db.prepare<[number, string, string], SilenceRow>(
+        'SELECT * FROM silences WHERE summarised_at IS NULL AND ends_at > ? AND team = ? AND match = ? ORDER BY id',
       ),
       insert: db.prepare(
         `INSERT INTO silences (team, match, reason, created_by, created_at, starts_at, ends_at, maintenance)
@@ -43,9 +52,7 @@ export class SilenceWriter {
          ON CONFLICT (maintenance) DO NOTHING`,
       ),
       extend: db.prepare('UPDATE silences SET ends_at = ? WHERE id = ?'),
-      end: db.prepare(
-        'UPDATE silences SET ended_at = ?, ended_by = ?, ends_at = min(ends_at, ?) WHERE id = ?',
-      ),
+      end: db.prepare('UPDATE silences SET ended_at = ?, ended_by = ?, ends_at = ? WHERE id = ?'),
       audit: db.prepare(
         'INSERT INTO silence_audit (silence_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -54,11 +61,9 @@ export class SilenceWriter {
         'SELECT * FROM silences WHERE summarised_at IS NULL AND ends_at <= ? ORDER BY ends_at, id LIMIT ?',
       ),
       summarise: db.prepare(
-        `UPDATE silences SET summarised_at = ?, ended_at = coalesce(ended_at, ends_at)
-         WHERE id = ? AND summarised_at IS NULL`,
+        'UPDATE silences SET summarised_at = ?, ended_at = ? WHERE id = ? AND summarised_at IS NULL',
       ),
       heldBy: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE silence_id = ? ORDER BY id'),
-      // Released: it counts as raised now, so storms and escalation count from when people see it.
       release: db.prepare('UPDATE exceptions SET group_key = ?, raised_at = ?, escalate_at = ? WHERE id = ?'),
       deferStall: db.prepare('UPDATE carts SET stall_due_at = ? WHERE cart_id = ? AND stall_due_at = ?'),
       deferExpectation: db.prepare(
@@ -71,12 +76,15 @@ export class SilenceWriter {
   create(input: NewSilence): SilenceOutcome {
     return this.db.transaction((): SilenceOutcome => {
       const match = canonicalMatch(input.match);
-      const same = this.s.identical.get(input.at, input.team, match, input.at);
+      const same = identicalSilence(
+        this.s.sameMatch.all(input.at, input.team, match).map(toSilence),
+        input.at,
+      );
       if (same !== undefined) {
-        if (input.endsAt <= same.ends_at) return { action: 'unchanged', silence: toSilence(same) };
+        if (renewalOf(same, input.endsAt) === 'unchanged') return { action: 'unchanged', silence: same };
         this.s.extend.run(input.endsAt, same.id);
-        const until = new Date(input.endsAt).toISOString();
-        this.s.audit.run(same.id, input.at, input.createdBy, 'extended', `until ${until}: ${input.reason}`);
+        const note = extensionNote(input.endsAt, input.reason);
+        this.s.audit.run(same.id, input.at, input.createdBy, 'extended', note);
         return this.told('extended', same.id, input);
       }
       const id = Number(
@@ -99,10 +107,11 @@ export class SilenceWriter {
     return this.db.transaction((): EndSilenceOutcome => {
       const row = this.s.byId.get(input.id);
       if (row === undefined) return { ok: false, reason: 'not_found' };
-      if (row.ended_at !== null || row.summarised_at !== null || row.ends_at <= input.at)
-        return { ok: false, reason: 'already_ended', silence: toSilence(row) };
-      this.s.end.run(input.at, input.actor, input.at, row.id);
-      this.s.audit.run(row.id, input.at, input.actor, 'ended', 'ended early');
+      const silence = toSilence(row);
+      if (alreadyEnded(silence, input.at)) return { ok: false, reason: 'already_ended', silence };
+      const ended = earlyEnd(silence, input);
+      this.s.end.run(ended.endedAt, ended.endedBy, ended.endsAt, row.id);
+      this.s.audit.run(row.id, input.at, input.actor, 'ended', EARLY_END_NOTE);
       return { ok: true, silence: toSilence(this.s.byId.get(row.id) as SilenceRow) };
     })();
   }
@@ -144,50 +153,21 @@ export class SilenceWriter {
       this.s.audit.run(Number(inserted.lastInsertRowid), now, MAINTENANCE_ACTOR, 'created', occurrence.key);
   }
 
-  /**
-   * Tells a silence's end once: a summary per team, then what it still holds back is placed like a
-   * newly raised exception (many of one kind form a storm), in the order they were raised.
-   */
+  /** Tells a silence's end once (see planSilenceEnd): returns how many it held back were posted. */
   private settle(row: SilenceRow, input: NoiseSweepInput): number {
     const { now } = input;
-    if (this.s.summarise.run(now, row.id).changes === 0) return 0;
-    if (row.ended_at === null) {
-      const actor = row.created_by === MAINTENANCE_ACTOR ? MAINTENANCE_ACTOR : SYSTEM_ACTOR;
-      this.s.audit.run(row.id, now, actor, 'ended', 'ran out');
-    }
-    const silence = toSilence(this.s.byId.get(row.id) as SilenceRow);
+    const before = toSilence(row);
+    if (this.s.summarise.run(now, settledEndedAt(before), row.id).changes === 0) return 0;
+    const after = toSilence(this.s.byId.get(row.id) as SilenceRow);
     const raised = this.s.heldBy.all(row.id);
-    const held = raised.filter((e) => e.state !== 'resolved' && this.exceptions.silences.isHeld(e));
-    for (const team of teamsToTell(row, raised)) {
-      const channel = input.channels[team];
-      if (channel === undefined) continue;
-      const mine = raised.filter((e) => row.team !== ALL_TEAMS || e.team === team);
-      this.exceptions.outbox.silence(
-        channel,
-        {
-          type: 'ended',
-          silence,
-          raised: mine.length,
-          resolvedAutomatically: mine.filter((e) => e.resolution === 'auto').length,
-          resolvedByPeople: mine.filter((e) => e.resolution === 'manual').length,
-          stillOpen: mine.filter((e) => e.state !== 'resolved').length,
-          posted: held.filter((e) => mine.includes(e)).length,
-        },
-        now,
-      );
+    const heldIds = new Set(raised.filter((e) => this.exceptions.silences.isHeld(e)).map((e) => e.id));
+    const plan = planSilenceEnd({ ...input, before, after, raised, heldIds, policy: this.policy });
+    if (plan.audit) this.s.audit.run(row.id, now, plan.audit.actor, plan.audit.action, plan.audit.note);
+    for (const { channel, note } of plan.notes) this.exceptions.outbox.silence(channel, note, now);
+    for (const r of plan.releases) {
+      this.s.release.run(r.groupKey ?? null, r.raisedAt, r.escalateAt, r.id);
+      this.exceptions.groups.place(r.id, r.groupKey, r.channel, now);
     }
-    for (const e of held) {
-      const groupKey = groupKeyOf(toException(e), e.team);
-      this.s.release.run(groupKey ?? null, now, now + this.policy.escalateAfterMs, e.id);
-      this.exceptions.groups.place(e.id, groupKey, e.channel, now);
-    }
-    return held.length;
+    return plan.releases.length;
   }
-}
-
-/** A team's silence tells its team; one over all teams tells those it names, else those it held back. */
-function teamsToTell(row: SilenceRow, raised: readonly ExceptionRow[]): string[] {
-  if (row.team !== ALL_TEAMS) return [row.team];
-  const named = (JSON.parse(row.match) as { team?: string[] }).team;
-  return named ?? [...new Set(raised.map((e) => e.team))].sort();
 }

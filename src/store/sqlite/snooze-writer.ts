@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { SYSTEM_ACTOR } from '../../domain/exception.js';
+import { wakeFromSnooze } from '../../domain/snooze.js';
 import type { ActionOutcome } from '../exception-types.js';
 import { type ExceptionRow, toException } from '../rows/exception-rows.js';
+import { reassignIsStale } from '../shared/exception-plans.js';
 import type { SnoozeInput } from '../silence-types.js';
 import type { ExceptionWriter } from './exception-writer.js';
 
@@ -43,7 +45,8 @@ export class SnoozeWriter {
     return this.db.transaction((): ActionOutcome => {
       const row = this.s.exception.get(input.exceptionId);
       if (row === undefined) return { ok: false, reason: 'not_found' };
-      if (row.revision !== input.revision || row.state === 'resolved') {
+      // Refused like a handoff: an older drawing was clicked, or it was resolved meanwhile.
+      if (reassignIsStale(row, input.revision)) {
         this.exceptions.touched(row, input.at);
         return { ok: false, reason: 'stale', exception: toException(row) };
       }
@@ -65,22 +68,10 @@ export class SnoozeWriter {
 
   /** Still unresolved: its escalation (or its reminders) start over from the snooze's end. */
   private wake(row: ExceptionRow, now: number): void {
-    const until = row.snoozed_until ?? now;
-    const open = row.state === 'open';
-    const acknowledged = row.state === 'acknowledged';
-    this.s.wake.run(
-      open ? until + this.policy.escalateAfterMs : row.escalate_at,
-      open ? 0 : row.escalation_level,
-      acknowledged ? until + this.policy.remindAfterMs : row.remind_at,
-      row.id,
-    );
-    if (!open && !acknowledged) return;
+    const wake = wakeFromSnooze(toException(row), this.policy, now);
+    this.s.wake.run(wake.escalateAt, wake.escalationLevel, wake.remindAt, row.id);
+    if (wake.told === undefined) return;
     this.s.audit.run(row.id, now, SYSTEM_ACTOR, 'snooze_ended', null);
-    const state = open ? 'open' : 'acknowledged';
-    this.exceptions.touched(row, now, {
-      type: 'snooze_ended',
-      snoozedBy: row.snoozed_by ?? SYSTEM_ACTOR,
-      state,
-    });
+    this.exceptions.touched(row, now, { type: 'snooze_ended', ...wake.told });
   }
 }
