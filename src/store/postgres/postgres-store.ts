@@ -1,7 +1,14 @@
+import type { DigestFacts } from '../../domain/digest.js';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { NO_DUE_POLICY } from '../../domain/due-policy.js';
-import type { Store, WakeTopic } from '../store.js';
+import type { ExceptionRecord } from '../../domain/exception.js';
+import type { StageMark } from '../../domain/rollups.js';
+import type { TrendRollup } from '../../domain/trends.js';
+import type { AuditedChange, CartState, ExceptionOverview } from '../status-types.js';
+import type { DigestRun, Store, WakeTopic } from '../store.js';
+import type { TrendRollupInput } from '../trend-types.js';
 import { connect, migrate, type Sql } from './connection.js';
+import { Reports } from './reports.js';
 import { WakeUps } from './wake-ups.js';
 
 export interface PostgresStoreOptions {
@@ -24,6 +31,7 @@ function notYet(operation: string): Error {
  */
 export class PostgresStore implements Store {
   private readonly wakeUps: WakeUps;
+  private readonly reports: Reports;
 
   private constructor(
     readonly sql: Sql,
@@ -33,6 +41,7 @@ export class PostgresStore implements Store {
     readonly created: boolean,
   ) {
     this.wakeUps = new WakeUps(sql);
+    this.reports = new Reports(sql);
   }
 
   static async open(
@@ -203,47 +212,47 @@ export class PostgresStore implements Store {
   }
 
   // --- reports ---
-  async cartState(..._args: unknown[]): Promise<never> {
-    throw notYet('cartState');
+  cartState(cartId: string): Promise<CartState | undefined> {
+    return this.reports.status.cartState(cartId);
   }
-  async exceptionOverview(..._args: unknown[]): Promise<never> {
-    throw notYet('exceptionOverview');
+  exceptionOverview(since: number): Promise<ExceptionOverview> {
+    return this.reports.status.overview(since);
   }
-  async assignedTo(..._args: unknown[]): Promise<never> {
-    throw notYet('assignedTo');
+  assignedTo(userId: string, limit: number): Promise<ExceptionRecord[]> {
+    return this.reports.status.assignedTo(userId, limit);
   }
-  async changesOfTeam(..._args: unknown[]): Promise<never> {
-    throw notYet('changesOfTeam');
+  changesOfTeam(team: string, from: number, to: number): Promise<AuditedChange[]> {
+    return this.reports.status.changesOfTeam(team, from, to);
   }
-  async liveOfTeam(..._args: unknown[]): Promise<never> {
-    throw notYet('liveOfTeam');
+  liveOfTeam(team: string): Promise<ExceptionRecord[]> {
+    return this.reports.status.liveOfTeam(team);
   }
-  async digestRunOn(..._args: unknown[]): Promise<never> {
-    throw notYet('digestRunOn');
+  digestRunOn(team: string, localDate: string): Promise<DigestRun | undefined> {
+    return this.reports.status.digestRunOn(team, localDate);
   }
-  async previousDigest(..._args: unknown[]): Promise<never> {
-    throw notYet('previousDigest');
+  previousDigest(team: string, beforeLocalDate: string): Promise<DigestFacts | undefined> {
+    return this.reports.status.previousDigest(team, beforeLocalDate);
   }
-  async recordDigest(..._args: unknown[]): Promise<never> {
-    throw notYet('recordDigest');
+  recordDigest(input: Parameters<Store['recordDigest']>[0]): Promise<boolean> {
+    return this.reports.digests.recordDigest(input);
   }
-  async trendRollup(..._args: unknown[]): Promise<never> {
-    throw notYet('trendRollup');
+  trendRollup(input: TrendRollupInput): Promise<TrendRollup> {
+    return this.reports.trends.rollup(input);
   }
-  async stageMarks(..._args: unknown[]): Promise<never> {
-    throw notYet('stageMarks');
+  stageMarks(cartIds: readonly string[]): Promise<Map<string, StageMark>> {
+    return this.reports.trends.stageMarks(cartIds);
   }
-  async trendsSince(..._args: unknown[]): Promise<never> {
-    throw notYet('trendsSince');
+  trendsSince(): Promise<number> {
+    return this.reports.trends.since();
   }
-  async weeklyDigestRunOn(..._args: unknown[]): Promise<never> {
-    throw notYet('weeklyDigestRunOn');
+  weeklyDigestRunOn(team: string, isoWeek: string): Promise<DigestRun | undefined> {
+    return this.reports.trends.weeklyRunOn(team, isoWeek);
   }
-  async recordWeeklyDigest(..._args: unknown[]): Promise<never> {
-    throw notYet('recordWeeklyDigest');
+  recordWeeklyDigest(input: Parameters<Store['recordWeeklyDigest']>[0]): Promise<boolean> {
+    return this.reports.digests.recordWeeklyDigest(input);
   }
-  async liveExceptionCounts(..._args: unknown[]): Promise<never> {
-    throw notYet('liveExceptionCounts');
+  liveExceptionCounts(): Promise<{ team: string; kind: string; count: number }[]> {
+    return this.reports.status.liveExceptionCounts();
   }
   subscribe(topic: WakeTopic, listener: () => void): () => void {
     return this.wakeUps.subscribe(topic, listener);

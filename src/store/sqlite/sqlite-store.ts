@@ -103,7 +103,7 @@ export class SqliteStore implements Store {
         { id: number; platform: string; topic: string; reason: string; raw: string; received_at: number }
       >('SELECT * FROM webhook_failures ORDER BY id DESC LIMIT ?'),
       liveCounts: db.prepare<[], { team: string; kind: string; count: number }>(
-        "SELECT team, kind, count(*) AS count FROM exceptions WHERE state != 'resolved' GROUP BY team, kind",
+        "SELECT team, kind, count(*) AS count FROM exceptions WHERE state != 'resolved' GROUP BY team, kind ORDER BY team, kind",
       ),
       cursor: db.prepare<[], { value: number }>("SELECT value FROM cursors WHERE name = 'detector'"),
       exception: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),

@@ -17,6 +17,7 @@ import type {
   SweepBatch,
   SweepOutcome,
 } from '../exception-types.js';
+import { postsDigestRun } from '../shared/digest-runs.js';
 import type { RecordJob } from '../shared/record-plan.js';
 import type {
   EndSilenceInput,
@@ -168,7 +169,8 @@ export class SqliteWriter {
           JSON.stringify(input.facts),
           input.post ? 1 : 0,
         ).changes > 0;
-      if (inserted && input.post) this.outbox.digest(input.channel, input.facts, input.at);
+      if (postsDigestRun({ recorded: inserted, post: input.post }))
+        this.outbox.digest(input.channel, input.facts, input.at);
       return inserted;
     })();
   }
@@ -187,7 +189,7 @@ export class SqliteWriter {
       const inserted =
         this.statements.recordWeeklyRun.run(team, isoWeek, at, JSON.stringify(facts), post ? 1 : 0).changes >
         0;
-      if (inserted && post) this.outbox.weeklyDigest(input.channel, facts, at);
+      if (postsDigestRun({ recorded: inserted, post })) this.outbox.weeklyDigest(input.channel, facts, at);
       return inserted;
     })();
   }

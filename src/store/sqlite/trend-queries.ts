@@ -1,7 +1,15 @@
 import type Database from 'better-sqlite3';
 import type { Stage } from '../../domain/event.js';
 import type { StageMark } from '../../domain/rollups.js';
-import type { ExceptionSummary, TrendRollup } from '../../domain/trends.js';
+import type { TrendRollup } from '../../domain/trends.js';
+import { type DigestRunRow, toDigestRun } from '../rows/status-rows.js';
+import {
+  TREND_EXCEPTION_COLUMNS,
+  type TrendExceptionColumns,
+  toExceptionSummary,
+} from '../rows/trend-rows.js';
+import { type StageHourRow, sumStageTimes } from '../shared/stage-buckets.js';
+import { trendRanges } from '../shared/trend-ranges.js';
 import type { DigestRun } from '../store.js';
 import type { TrendRollupInput } from '../trend-types.js';
 import { ROLLUPS_SINCE_VERSION } from './migrations.js';
@@ -18,35 +26,6 @@ const RANGES = `WITH ranges AS (SELECT CAST(key AS INTEGER) AS i, value ->> 0 AS
 const SCOPE = `(@team IS NULL OR h.team = @team) AND (@stage IS NULL OR h.stage = @stage)
   AND (@step IS NULL OR h.step = @step)`;
 
-/** first_seen_at, cart_id, amount_value, amount_currency, acknowledged_at, resolved_at, resolution. */
-type ExceptionColumns = [
-  number,
-  string | null,
-  number | null,
-  string | null,
-  number | null,
-  number | null,
-  string | null,
-];
-
-function toSummary([
-  firstSeenAt,
-  cartId,
-  value,
-  currency,
-  acknowledgedAt,
-  resolvedAt,
-  resolution,
-]: ExceptionColumns): ExceptionSummary {
-  const summary: ExceptionSummary = { firstSeenAt };
-  if (cartId !== null) summary.cartId = cartId;
-  if (value !== null && currency !== null) summary.amount = { value, currency };
-  if (acknowledgedAt !== null) summary.acknowledgedAt = acknowledgedAt;
-  if (resolvedAt !== null) summary.resolvedAt = resolvedAt;
-  if (resolution === 'manual' || resolution === 'auto') summary.resolution = resolution;
-  return summary;
-}
-
 /** Reads for trends: sums of the hourly roll-ups over days, and the exceptions raised in them. */
 export class TrendQueries {
   private readonly s;
@@ -57,17 +36,14 @@ export class TrendQueries {
         `${RANGES} SELECT r.i AS day, h.stage, h.step, sum(h.attempts) AS attempts, sum(h.failures) AS failures,
            sum(h.suppressed) AS suppressed, sum(h.stalls) AS stalls
          FROM ranges r JOIN step_hours h ON h.hour >= r.f AND h.hour < r.t
-         WHERE ${SCOPE} GROUP BY r.i, h.stage, h.step`,
+         WHERE ${SCOPE} GROUP BY r.i, h.stage, h.step ORDER BY r.i, h.stage, h.step`,
       ),
       codes: db.prepare<Filter, TrendRollup['codes'][number]>(
         `${RANGES} SELECT r.i AS period, h.stage, h.step, h.code, sum(h.n) AS n
          FROM ranges r JOIN step_hour_codes h ON h.hour >= r.f AND h.hour < r.t
-         WHERE ${SCOPE} GROUP BY r.i, h.stage, h.step, h.code`,
+         WHERE ${SCOPE} GROUP BY r.i, h.stage, h.step, h.code ORDER BY r.i, h.stage, h.step, h.code`,
       ),
-      stageTimes: db.prepare<
-        Omit<Filter, 'team' | 'step'>,
-        { period: number; stage: Stage; buckets: string }
-      >(
+      stageTimes: db.prepare<Omit<Filter, 'team' | 'step'>, StageHourRow>(
         `${RANGES} SELECT r.i AS period, h.stage, h.buckets
          FROM ranges r JOIN stage_hours h ON h.hour >= r.f AND h.hour < r.t
          WHERE (@stage IS NULL OR h.stage = @stage)`,
@@ -77,22 +53,21 @@ export class TrendQueries {
           'SELECT cart_id, stage, entered_at FROM cart_stages WHERE cart_id IN (SELECT value FROM json_each(?))',
         )
         .raw(true),
-      weeklyRun: db.prepare<[string, string], { ran_at: number; posted: number }>(
+      weeklyRun: db.prepare<[string, string], DigestRunRow>(
         'SELECT ran_at, posted FROM weekly_digest_runs WHERE team = ? AND iso_week = ?',
       ),
       since: db.prepare<[number], { applied_at: string }>(
         'SELECT applied_at FROM schema_migrations WHERE version = ?',
       ),
-      // Arrays, not objects: a bad week is thousands of rows, and building objects is most of their cost.
       exceptions: db
         .prepare<
           { from: number; to: number; team: string | null; stage: string | null; step: string | null },
-          ExceptionColumns
+          TrendExceptionColumns
         >(
-          `SELECT first_seen_at, cart_id, amount_value, amount_currency, acknowledged_at, resolved_at,
-             resolution FROM exceptions
+          `SELECT ${TREND_EXCEPTION_COLUMNS.join(', ')} FROM exceptions
            WHERE first_seen_at >= @from AND first_seen_at < @to AND (@team IS NULL OR team = @team)
-             AND (@stage IS NULL OR stage = @stage) AND (@step IS NULL OR step = @step)`,
+             AND (@stage IS NULL OR stage = @stage) AND (@step IS NULL OR step = @step)
+           ORDER BY first_seen_at, id`,
         )
         .raw(true),
     };
@@ -112,49 +87,20 @@ export class TrendQueries {
 
   weeklyRunOn(team: string, isoWeek: string): DigestRun | undefined {
     const row = this.s.weeklyRun.get(team, isoWeek);
-    return row === undefined ? undefined : { ranAt: row.ran_at, posted: row.posted === 1 };
-  }
-
-  /** Each hour's counts per duration bucket, summed per period and stage. */
-  private stageTimes(periods: string, stage: string | null): TrendRollup['stageTimes'] {
-    const sums = new Map<string, { period: number; stage: Stage; counts: number[] }>();
-    for (const row of this.s.stageTimes.all({ days: periods, stage })) {
-      const key = `${row.period}\u0000${row.stage}`;
-      const sum = sums.get(key) ?? { period: row.period, stage: row.stage, counts: [] };
-      const counts = JSON.parse(row.buckets) as number[];
-      for (let i = 0; i < counts.length; i++) sum.counts[i] = (sum.counts[i] ?? 0) + (counts[i] ?? 0);
-      sums.set(key, sum);
-    }
-    return [...sums.values()].flatMap(({ period, stage, counts }) =>
-      counts.flatMap((n, bucket) => (n > 0 ? [{ period, stage, bucket, n }] : [])),
-    );
+    return row === undefined ? undefined : toDigestRun(row);
   }
 
   rollup(input: TrendRollupInput): TrendRollup {
-    const { hours, bounds } = input;
-    const n = (hours.length - 1) / 2;
-    const scope = { team: input.team ?? null, stage: input.stage ?? null, step: input.step ?? null };
-    // The period before as one range (0), then each day of this one (1 … n): its days are not shown.
-    const days = JSON.stringify([
-      [hours[0], hours[n]],
-      ...hours.slice(n, -1).map((from, i) => [from, hours[n + i + 1]]),
-    ]);
-    // Two ranges: the period before (0) and this one (1).
-    const periods = JSON.stringify([
-      [hours[0], hours[n]],
-      [hours[n], hours[2 * n]],
-    ]);
+    const { days, periods, scope, raised } = trendRanges(input);
+    const daysJson = JSON.stringify(days);
+    const periodsJson = JSON.stringify(periods);
     return {
-      steps: this.s.steps.all({ days, ...scope }),
-      codes: this.s.codes.all({ days: periods, ...scope }),
-      stageTimes: this.stageTimes(periods, scope.stage),
-      exceptions: (
-        this.s.exceptions.all({
-          from: bounds[0] ?? 0,
-          to: bounds[2 * n] ?? 0,
-          ...scope,
-        }) as unknown as ExceptionColumns[]
-      ).map(toSummary),
+      steps: this.s.steps.all({ days: daysJson, ...scope }),
+      codes: this.s.codes.all({ days: periodsJson, ...scope }),
+      stageTimes: sumStageTimes(this.s.stageTimes.all({ days: periodsJson, stage: scope.stage })),
+      exceptions: (this.s.exceptions.all({ ...raised, ...scope }) as unknown as TrendExceptionColumns[]).map(
+        toExceptionSummary,
+      ),
     };
   }
 }
