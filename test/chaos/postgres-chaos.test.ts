@@ -80,9 +80,12 @@ async function chaosRun(seed: number, pg: ChaosPostgres): Promise<void> {
     tag: seed.toString(36),
     giveUpAt: Date.now() + LENGTH_MS + 45_000,
   });
+  let sending: Promise<void> = Promise.resolve();
   try {
     await cluster.startAll();
-    const sending = producer.run(stream.lanes);
+    sending = producer.run(stream.lanes);
+    // Awaited once the blows are dealt; a producer that gives up earlier is not an unhandled rejection.
+    sending.catch(() => {});
     // Today's digest asked for from the shell while three instances' start-up catch-ups ask too.
     const digestRuns = Object.keys(CHANNELS).map((team) => runCli(['digest', '--team', team], env, temp.dir));
     await monkey.run(schedule);
@@ -114,12 +117,17 @@ async function chaosRun(seed: number, pg: ChaosPostgres): Promise<void> {
     expect(monkey.log.kills).toBeGreaterThanOrEqual(12);
     expect(monkey.log.postgresCrashes).toBe(1);
     expect(monkey.log.terminations).toBe(5);
-    console.log(`chaos seed ${seed}: ${story(monkey.log, producer)}`);
+    console.log(`chaos seed ${seed}: ${story(monkey.log, producer).split('\n')[0]}`);
   } catch (error) {
     const failure = error instanceof Error ? error : new Error(String(error));
+    const missing = cluster.missingOperations();
+    if (missing.length > 0) failure.message += `\nnot yet on Postgres: ${missing.join(', ')}`;
     failure.message += `\n${story(monkey.log, producer)}\n${cluster.outputTail()}`;
     throw failure;
   } finally {
+    producer.halt();
+    await sending.catch(() => {});
+    await monkey.settled().catch(() => {});
     await cluster.stopAll();
     await sql.end({ timeout: 1 });
     await slack.stop();

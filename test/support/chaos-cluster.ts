@@ -101,6 +101,16 @@ export class ChaosCluster {
     return Promise.all(live.map((incarnation) => incarnation.exited));
   }
 
+  /** Store operations an instance found still missing on Postgres (while the store is being built). */
+  missingOperations(): string[] {
+    const found = new Set<string>();
+    for (const slot of this.slots)
+      for (const run of slot.history)
+        for (const match of run.output.matchAll(/(\w+) is not available on the Postgres store yet/g))
+          if (match[1]) found.add(match[1]);
+    return [...found].sort();
+  }
+
   /** The last lines each instance printed, every run of it, for a failure's message. */
   outputTail(lines = 15): string {
     return this.slots

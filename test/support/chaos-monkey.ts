@@ -55,7 +55,7 @@ export class ChaosMonkey {
     lines: [],
   };
   private readonly restarting: Promise<void>[] = [];
-  private readonly began = Date.now();
+  private began = Date.now();
 
   constructor(
     private readonly deps: {
@@ -69,6 +69,7 @@ export class ChaosMonkey {
   ) {}
 
   async run(schedule: readonly ChaosAction[]): Promise<void> {
+    this.began = Date.now();
     for (const action of schedule) {
       const wait = this.began + action.at * this.deps.lengthMs - Date.now();
       if (wait > 0) await sleep(wait);
@@ -108,7 +109,12 @@ export class ChaosMonkey {
 
   private async killOne(): Promise<void> {
     const { cluster, random } = this.deps;
-    await waitFor(() => cluster.liveSlots().length >= 2, { timeoutMs: 20_000, what: 'two live instances' });
+    // A restart takes seconds on a busy machine; the blow waits for it rather than take the last one down.
+    await waitFor(() => cluster.liveSlots().length >= 2, {
+      timeoutMs: 60_000,
+      intervalMs: 50,
+      what: 'two live instances',
+    });
     const slot = random.pick(cluster.liveSlots());
     await this.killAndRestart(slot, 'SIGKILL');
   }

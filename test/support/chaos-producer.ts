@@ -21,6 +21,7 @@ export interface ProducerRecord {
 export class Producer {
   readonly record: ProducerRecord = { acked: new Set(), requests: 0, retries: 0, refusals: new Map() };
   private stopping = false;
+  private halted = false;
 
   constructor(
     private readonly cluster: ChaosCluster,
@@ -39,6 +40,12 @@ export class Producer {
   /** Ends the filler; scripted requests still waiting are sent at once. */
   stop(): void {
     this.stopping = true;
+  }
+
+  /** Gives up at once, whatever is unanswered (a failed run tidying up). */
+  halt(): void {
+    this.stopping = true;
+    this.halted = true;
   }
 
   private async runLane(script: ScriptedRequest[], filler: Filler, started: number): Promise<void> {
@@ -62,6 +69,7 @@ export class Producer {
     const body = JSON.stringify(events);
     let last = 'no live instance';
     for (let attempt = 0; ; attempt++) {
+      if (this.halted) throw new Error('the producer was halted');
       if (Date.now() > this.options.giveUpAt)
         throw new Error(
           `no instance answered 202 to a request of ${events.length} event(s); the last answer: ${last}`,
