@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { localFilesBase } from './config/env.js';
 import type { CartwatchConfig, Env } from './config.js';
 import { withDemoSources } from './demo/config.js';
 import { feedDemo } from './demo/feeder.js';
@@ -40,7 +41,8 @@ import {
   resolveIngestSecret,
   type SlackMode,
 } from './startup-checks.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { isPostgresUrl, redactUrl } from './store/database-target.js';
+import { isNewDatabase, openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
 const RETENTION_EVERY_MS = 60 * 60 * 1000;
@@ -93,16 +95,20 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const logger = options.logger ?? createLogger(env.logLevel, { format: env.logFormat ?? 'text' });
   const slackMode = checkSlackCredentials(env);
   const ingestSecret = resolveIngestSecret(env, slackMode);
+  const instance = env.instance ?? `${hostname()}-${process.pid}`;
   // The sandbox feeds the demo to a new database unless told otherwise; the demo watches one more source.
-  const newDatabase = !existsSync(env.dbPath);
-  const feedingDemo = options.demo ?? (slackMode === 'none' && newDatabase);
+  const newDatabase = slackMode === 'none' && (await isNewDatabase(env.dbPath));
+  const feedingDemo = options.demo ?? newDatabase;
   const config = feedingDemo ? withDemoSources(options.config) : options.config;
 
   // A new database records this clock's now as when it began (its first day gets no digest).
-  const store = SqliteStore.open(env.dbPath, duePolicyOf(config, options.tuning), { now: clock.now() });
+  const store = await openStore(env.dbPath, duePolicyOf(config, options.tuning), {
+    now: clock.now(),
+    instance,
+  });
   let outbox: OutboxWorker | undefined;
   const sendNow = () => outbox?.wake();
-  const metrics = new Metrics(store, clock);
+  const metrics = new Metrics(store, clock, { instance });
   const detector = new Detector({ store, clock, config, logger, onChanges: sendNow, observer: metrics });
   const ingest = new IngestService({ store, clock, onRecorded: () => detector.wake() });
   const status = new CartStatusService({ store, clock, config });
@@ -135,7 +141,9 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
 
   // Without Slack credentials (outside production) the bot talks to the local sandbox instead.
   const sandbox =
-    slackMode === 'none' ? createSandbox(config, { dbPath: env.dbPath, newDatabase, logger }) : undefined;
+    slackMode === 'none'
+      ? createSandbox(config, { dbPath: localFilesBase(env.dbPath), newDatabase, logger })
+      : undefined;
   let slack: SlackApp | undefined;
   const connectSlack = (slackEnv: Env) => {
     const timeoutMs = options.tuning?.slackTimeoutMs;
@@ -172,6 +180,10 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     '/metrics': metrics.route(),
     '/healthz': healthRoute({
       store,
+      instance,
+      database: isPostgresUrl(env.dbPath)
+        ? { kind: 'postgres', url: redactUrl(env.dbPath) }
+        : { kind: 'sqlite' },
       slack: () => {
         if (!outbox) return { state: 'not configured' };
         const socket = slack?.socketMode();
@@ -207,6 +219,8 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const stopDigests = scheduleDigests(config, digests, logger);
   const stopWeeklyDigests = scheduleWeeklyDigests(config, weeklyDigests, logger);
   outbox?.start();
+  // Other instances' commits wake this one at once; polling above stays the fallback.
+  const wakeUps = [store.subscribe('events', () => detector.wake()), store.subscribe('outbox', sendNow)];
   // Never in the sandbox; in the background, so Slack being slow or away does not hold up start.
   const live = slack as SlackApp | undefined;
   if (options.startupChecks && slackMode === 'slack' && live)
@@ -260,6 +274,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     async stop() {
       clearTimeout(firstPrune);
       clearInterval(pruning);
+      for (const stopListening of wakeUps) stopListening();
       // Background work first (the sandbox's Slack stand-in lives on this server), then HTTP: the
       // server stops accepting and lets in-flight requests and their commits finish; the store last.
       await demo?.stop();

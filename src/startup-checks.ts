@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { localFilesBase } from './config/env.js';
 import { ConfigError, type Env } from './config.js';
 
 export type SlackMode = 'slack' | 'none';
@@ -34,7 +35,7 @@ export function resolveIngestSecret(env: Env, slackMode: SlackMode): IngestSecre
   if (slackMode === 'slack' || env.production) {
     return { value: undefined, generated: false };
   }
-  const file = path.join(path.dirname(env.dbPath), 'ingest-secret');
+  const file = path.join(path.dirname(localFilesBase(env.dbPath)), 'ingest-secret');
   if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), generated: false, file };
   mkdirSync(path.dirname(file), { recursive: true });
   const value = randomBytes(24).toString('base64url');

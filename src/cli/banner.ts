@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { type Logger, logFields } from '../logger.js';
 import type { RunningCartwatch } from '../main.js';
+import { isPostgresUrl, redactUrl } from '../store/database-target.js';
 
 type BannerInfo = { configSource: string; dbPath: string };
 
@@ -17,7 +18,7 @@ export function logBanner(running: RunningCartwatch, info: BannerInfo, logger: L
     logFields({
       url: running.url,
       config: info.configSource,
-      database: info.dbPath,
+      database: shownDatabase(info.dbPath),
       slack: running.slackMode,
     }),
   );
@@ -28,7 +29,7 @@ function bannerLines(running: RunningCartwatch, info: BannerInfo): string[] {
   const lines = [
     `Cartwatch listening on ${running.url}`,
     `  config:   ${info.configSource}`,
-    `  database: ${info.dbPath}`,
+    `  database: ${shownDatabase(info.dbPath)}`,
   ];
   if (running.sandbox) {
     lines.push(
@@ -58,6 +59,11 @@ function bannerLines(running: RunningCartwatch, info: BannerInfo): string[] {
     );
   }
   return lines;
+}
+
+/** Never a password on screen or in logs: a Postgres URL is shown masked. */
+function shownDatabase(target: string): string {
+  return isPostgresUrl(target) ? `${redactUrl(target)} (Postgres)` : target;
 }
 
 /** A path as a person would type it from here: relative when it is below the working directory. */

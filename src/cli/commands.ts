@@ -2,13 +2,15 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { checkConfigText, formatProblems, loadConfigFile, loadEnv } from '../config.js';
 import { demoEvents } from '../demo/stream.js';
+import { CartwatchError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
 import { systemClock } from '../services/clock.js';
 import { IngestService } from '../services/ingest.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { isPostgresUrl, redactUrl } from '../store/database-target.js';
 import { parseCommandArgs, UsageError, wholeNumber } from './args.js';
 import { logBanner, printBanner } from './banner.js';
 import { type ImportSummary, importNdjson } from './import-command.js';
+import { openCommandStore } from './open-command-store.js';
 
 export { runDigest } from './digest-command.js';
 
@@ -88,7 +90,7 @@ export async function runImport(args: string[]): Promise<number> {
   const batchSize = wholeNumber('import', '--batch-size', values['batch-size']);
   if (!existsSync(file) || !statSync(file).isFile())
     throw new UsageError('import', `no such file "${file}": give an NDJSON file, one event per line`);
-  const store = SqliteStore.open(loadEnv().dbPath);
+  const store = await openCommandStore(loadEnv().dbPath);
   try {
     const ingest = new IngestService({ store, clock: systemClock });
     const progress = process.stderr.isTTY ? showProgress : undefined;
@@ -134,13 +136,21 @@ export async function runBackup(args: string[]): Promise<number> {
   const { positionals } = parseCommandArgs('backup', { args, options: {} }, ['FILE']);
   const target = positionals[0];
   if (target === undefined) throw new UsageError('backup', 'missing FILE, where to write the copy');
+  const { dbPath } = loadEnv();
+  if (isPostgresUrl(dbPath))
+    throw new CartwatchError(
+      'BACKUP_POSTGRES',
+      `CARTWATCH_DB is a Postgres database (${redactUrl(dbPath)}): back it up with Postgres's own tools, ` +
+        'e.g. `pg_dump --format=custom --file=cartwatch.dump "$CARTWATCH_DB"` (restore with pg_restore), ' +
+        'or continuous archiving; cartwatch backup copies SQLite files only',
+    );
   const folder = path.dirname(path.resolve(target));
   if (!existsSync(folder) || !statSync(folder).isDirectory())
     throw new UsageError(
       'backup',
       `no folder "${path.dirname(target)}" for the copy: create it or pick another path`,
     );
-  const store = SqliteStore.open(loadEnv().dbPath);
+  const store = await openCommandStore(dbPath);
   try {
     await store.backupTo(target);
   } finally {
@@ -181,7 +191,7 @@ export async function runWebhooks(args: string[]): Promise<number> {
     throw new UsageError('webhooks', `${problem}; the one there is: failed`);
   }
   const limit = wholeNumber('webhooks', '--limit', values.limit);
-  const store = SqliteStore.open(loadEnv().dbPath);
+  const store = await openCommandStore(loadEnv().dbPath);
   try {
     const failures = await store.webhookFailures(limit);
     if (failures.length === 0) process.stdout.write('No webhook bodies have been refused.\n');

@@ -6,8 +6,8 @@ import { TrendService } from '../services/trends.js';
 import { WeeklyDigestService } from '../services/weekly-digest.js';
 import { digestAsText } from '../slack/blocks/digest.js';
 import { weeklyDigestAsText } from '../slack/blocks/weekly-digest.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { openCommandStore } from './open-command-store.js';
 
 /**
  * `cartwatch digest --team NAME [--weekly] [--dry-run]`. Exits 0 when the day's digest was queued and also when
@@ -31,7 +31,7 @@ export async function runDigest(args: string[]): Promise<number> {
   if (!Object.hasOwn(config.teams, team)) {
     throw new UsageError('digest', `unknown team "${team}"; teams: ${teams.join(', ')}`);
   }
-  const store = SqliteStore.open(env.dbPath);
+  const store = await openCommandStore(env.dbPath);
   if (values.weekly) {
     try {
       return await runWeekly(

@@ -6,7 +6,8 @@ Commands:
   start                 run the bot: ingest, cart API and Slack, on PORT (default 3000)
   check-config [FILE]   validate a cartwatch.yml and list every problem with its path
   import FILE.ndjson    import events from NDJSON with the same rules as POST /events
-  backup FILE           write a consistent copy of the database while it runs
+  backup FILE           write a consistent copy of the SQLite database while it runs
+  migrate --to URL      copy the SQLite database into an empty Postgres database (moving up)
   digest --team NAME    post a team's daily (or --weekly) digest now (--dry-run prints it instead)
   silence add|list|end  silence a team's exceptions for a while, list silences, or end one early
   report --days N       the last N days' failure rates, stage times and trends as Markdown or CSV
@@ -37,7 +38,8 @@ Starts the HTTP server on PORT (default 3000): POST /events, GET /carts/{id}, GE
 and Slack's requests under /slack/. Without Slack credentials it runs the local Slack sandbox at
 /sandbox, and feeds it the demo stream when the database is empty (--demo: always; --no-demo:
 never). Reads CARTWATCH_CONFIG (or ./cartwatch.yml, else built-in
-defaults) and CARTWATCH_DB (default ./data/cartwatch.db). Stops cleanly on SIGTERM or SIGINT.
+defaults) and CARTWATCH_DB: a SQLite file (default ./data/cartwatch.db) or a postgres:// URL,
+which several instances may share. Stops cleanly on SIGTERM or SIGINT.
 `,
   'check-config': `Usage: cartwatch check-config [FILE]
 
@@ -107,7 +109,8 @@ its fix in one line. With the environment Cartwatch runs with (and .env here):
             not archived, not private without the bot); each user group named as a mention or
             among members (readable)
   config    CARTWATCH_CONFIG or ./cartwatch.yml, checked as check-config does
-  database  CARTWATCH_DB opens, its schema version is one this Cartwatch knows, it can be written
+  database  CARTWATCH_DB opens, its schema version is one this Cartwatch knows, it can be written;
+            for a postgres:// URL: the server answers and the schema is one this Cartwatch knows
   secrets   Slack credentials, CARTWATCH_INGEST_SECRET, the webhook secrets (never printed)
   --url     the public URL in the manifest (e.g. https://cartwatch.example.com): GET /healthz
             answers as Cartwatch, and in HTTP mode /slack/events reaches it
@@ -118,5 +121,18 @@ Exit status: 0 when every check passed; 1 when any found a problem.
   backup: `Usage: cartwatch backup FILE
 
 Copies CARTWATCH_DB to FILE with SQLite's online backup: safe while Cartwatch is running.
+On Postgres, use its own tools instead: pg_dump --format=custom "$CARTWATCH_DB" (or continuous
+archiving with a standby); this command says so and copies nothing.
+`,
+  migrate: `Usage: cartwatch migrate --to postgres://USER:PASSWORD@HOST/DATABASE
+
+Copies the SQLite database CARTWATCH_DB names (default ./data/cartwatch.db) into an EMPTY Postgres
+database, in one transaction: events, links, carts, expectations, sources, exceptions with their
+audit trails, storms, boards, silences, the outbox, digest runs, noise counts and trend roll-ups,
+and the detector's place, so nothing is detected or posted twice. It refuses a database that
+already has tables. Stop Cartwatch first (events arriving meanwhile would stay behind). Afterwards
+it prints each table's rows on both sides and what to do next: set CARTWATCH_DB to the URL and
+start again; keep the SQLite file as a backup.
+Exit status: 0 when copied and every count matches; 1 otherwise.
 `,
 };

@@ -1,8 +1,8 @@
 import { loadConfigFile, loadEnv } from '../config.js';
 import { systemClock } from '../services/clock.js';
 import { MAX_TREND_DAYS, TrendService } from '../services/trends.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { parseCommandArgs, UsageError, wholeNumber } from './args.js';
+import { openCommandStore } from './open-command-store.js';
 import { type ReportFormat, reportCsv, reportMarkdown } from './report-format.js';
 
 const FORMATS: readonly ReportFormat[] = ['md', 'csv'];
@@ -31,7 +31,7 @@ export async function runReport(args: string[]): Promise<number> {
   const team = values.team;
   if (team !== undefined && !Object.hasOwn(config.teams, team))
     throw new UsageError('report', `unknown team "${team}"; teams: ${Object.keys(config.teams).join(', ')}`);
-  const store = SqliteStore.open(env.dbPath);
+  const store = await openCommandStore(env.dbPath);
   try {
     const trends = new TrendService({ store, clock: systemClock, config });
     const facts = await trends.lastDays(days, team === undefined ? {} : { team });

@@ -8,8 +8,8 @@ import { CartwatchError } from '../errors.js';
 import { systemClock } from '../services/clock.js';
 import { durationOf, SilenceService } from '../services/silences.js';
 import { TeamMembers } from '../services/team-members.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { parseCommandArgs, UsageError, wholeNumber } from './args.js';
+import { openCommandStore } from './open-command-store.js';
 
 const SUBCOMMANDS = ['add', 'list', 'end'];
 
@@ -66,7 +66,7 @@ async function withService(
   config: CartwatchConfig,
   work: (service: SilenceService) => Promise<number>,
 ): Promise<number> {
-  const store = SqliteStore.open(dbPath);
+  const store = await openCommandStore(dbPath);
   try {
     const members = new TeamMembers({ config });
     return await work(new SilenceService({ store, clock: systemClock, config, members }));

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
-import { isPostgresUrl } from '../store/database-target.js';
+import { isPostgresUrl, postgresDatabaseName } from '../store/database-target.js';
 import { ConfigError } from './config-error.js';
 
 export interface Env {
@@ -119,6 +119,15 @@ export function loadEnv(
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
   };
+}
+
+/**
+ * Where a run without Slack keeps its own files (the generated ingest secret, the sandbox's
+ * messages), named like a database file: the SQLite file itself, whose folder and name they share;
+ * on Postgres, `data/<database>` under the folder Cartwatch started from (the default SQLite folder).
+ */
+export function localFilesBase(dbPath: string, cwd = process.cwd()): string {
+  return isPostgresUrl(dbPath) ? path.resolve(cwd, 'data', postgresDatabaseName(dbPath)) : dbPath;
 }
 
 /** `{ key: value }` when there is a value, `{}` otherwise, so optional keys stay absent. */

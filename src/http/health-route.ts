@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Store } from '../store/store.js';
+import type { Store, StoreHealth } from '../store/store.js';
 import { sendError, sendJson } from './reply.js';
 
 export interface SlackStatus {
@@ -8,13 +8,43 @@ export interface SlackStatus {
   detail?: string;
 }
 
-/** GET /healthz: 200 while the database answers; the Slack side is reported, not required. */
-export function healthRoute(deps: { store: Store; slack: () => SlackStatus }) {
+/** Which database this instance runs on, as /healthz shows it: never a password. */
+export interface DatabaseShown {
+  kind: 'sqlite' | 'postgres';
+  /** Postgres: the URL with its password masked. */
+  url?: string;
+}
+
+/**
+ * GET /healthz: 200 while the database answers, 503 while it does not (a load balancer then sends
+ * requests to another instance); it names the instance. The Slack side is reported, not required.
+ */
+export function healthRoute(deps: {
+  store: Store;
+  slack: () => SlackStatus;
+  instance: string;
+  database: DatabaseShown;
+}) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendError(res, 405, 'use GET', {}, { allow: 'GET' });
-    const db = await deps.store.health();
-    const outbox = db.ok ? await deps.store.outboxHealth() : undefined;
-    sendJson(res, db.ok ? 200 : 503, { status: db.ok ? 'ok' : 'failing', db, slack: deps.slack(), outbox });
+    const health = await answerOf(deps.store);
+    const outbox = health.ok ? await deps.store.outboxHealth().catch(() => undefined) : undefined;
+    sendJson(res, health.ok ? 200 : 503, {
+      status: health.ok ? 'ok' : 'failing',
+      instance: deps.instance,
+      db: { ...deps.database, ...health },
+      slack: deps.slack(),
+      outbox,
+    });
   };
+}
+
+/** A database that cannot be reached rejects rather than answering: that is a failing health too. */
+async function answerOf(store: Store): Promise<StoreHealth> {
+  try {
+    return await store.health();
+  } catch (error) {
+    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+  }
 }

@@ -12,6 +12,7 @@ import { processMetrics } from './process-metrics.js';
  */
 export class Metrics implements Observer {
   readonly registry = new Registry();
+  private readonly instance: string | undefined;
   readonly webhooks = new Counter({
     name: 'cartwatch_webhooks_total',
     help: 'Webhook deliveries by platform, topic and outcome (accepted, duplicate, ignored, invalid, unauthorized).',
@@ -73,8 +74,13 @@ export class Metrics implements Observer {
     registers: [this.registry],
   });
 
-  /** `clock`: the app's, for what holds "now" (silences active). */
-  constructor(store: Store, clock: Clock = systemClock) {
+  /**
+   * `clock`: the app's, for what holds "now" (silences active). `instance`: this instance's name,
+   * a label on every series, so instances sharing a database are told apart when scraped together.
+   */
+  constructor(store: Store, clock: Clock = systemClock, options: { instance?: string } = {}) {
+    this.instance = options.instance;
+    if (this.instance !== undefined) this.registry.setDefaultLabels({ instance: this.instance });
     new Gauge({
       name: 'cartwatch_exceptions_open',
       help: 'Open or acknowledged exceptions, by team and kind.',
@@ -163,6 +169,8 @@ export class Metrics implements Observer {
         return;
       }
       const served = Registry.merge([processMetrics(), this.registry]);
+      // The process's figures are shared by every instance in it: labelled at serving, as ours are.
+      if (this.instance !== undefined) served.setDefaultLabels({ instance: this.instance });
       const text = await served.metrics();
       res.writeHead(200, { 'content-type': served.contentType }).end(text);
     };

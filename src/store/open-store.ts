@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { DuePolicy } from '../domain/due-policy.js';
 import { isPostgresUrl } from './database-target.js';
+import { inspectPostgres } from './postgres/inspect.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
@@ -12,32 +13,23 @@ export interface OpenStoreOptions {
   instance?: string;
 }
 
-export interface OpenedStore {
-  store: Store;
-  /** This open created the database (a new SQLite file, or the schema in an empty Postgres database). */
-  created: boolean;
-}
-
 /** CARTWATCH_DB's one switch: a `postgres://` or `postgresql://` URL opens Postgres, anything else is a SQLite file. */
 export async function openStore(
   target: string,
   policy: DuePolicy,
   options: OpenStoreOptions = {},
 ): Promise<Store> {
-  return (await openStoreTelling(target, policy, options)).store;
+  if (isPostgresUrl(target)) return PostgresStore.open(target, policy, options);
+  return SqliteStore.open(target, policy, options.now === undefined ? {} : { now: options.now });
 }
 
-/** `openStore`, telling also whether the database was just created (start-up feeds a new one the demo). */
-export async function openStoreTelling(
-  target: string,
-  policy: DuePolicy,
-  options: OpenStoreOptions = {},
-): Promise<OpenedStore> {
-  if (isPostgresUrl(target)) {
-    const store = await PostgresStore.open(target, policy, options);
-    return { store, created: store.created };
-  }
-  const created = !existsSync(target);
-  const store = SqliteStore.open(target, policy, options.now === undefined ? {} : { now: options.now });
-  return { store, created };
+/**
+ * Whether opening `target` would create the database: no SQLite file yet, or a Postgres database
+ * without Cartwatch's schema. Asked before opening, because a new database changes what start-up
+ * opens it with (the sandbox feeds it the demo, whose sources are watched too). An unreachable
+ * Postgres counts as not new: opening it then fails with the reason.
+ */
+export async function isNewDatabase(target: string): Promise<boolean> {
+  if (!isPostgresUrl(target)) return !existsSync(target);
+  return (await inspectPostgres(target)).state === 'empty';
 }

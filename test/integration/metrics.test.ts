@@ -38,22 +38,28 @@ describe('GET /metrics', () => {
     await waitFor(
       async () =>
         (await metrics()).includes(
-          'cartwatch_slack_errors_total{method="chat.update",code="message_not_found"} 1',
+          'cartwatch_slack_errors_total{method="chat.update",code="message_not_found",instance="test"} 1',
         ),
       {
         what: 'the Slack error counted',
       },
     );
     const text = await metrics();
-    expect(text).toContain('cartwatch_events_stored_total{source="stripe",stage="payment"} 1');
-    expect(text).toContain('cartwatch_events_stored_total{source="stripe",stage="checkout"} 1');
-    expect(text).toContain('cartwatch_events_duplicate_total 1');
-    expect(text).toContain('cartwatch_ingest_rejected_total{status="400"} 1');
-    expect(text).toMatch(/cartwatch_ingest_seconds_count 3\n/);
-    expect(text).toContain('cartwatch_exceptions_open{team="payments",kind="failed"} 1');
-    expect(text).toContain('cartwatch_exception_handled_seconds_count{action="acknowledge"} 1');
-    expect(text).toContain('cartwatch_digest_runs_total{team="payments",outcome="posted"} 1');
-    expect(text).toMatch(/cartwatch_outbox_pending \d+/);
+    expect(text).toContain(
+      'cartwatch_events_stored_total{source="stripe",stage="payment",instance="test"} 1',
+    );
+    expect(text).toContain(
+      'cartwatch_events_stored_total{source="stripe",stage="checkout",instance="test"} 1',
+    );
+    expect(text).toContain('cartwatch_events_duplicate_total{instance="test"} 1');
+    expect(text).toContain('cartwatch_ingest_rejected_total{status="400",instance="test"} 1');
+    expect(text).toMatch(/cartwatch_ingest_seconds_count\{instance="test"\} 3\n/);
+    expect(text).toContain('cartwatch_exceptions_open{team="payments",kind="failed",instance="test"} 1');
+    expect(text).toContain(
+      'cartwatch_exception_handled_seconds_count{instance="test",action="acknowledge"} 1',
+    );
+    expect(text).toContain('cartwatch_digest_runs_total{team="payments",outcome="posted",instance="test"} 1');
+    expect(text).toMatch(/cartwatch_outbox_pending\{instance="test"\} \d+/);
     expect(text).not.toContain('cart_secret_123');
     expect(text).not.toContain('bob@example.com');
   });
@@ -66,6 +72,8 @@ describe('GET /metrics', () => {
     );
     await app.running.detectNow();
     expect((await app.running.store.findException(1))?.state).toBe('resolved');
-    expect(await metrics()).toContain('cartwatch_exception_handled_seconds_count{action="auto_resolve"} 1');
+    expect(await metrics()).toContain(
+      'cartwatch_exception_handled_seconds_count{instance="test",action="auto_resolve"} 1',
+    );
   });
 });

@@ -124,7 +124,7 @@ describe('suppression (built-in noise rules)', () => {
     expect(timeline).toContain('payment.authorize failed `card_declined` · _suppressed: customer-caused_');
 
     const text = await metrics(app);
-    expect(text).toContain('cartwatch_suppressed_total{reason="customer-caused"} 2');
+    expect(text).toContain('cartwatch_suppressed_total{reason="customer-caused",instance="test"} 2');
 
     clock.advance(HOUR);
     const facts = await app.running.digests.factsFor('payments');
@@ -185,7 +185,7 @@ describe('suppression (built-in noise rules)', () => {
     await app.running.sweepNow();
     expect(rows(app, 'SELECT id FROM exceptions')).toEqual([]);
     expect(rows(app, 'SELECT reason, n FROM suppressed_counts')).toEqual([{ reason: 'abandoned', n: 1 }]);
-    expect(await metrics(app)).toContain('cartwatch_suppressed_total{reason="abandoned"} 1');
+    expect(await metrics(app)).toContain('cartwatch_suppressed_total{reason="abandoned",instance="test"} 1');
   });
 });
 
@@ -220,7 +220,7 @@ describe('failure-rate rules', () => {
     expect(blocks).toContain('`cart_');
     expect(blocks).toContain('and 15 more');
     expect(blocks).toContain('*Value at risk*\\nUSD 200.00');
-    expect(await metrics(app)).toContain('cartwatch_rate_exceptions_total{rule="psp"} 1');
+    expect(await metrics(app)).toContain('cartwatch_rate_exceptions_total{rule="psp",instance="test"} 1');
   });
 
   it('when fewer attempts than min_attempts fail, however often, then no rate exception is raised', async () => {

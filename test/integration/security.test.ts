@@ -106,7 +106,9 @@ describe('team members', () => {
     for (const id of [1, 2, 3]) expect((await app.running.store.findException(id))?.assignee).toBe('U0ANNA');
     // Each member's time to acknowledge is counted, as if acknowledged one by one.
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
-    expect(metrics).toContain('cartwatch_exception_handled_seconds_count{action="acknowledge"} 3');
+    expect(metrics).toContain(
+      'cartwatch_exception_handled_seconds_count{instance="test",action="acknowledge"} 3',
+    );
   });
 
   it('when someone outside the team submits Resolve all on a storm, then nothing is resolved; a user-group member resolves every one', async () => {

@@ -180,8 +180,8 @@ describe('Silence like this…', () => {
     expect(list).toContain('<@U0ALICE>');
 
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
-    expect(metrics).toContain('cartwatch_silenced_total{team="payments"} 1');
-    expect(metrics).toContain('cartwatch_silences_active{team="payments"} 1');
+    expect(metrics).toContain('cartwatch_silenced_total{team="payments",instance="test"} 1');
+    expect(metrics).toContain('cartwatch_silences_active{team="payments",instance="test"} 1');
     const facts = await app.running.digests.factsFor('payments');
     expect(facts.silenced).toEqual([{ reason: 'PSP maintenance', count: 1 }]);
   });

@@ -127,7 +127,7 @@ describe('Shopify webhooks', () => {
     expect(await res.json()).toEqual({ ignored: 'customers/create' });
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toContain(
-      'cartwatch_webhooks_total{platform="shopify",topic="other",outcome="ignored"} 1',
+      'cartwatch_webhooks_total{platform="shopify",topic="other",outcome="ignored",instance="test"} 1',
     );
   });
 

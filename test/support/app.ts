@@ -26,11 +26,18 @@ interface PostOptions {
   auth?: 'bearer' | 'signature' | 'none';
 }
 
-/** Starts the real server on port 0 against a real SQLite file in a temp folder. */
+/** Metrics and /healthz name the instance; a test app is this one unless `env.instance` says otherwise. */
+export const TEST_INSTANCE = 'test';
+
+/**
+ * Starts the real server on port 0 against a real SQLite file in a temp folder, or on the Postgres
+ * database `dbPath` names when it is a URL (`await freshPostgresUrl()`: several apps may share it).
+ */
 export interface TestAppOptions {
   env?: Partial<Env>;
   config?: Partial<CartwatchConfig>;
   clock?: Clock;
+  /** A SQLite file, or a `postgres://` URL. */
   dbPath?: string;
   tuning?: StartOptions['tuning'];
   demo?: boolean;
@@ -47,6 +54,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     production: false,
     logLevel: 'error',
     ingestSecret: INGEST_SECRET,
+    instance: TEST_INSTANCE,
     ...options.env,
   };
   // Digests at 23:59 keep the start-up catch-up out of tests that are not about digests; no noise

@@ -28,13 +28,16 @@ const MIGRATION_LOCK = 0x63617274; // "cart"
  * Opens a pool on the database. BIGINT columns (epoch milliseconds, ids, money in minor units)
  * come back as numbers, not strings: every value Cartwatch keeps in them stays far below 2^53.
  */
-export function connect(url: string, options: { max?: number; applicationName?: string } = {}): Sql {
+export function connect(
+  url: string,
+  options: { max?: number; applicationName?: string; connectTimeoutS?: number } = {},
+): Sql {
   const { url: target, socketDir } = splitSocketDir(url);
   return postgres(target, {
     ...(socketDir !== undefined && { host: socketDir }),
     max: options.max ?? 10,
     idle_timeout: 30,
-    connect_timeout: 10,
+    connect_timeout: options.connectTimeoutS ?? 10,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'cartwatch' },
     types: {
@@ -59,10 +62,10 @@ export class PostgresSchemaTooNewError extends Error {
 /**
  * Applies the migrations the database lacks, under an advisory lock so that instances starting
  * together take turns; `now` (the opener's clock) is kept with each, the first being when the
- * database began. `created`: this call made the schema in an empty database.
+ * database began.
  */
-export async function migrate(sql: Sql, now = Date.now()): Promise<{ created: boolean }> {
-  return sql.begin(async (tx) => {
+export async function migrate(sql: Sql, now = Date.now()): Promise<void> {
+  await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
     await tx`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`;
@@ -76,8 +79,6 @@ export async function migrate(sql: Sql, now = Date.now()): Promise<{ created: bo
       await tx`INSERT INTO schema_migrations (version, name, applied_at)
         VALUES (${migration.version}, ${migration.name}, ${now})`;
     }
-    // Told to the opener: a database it has just created starts afresh (the sandbox, the demo).
-    return { created: current === 0 };
   });
 }
 

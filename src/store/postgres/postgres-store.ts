@@ -37,8 +37,6 @@ export class PostgresStore implements Store {
     readonly sql: Sql,
     readonly policy: DuePolicy,
     readonly instance: string,
-    /** This open made the schema in an empty database. */
-    readonly created: boolean,
   ) {
     this.wakeUps = new WakeUps(sql);
     this.reports = new Reports(sql);
@@ -50,14 +48,13 @@ export class PostgresStore implements Store {
     options: PostgresStoreOptions = {},
   ): Promise<PostgresStore> {
     const sql = connect(url, { max: options.poolSize ?? 10 });
-    let created: boolean;
     try {
-      ({ created } = await migrate(sql, options.now));
+      await migrate(sql, options.now);
     } catch (error) {
       await sql.end({ timeout: 1 });
       throw error;
     }
-    return new PostgresStore(sql, policy, options.instance ?? defaultInstanceName(), created);
+    return new PostgresStore(sql, policy, options.instance ?? defaultInstanceName());
   }
 
   // --- eventlog ---
