@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { BOARD_LEVEL } from '../../domain/escalation-board.js';
+import { boardMoved, boardOfChange, boardPayload, boardWriteKind } from '../shared/outbox-plans.js';
 
 const BOARD_KINDS = "('board_post', 'board_update')";
 
@@ -55,8 +56,7 @@ export class BoardWriter {
     if (input.groupId !== undefined) this.s.markStorm.run({ level: BOARD_LEVEL, groupId: input.groupId });
     const before = this.s.board.get(input.team);
     this.s.open.run(input.team, input.channel);
-    if (before !== undefined && before.channel !== input.channel)
-      this.s.drop.run(boardPayload(input.team), input.now);
+    if (boardMoved(before, input.channel)) this.s.drop.run(boardPayload(input.team), input.now);
     this.changed(input.team, input.now);
   }
 
@@ -68,8 +68,9 @@ export class BoardWriter {
     row: { team: string; escalation_level: number; group_id: number | null },
     now: number,
   ): void {
-    if (row.escalation_level >= BOARD_LEVEL) this.changed(row.team, now);
-    else if (row.group_id !== null) this.stormChanged(row.group_id, row.team, now);
+    const on = boardOfChange(row);
+    if (on === 'board') this.changed(row.team, now);
+    else if (on === 'storm' && row.group_id !== null) this.stormChanged(row.group_id, row.team, now);
   }
 
   /** A storm gained or lost members: its line on the board (if it has one) counts them again. */
@@ -90,12 +91,7 @@ export class BoardWriter {
     const payload = boardPayload(team);
     if (this.s.waiting.get(payload, now)) return;
     // A post under way: this waits for it (rows of one board go in order) and then updates it.
-    const kind = board.slack_ts !== null || this.s.posting.get(payload) ? 'board_update' : 'board_post';
+    const kind = boardWriteKind(board, this.s.posting.get(payload) !== undefined);
     this.s.insert.run(kind, board.channel, payload, now, now);
   }
-}
-
-/** A board's outbox rows name their team in the payload; equal text, so rows are found by it. */
-export function boardPayload(team: string): string {
-  return JSON.stringify({ team });
 }

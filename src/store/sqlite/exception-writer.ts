@@ -1,14 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import type { Money } from '../../domain/event.js';
-import {
-  type AmountSource,
-  type AuditEntry,
-  type ExceptionFacts,
-  groupKeyOf,
-  type Routing,
-  SYSTEM_ACTOR,
-} from '../../domain/exception.js';
+import { type ExceptionFacts, groupKeyOf, type Routing, SYSTEM_ACTOR } from '../../domain/exception.js';
 import { mergeStall, SLA_EXCEEDED } from '../../domain/sweep-rules.js';
 import type {
   ActionInput,
@@ -24,6 +17,23 @@ import type {
   ThreadNote,
 } from '../exception-types.js';
 import { type ExceptionRow, toException } from '../rows/exception-rows.js';
+import {
+  actionColumns,
+  actionIsStale,
+  actionNote,
+  countResolved,
+  mayDropUnsentPost,
+  maySettleOnArrival,
+  NEXT_STATE,
+  openedNote,
+  openingColumns,
+  reassignIsStale,
+  redrawTarget,
+  SETTLED_ON_ARRIVAL_NOTE,
+  type StateColumns,
+  valueAtRisk,
+} from '../shared/exception-plans.js';
+import { type GroupAction, groupActionNote, groupAuditNote, reassignPlan } from '../shared/handoff-plans.js';
 import type { EphemeralInput } from '../store.js';
 import { BoardWriter } from './board-writer.js';
 import { GroupWriter } from './group-writer.js';
@@ -32,12 +42,8 @@ import { OutboxWriter } from './outbox-writer.js';
 import { SilenceGate } from './silence-gate.js';
 import { TrendWriter } from './trend-writer.js';
 
-const NEXT_STATE: Record<ActionInput['action'], { from: string[]; to: string; audit: AuditEntry['action'] }> =
-  {
-    acknowledge: { from: ['open'], to: 'acknowledged', audit: 'acknowledged' },
-    unacknowledge: { from: ['acknowledged'], to: 'open', audit: 'unacknowledged' },
-    resolve: { from: ['open', 'acknowledged'], to: 'resolved', audit: 'resolved' },
-  };
+/** Other writers count automatic resolutions with it; it lives with the shared plans. */
+export { countResolved };
 
 /**
  * Exception changes, each written with its audit entry and the Slack writes it causes. Due times
@@ -71,8 +77,10 @@ export class ExceptionWriter {
         db.prepare(`INSERT INTO exceptions (dedup_key, kind, state, cart_id, stage, step, error_code, error_message,
           amount_value, amount_currency, amount_from, source, run_id, team, channel, route_reason, first_seen_at,
           last_seen_at, raised_at, count, escalate_at, group_key, silence_id)
-        VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`),
-      cartValue: db.prepare<[string], { value: number; currency: string }>(
+        VALUES (@dedup_key, @kind, 'open', @cart_id, @stage, @step, @error_code, @error_message, @amount_value,
+          @amount_currency, @amount_from, @source, @run_id, @team, @channel, @route_reason, @first_seen_at,
+          @last_seen_at, @raised_at, 1, @escalate_at, @group_key, @silence_id)`),
+      cartValue: db.prepare<[string], Money>(
         'SELECT value, currency FROM carts WHERE cart_id = ? AND value IS NOT NULL AND currency IS NOT NULL',
       ),
       repeat: db.prepare(
@@ -91,10 +99,10 @@ export class ExceptionWriter {
       ),
       resolveAuto: db.prepare(`UPDATE exceptions SET state = 'resolved', resolution = 'auto', resolved_at = ?,
           resolved_by = ?, escalate_at = NULL, remind_at = NULL, revision = revision + 1 WHERE id = ?`),
-      setState:
-        db.prepare(`UPDATE exceptions SET state = ?, assignee = ?, acknowledged_at = ?, resolution = ?,
-          resolved_at = ?, resolved_by = ?, escalate_at = ?, remind_at = ?, escalation_level = ?,
-          revision = revision + 1 WHERE id = ?`),
+      setState: db.prepare<StateColumns & { id: number }>(`UPDATE exceptions SET state = @state,
+          assignee = @assignee, acknowledged_at = @acknowledged_at, resolution = @resolution,
+          resolved_at = @resolved_at, resolved_by = @resolved_by, escalate_at = @escalate_at,
+          remind_at = @remind_at, escalation_level = @escalation_level, revision = revision + 1 WHERE id = @id`),
       move: db.prepare(`UPDATE exceptions SET team = ?, channel = ?, route_reason = ?, slack_ts = NULL,
           revision = revision + 1 WHERE id = ?`),
       assign: db.prepare(`UPDATE exceptions SET assignee = ?, state = 'open', acknowledged_at = NULL,
@@ -162,8 +170,9 @@ export class ExceptionWriter {
       if (options.repeat === false) return 'skipped';
       if (this.addStallReason(live, facts, at, now)) return 'repeated';
       this.s.repeat.run(at, live.id);
-      if (live.group_id !== null) this.groups.changed(live.group_id, live.channel, now);
-      else if (!this.silences.isHeld(live)) {
+      const target = redrawTarget(live, this.silences.isHeld(live));
+      if (target === 'group' && live.group_id !== null) this.groups.changed(live.group_id, live.channel, now);
+      else if (target === 'own') {
         this.outbox.rerender(live.id, live.channel, now);
         this.outbox.repeatNote(live.id, live.channel, now);
       }
@@ -172,43 +181,25 @@ export class ExceptionWriter {
     // A failure whose cart already succeeded later in that stage (out-of-order webhooks, or a backlog
     // detected late) was settled before anyone could act: it is kept for the record, resolved, unposted.
     const settled =
-      facts.kind === 'failed' &&
-      facts.cartId !== undefined &&
-      this.s.laterSuccess.get(facts.cartId, facts.stage, at);
-    const value = this.valueAtRisk(facts);
+      maySettleOnArrival(facts) && this.s.laterSuccess.get(facts.cartId, facts.stage, at) !== undefined;
+    const value = valueAtRisk(facts, this.cartValue(facts));
     // Held back by a silence: stored and counted like any other, but neither posted nor escalated
     // (nor grouped) until the silence ends and releases it.
     const silence = this.silences.holding(facts, routing.team, now);
-    const id = Number(
-      this.s.insert.run(
-        facts.dedupKey,
-        facts.kind,
-        facts.cartId ?? null,
-        facts.stage,
-        facts.step,
-        facts.errorCode ?? null,
-        facts.errorMessage ?? null,
-        value?.amount.value ?? null,
-        value?.amount.currency ?? null,
-        value?.from ?? null,
-        facts.source ?? null,
-        facts.runId ?? null,
-        routing.team,
-        routing.channel,
-        routing.reason,
-        at,
-        at,
-        now,
-        silence ? null : now + this.policy.escalateAfterMs,
-        silence ? null : (groupKeyOf(facts, routing.team) ?? null),
-        silence?.id ?? null,
-      ).lastInsertRowid,
-    );
-    const held = silence && `held back by silence #${silence.id} (${silence.reason})`;
-    this.s.audit.run(id, now, SYSTEM_ACTOR, 'opened', held ?? null);
+    const columns = openingColumns({
+      facts,
+      routing,
+      at,
+      now,
+      value,
+      silence,
+      escalateAfterMs: this.policy.escalateAfterMs,
+    });
+    const id = Number(this.s.insert.run(columns).lastInsertRowid);
+    this.s.audit.run(id, now, SYSTEM_ACTOR, 'opened', openedNote(silence));
     if (settled) {
       this.s.resolveAuto.run(now, SYSTEM_ACTOR, id);
-      this.s.audit.run(id, now, SYSTEM_ACTOR, 'auto_resolved', 'a later success had already arrived');
+      this.s.audit.run(id, now, SYSTEM_ACTOR, 'auto_resolved', SETTLED_ON_ARRIVAL_NOTE);
       return 'opened';
     }
     if (silence === undefined) this.groups.place(id, groupKeyOf(facts, routing.team), routing.channel, now);
@@ -233,15 +224,11 @@ export class ExceptionWriter {
     return true;
   }
 
-  /**
-   * The money this exception puts at risk: the amount its event carried, else the cart's known value
-   * (a fulfilment failure of a paid cart is money at risk too).
-   */
-  private valueAtRisk(facts: ExceptionFacts): { amount: Money; from: AmountSource } | undefined {
-    if (facts.amount !== undefined) return { amount: facts.amount, from: facts.amountFrom ?? 'event' };
-    if (facts.cartId === undefined) return undefined;
+  /** The cart's known value, when the exception's event carried no amount of its own. */
+  private cartValue(facts: ExceptionFacts): Money | undefined {
+    if (facts.amount !== undefined || facts.cartId === undefined) return undefined;
     const cart = this.s.cartValue.get(facts.cartId);
-    return cart && { amount: { value: cart.value, currency: cart.currency }, from: 'cart' };
+    return cart && { value: cart.value, currency: cart.currency };
   }
 
   /**
@@ -258,10 +245,7 @@ export class ExceptionWriter {
     this.s.resolveAuto.run(now, SYSTEM_ACTOR, id);
     this.s.audit.run(id, now, SYSTEM_ACTOR, 'auto_resolved', null);
     const row = this.s.byId.get(id) as ExceptionRow;
-    // Settled while its own post still waited (a retry that worked within seconds): nobody could
-    // have acted on it, so it stays on the record and out of the channel.
-    if (row.group_id === null && row.slack_ts === null && this.outbox.dropUnsentPost(row.id, now))
-      return now - row.first_seen_at;
+    if (mayDropUnsentPost(row) && this.outbox.dropUnsentPost(row.id, now)) return now - row.first_seen_at;
     this.touched(row, now, { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR });
     return now - row.first_seen_at;
   }
@@ -271,10 +255,10 @@ export class ExceptionWriter {
    * if any), or its group's, whose message counts members rather than telling each one's story.
    */
   touched(row: ExceptionRow, now: number, note?: ThreadNote): void {
-    // Held back by a silence, it has no message to draw, nor a thread: its story waits for the release.
-    if (this.silences.isHeld(row)) return;
+    const target = redrawTarget(row, this.silences.isHeld(row));
+    if (target === 'none') return;
     this.boards.exceptionChanged(row, now);
-    if (row.group_id !== null) {
+    if (target === 'group' && row.group_id !== null) {
       this.groups.changed(row.group_id, row.channel, now);
       return;
     }
@@ -286,42 +270,16 @@ export class ExceptionWriter {
     return this.db.transaction((): ActionOutcome => {
       const row = this.s.byId.get(input.exceptionId);
       if (!row) return { ok: false, reason: 'not_found' };
-      const rule = NEXT_STATE[input.action];
-      if (row.revision !== input.revision || !rule.from.includes(row.state)) {
+      if (actionIsStale(row, input)) {
         // Whatever the clicker saw is out of date: show them the current state.
         this.touched(row, input.at);
         return { ok: false, reason: 'stale', exception: toException(row) };
       }
-      this.s.setState.run(...this.nextColumns(row, input, rule.to), row.id);
-      this.s.audit.run(row.id, input.at, input.actor, rule.audit, input.note ?? null);
-      const note = input.note === undefined ? {} : { note: input.note };
-      this.touched(row, input.at, { type: 'action', action: rule.audit, actor: input.actor, ...note });
+      this.s.setState.run({ ...actionColumns(row, input, this.policy), id: row.id });
+      this.s.audit.run(row.id, input.at, input.actor, NEXT_STATE[input.action].audit, input.note ?? null);
+      this.touched(row, input.at, actionNote(input));
       return { ok: true, exception: toException(this.s.byId.get(row.id) as ExceptionRow) };
     })();
-  }
-
-  /** state, assignee, acknowledged_at, resolution, resolved_at, resolved_by, escalate_at, remind_at, escalation_level. */
-  private nextColumns(row: ExceptionRow, input: ActionInput, to: string) {
-    const { escalateAfterMs, remindAfterMs } = this.policy;
-    // Storm members are reminded too: the sweep sends one reminder per storm, to its message's thread.
-    const remindAt = input.at + remindAfterMs;
-    const level = row.escalation_level;
-    if (to === 'acknowledged')
-      return [to, input.actor, input.at, null, null, null, null, remindAt, level] as const;
-    // Released: escalation starts over, from the team mention.
-    if (to === 'open')
-      return [to, null, null, null, null, null, input.at + escalateAfterMs, null, 0] as const;
-    return [
-      to,
-      row.assignee,
-      row.acknowledged_at,
-      'manual',
-      input.at,
-      input.actor,
-      null,
-      null,
-      level,
-    ] as const;
   }
 
   /** Hands an exception to another team (a new message in its channel) and/or person; its clock carries over. */
@@ -329,44 +287,29 @@ export class ExceptionWriter {
     return this.db.transaction((): ActionOutcome => {
       const row = this.s.byId.get(input.exceptionId);
       if (!row) return { ok: false, reason: 'not_found' };
-      if (row.revision !== input.revision || row.state === 'resolved') {
+      if (reassignIsStale(row, input.revision)) {
         this.touched(row, input.at);
         return { ok: false, reason: 'stale', exception: toException(row) };
       }
-      const team = input.team !== undefined && input.team.name !== row.team ? input.team : undefined;
-      const grouped = row.group_id !== null;
+      const plan = reassignPlan(row, input, this.policy.escalateAfterMs);
       // Handed on, it leaves the board it was on (its escalation starts over with its new owner).
       this.boards.exceptionChanged(row, input.at);
-      if (row.group_id !== null) {
-        // Handed to someone: it leaves its storm and gets a message (and thread) of its own.
+      if (plan.leaveGroup !== undefined) {
         this.s.leaveGroup.run(row.id);
-        this.groups.changed(row.group_id, row.channel, input.at);
-        // Posted alone before the storm formed, its message pointed to the storm: it is drawn again.
-        if (team === undefined && row.slack_ts !== null) this.outbox.rerender(row.id, row.channel, input.at);
-        else if (team === undefined) this.outbox.post(row.id, row.channel, input.at);
+        this.groups.changed(plan.leaveGroup, row.channel, input.at);
       }
-      if (team !== undefined) {
-        if (row.slack_ts !== null)
-          this.outbox.moved(row.id, row.channel, row.slack_ts, input.actor, input.at);
-        this.s.move.run(team.name, team.channel, `reassigned from the ${row.team} team`, row.id);
-        this.outbox.post(row.id, team.channel, input.at);
+      if (plan.ownMessage === 'rerender') this.outbox.rerender(row.id, row.channel, input.at);
+      else if (plan.ownMessage === 'post') this.outbox.post(row.id, row.channel, input.at);
+      if (plan.movedFrom !== undefined)
+        this.outbox.moved(row.id, plan.movedFrom.channel, plan.movedFrom.ts, input.actor, input.at);
+      if (plan.team !== undefined) {
+        this.s.move.run(plan.team.name, plan.team.channel, plan.routeReason, row.id);
+        this.outbox.post(row.id, plan.team.channel, input.at);
       }
-      // A person given: theirs to acknowledge. Only a team given: the new team's to claim.
-      if (input.assignee !== undefined || team !== undefined) {
-        this.s.assign.run(input.assignee ?? null, input.at + this.policy.escalateAfterMs, row.id);
-      }
-      this.s.audit.run(row.id, input.at, input.actor, 'reassigned', describeHandoff(input, team?.name));
-      const handoff: ThreadNote = {
-        type: 'action',
-        action: 'reassigned',
-        actor: input.actor,
-        note: input.note,
-        ...(input.assignee !== undefined && { assignee: input.assignee }),
-        ...(team !== undefined && { team: team.name }),
-      };
-      if (team !== undefined || grouped)
-        this.outbox.threadNote(row.id, team?.channel ?? row.channel, handoff, input.at);
-      else this.touched(row, input.at, handoff);
+      if (plan.assign !== undefined) this.s.assign.run(plan.assign.assignee, plan.assign.escalateAt, row.id);
+      this.s.audit.run(row.id, input.at, input.actor, 'reassigned', plan.audit);
+      if (plan.threadIn !== undefined) this.outbox.threadNote(row.id, plan.threadIn, plan.handoff, input.at);
+      else this.touched(row, input.at, plan.handoff);
       return { ok: true, exception: toException(this.s.byId.get(row.id) as ExceptionRow) };
     })();
   }
@@ -390,7 +333,7 @@ export class ExceptionWriter {
    * reply in the storm's thread saying who did it to how many. A click on an older drawing of the
    * message changes nothing. `afterMs`: for each member, how long after it was first seen.
    */
-  private changeGroup(input: GroupResolveInput, action: 'acknowledge' | 'resolve') {
+  private changeGroup(input: GroupResolveInput, action: GroupAction) {
     return this.db.transaction(() => {
       const revision = this.groups.revisionOf(input.groupId);
       if (revision === undefined) return { ok: false as const, reason: 'not_found' as const };
@@ -404,25 +347,18 @@ export class ExceptionWriter {
         if (channel !== undefined) this.groups.changed(input.groupId, channel, input.at);
         return { ok: false as const, reason: 'stale' as const };
       }
-      const rule = NEXT_STATE[action];
       // Asked before the change: acknowledged or resolved, the storm leaves its team's board.
       const listed = this.boards.listsStorm(input.groupId);
-      const auditNote = `with the rest of its group${input.note ? `: ${input.note}` : ''}`;
+      const auditNote = groupAuditNote(input.note);
       const afterMs: number[] = [];
       for (const id of members) {
         const row = this.s.byId.get(id) as ExceptionRow;
         afterMs.push(input.at - row.first_seen_at);
-        this.s.setState.run(...this.nextColumns(row, { ...input, exceptionId: id, action }, rule.to), id);
-        this.s.audit.run(id, input.at, input.actor, rule.audit, auditNote);
+        this.s.setState.run({ ...actionColumns(row, { ...input, action }, this.policy), id });
+        this.s.audit.run(id, input.at, input.actor, NEXT_STATE[action].audit, auditNote);
       }
       if (channel !== undefined && members[0] !== undefined) {
-        const note: ThreadNote = {
-          type: 'group_action',
-          action: action === 'acknowledge' ? 'acknowledged' : 'resolved',
-          actor: input.actor,
-          count: members.length,
-          ...(input.note && { note: input.note }),
-        };
+        const note = groupActionNote(action, input, members.length);
         this.outbox.threadNote(members[0], channel, note, input.at, input.groupId);
         this.groups.changed(input.groupId, channel, input.at);
         if (listed && first !== undefined) this.boards.changed(first.team, input.at);
@@ -434,21 +370,4 @@ export class ExceptionWriter {
   enqueueEphemeral(input: EphemeralInput): void {
     this.outbox.ephemeral(input);
   }
-}
-
-function describeHandoff(input: ReassignInput, team: string | undefined): string {
-  const to = [team && `team ${team}`, input.assignee && `person ${input.assignee}`]
-    .filter(Boolean)
-    .join(', ');
-  return `to ${to || 'the same owner'}: ${input.note}`;
-}
-
-/** Counts an automatic resolution (when there was one) and how long it took. */
-export function countResolved(
-  outcome: { resolved: number; resolvedAfterMs: number[] },
-  afterMs: number | undefined,
-): void {
-  if (afterMs === undefined) return;
-  outcome.resolved += 1;
-  outcome.resolvedAfterMs.push(afterMs);
 }

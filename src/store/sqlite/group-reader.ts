@@ -1,20 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { Stage } from '../../domain/event.js';
-import type { ExceptionGroup, ExceptionKind, PersonCount } from '../../domain/exception.js';
-
-interface GroupRow {
-  id: number;
-  group_key: string;
-  kind: string;
-  stage: string;
-  step: string;
-  error_code: string | null;
-  team: string;
-  channel: string;
-  first_seen_at: number;
-  revision: number;
-  slack_ts: string | null;
-}
+import type { ExceptionGroup, PersonCount } from '../../domain/exception.js';
+import { type GroupCounts, type GroupRow, toExceptionGroup } from '../rows/group-rows.js';
 
 /** A group as its message shows it: counts by state, value at risk, a sample of carts, who handled it. */
 export class GroupReader {
@@ -23,10 +9,7 @@ export class GroupReader {
   constructor(db: Database.Database) {
     this.s = {
       group: db.prepare<[number], GroupRow>('SELECT * FROM exception_groups WHERE id = ?'),
-      counts: db.prepare<
-        [number],
-        { total: number; open: number; acknowledged: number; resolved: number; first: number; last: number }
-      >(
+      counts: db.prepare<[number], GroupCounts>(
         `SELECT count(*) AS total, count(*) FILTER (WHERE state = 'open') AS open,
            count(*) FILTER (WHERE state = 'acknowledged') AS acknowledged,
            count(*) FILTER (WHERE state = 'resolved') AS resolved,
@@ -34,7 +17,8 @@ export class GroupReader {
       ),
       value: db.prepare<[number], { currency: string; value: number }>(
         `SELECT amount_currency AS currency, sum(amount_value) AS value FROM exceptions
-         WHERE group_id = ? AND state != 'resolved' AND amount_value IS NOT NULL GROUP BY amount_currency`,
+         WHERE group_id = ? AND state != 'resolved' AND amount_value IS NOT NULL
+         GROUP BY amount_currency ORDER BY amount_currency`,
       ),
       sample: db.prepare<[number], { cart_id: string }>(
         'SELECT cart_id FROM exceptions WHERE group_id = ? AND cart_id IS NOT NULL ORDER BY id DESC LIMIT 10',
@@ -43,12 +27,12 @@ export class GroupReader {
       acknowledgedBy: db.prepare<[number], PersonCount>(
         `SELECT assignee AS user, count(*) AS count FROM exceptions
          WHERE group_id = ? AND acknowledged_at IS NOT NULL AND assignee IS NOT NULL
-         GROUP BY assignee ORDER BY count(*) DESC, min(acknowledged_at)`,
+         GROUP BY assignee ORDER BY count(*) DESC, min(acknowledged_at), assignee`,
       ),
       resolvedBy: db.prepare<[number], PersonCount>(
         `SELECT resolved_by AS user, count(*) AS count FROM exceptions
          WHERE group_id = ? AND state = 'resolved' AND resolved_by IS NOT NULL
-         GROUP BY resolved_by ORDER BY count(*) DESC, min(resolved_at)`,
+         GROUP BY resolved_by ORDER BY count(*) DESC, min(resolved_at), resolved_by`,
       ),
     };
   }
@@ -56,36 +40,11 @@ export class GroupReader {
   load(groupId: number): ExceptionGroup | undefined {
     const row = this.s.group.get(groupId);
     if (!row) return undefined;
-    const counts = this.s.counts.get(groupId) ?? {
-      total: 0,
-      open: 0,
-      acknowledged: 0,
-      resolved: 0,
-      first: 0,
-      last: 0,
-    };
-    const group: ExceptionGroup = {
-      id: row.id,
-      groupKey: row.group_key,
-      kind: row.kind as ExceptionKind,
-      stage: row.stage as Stage,
-      step: row.step,
-      team: row.team,
-      channel: row.channel,
-      firstSeenAt: counts.first,
-      lastSeenAt: counts.last,
-      revision: row.revision,
-      total: counts.total,
-      open: counts.open,
-      acknowledged: counts.acknowledged,
-      resolved: counts.resolved,
+    return toExceptionGroup(row, this.s.counts.get(groupId), {
       valueAtRisk: this.s.value.all(groupId),
       sampleCarts: this.s.sample.all(groupId).map((r) => r.cart_id),
       acknowledgedBy: this.s.acknowledgedBy.all(groupId),
       resolvedBy: this.s.resolvedBy.all(groupId),
-    };
-    if (row.error_code !== null) group.errorCode = row.error_code;
-    if (row.slack_ts !== null) group.slackTs = row.slack_ts;
-    return group;
+    });
   }
 }

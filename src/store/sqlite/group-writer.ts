@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { placeNewException, stormWindowStart } from '../../domain/grouping.js';
+import { alonePostDueAt, type CandidateRow, toStormCandidate } from '../shared/outbox-plans.js';
 import type { BoardWriter } from './board-writer.js';
 import type { OutboxWriter } from './outbox-writer.js';
 
@@ -30,12 +31,11 @@ export class GroupWriter {
       // posted right now, or posted in doubt (a restart cut the call off); such a post is not dropped.
       candidates: db.prepare<
         [number, string, number],
-        { id: number; raised_at: number; has_message: 0 | 1; handed: 0 | 1; resolved: 0 | 1 }
+        Omit<CandidateRow, 'post_under_way'> & { post_under_way: 0 | 1 }
       >(
-        `SELECT e.id, e.raised_at, (e.state = 'open' AND e.assignee IS NOT NULL) AS handed,
-           e.state = 'resolved' AS resolved, (e.slack_ts IS NOT NULL OR EXISTS (SELECT 1 FROM outbox o
+        `SELECT e.id, e.raised_at, e.state, e.assignee, e.slack_ts, EXISTS (SELECT 1 FROM outbox o
              WHERE o.exception_id = e.id AND o.kind = 'post' AND o.state = 'pending'
-               AND (o.claimed_until > ? OR o.in_doubt = 1))) AS has_message
+               AND (o.claimed_until > ? OR o.in_doubt = 1)) AS post_under_way
          FROM exceptions e WHERE e.group_key = ? AND e.group_id IS NULL AND e.raised_at >= ?`,
       ),
       createGroup:
@@ -73,13 +73,9 @@ export class GroupWriter {
     const candidates =
       groupKey === undefined || live !== undefined
         ? []
-        : this.s.candidates.all(now, groupKey, since).map((row) => ({
-            id: row.id,
-            raisedAt: row.raised_at,
-            hasMessage: row.has_message === 1,
-            handedToPerson: row.handed === 1,
-            resolved: row.resolved === 1,
-          }));
+        : this.s.candidates
+            .all(now, groupKey, since)
+            .map((row) => toStormCandidate({ ...row, post_under_way: row.post_under_way === 1 }));
     const placement = placeNewException(
       grouping,
       { id: exceptionId, groupKey },
@@ -87,8 +83,7 @@ export class GroupWriter {
       now,
     );
     if (placement.type === 'alone') {
-      const dueAt = placement.wait ? Math.max(now + grouping.waitMs, placement.until ?? 0) : now;
-      this.outbox.post(exceptionId, channel, dueAt);
+      this.outbox.post(exceptionId, channel, alonePostDueAt(placement, grouping.waitMs, now));
       return;
     }
     if (placement.type === 'join' && live !== undefined) {

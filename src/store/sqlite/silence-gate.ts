@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { ExceptionFacts } from '../../domain/exception.js';
 import { ALL_TEAMS, type Silence, silenceHolds } from '../../domain/silence.js';
 import type { ExceptionRow } from '../rows/exception-rows.js';
+import { isHeldBack } from '../shared/outbox-plans.js';
 
 /** What tells whether an exception is held back: its silence, and whether it has a message. */
 export type HeldFacts = Pick<ExceptionRow, 'id' | 'silence_id' | 'slack_ts' | 'group_id'>;
@@ -47,11 +48,7 @@ export class SilenceGate {
 
   /** Raised under a silence and not shown anywhere yet (its silence's end, or a handoff, shows it). */
   isHeld(row: HeldFacts): boolean {
-    return (
-      row.silence_id !== null &&
-      row.slack_ts === null &&
-      row.group_id === null &&
-      this.s.hasPost.get(row.id) === undefined
-    );
+    if (!isHeldBack(row, false)) return false;
+    return isHeldBack(row, this.s.hasPost.get(row.id) !== undefined);
   }
 }
