@@ -22,6 +22,20 @@ export class StoreFullError extends CartwatchError {
   }
 }
 
+/**
+ * The database could not be reached, or the connection was lost before a commit was confirmed, so
+ * whether it happened is unknown. Ingest answers 503: a retry is safe, each event is stored once by id.
+ */
+export class StoreUnavailableError extends CartwatchError {
+  constructor(cause: unknown) {
+    super(
+      'STORE_UNAVAILABLE',
+      'The database is unreachable or the connection was lost before the commit was confirmed: retry later.',
+      { cause },
+    );
+  }
+}
+
 /** The database was written by a newer Cartwatch; starting would risk misreading it. */
 export class SchemaTooNewError extends CartwatchError {
   constructor(found: number, known: number, file: string) {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@slack/logger';
-import { StoreFullError } from '../errors.js';
+import { StoreFullError, StoreUnavailableError } from '../errors.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
 import type { Metrics } from '../http/metrics.js';
 import { sendError, sendJson } from '../http/reply.js';
@@ -81,7 +81,8 @@ async function recordBody(
     deps.metrics?.duplicates.inc(outcome.duplicates);
     sendJson(res, 202, outcome);
   } catch (error) {
-    if (!(error instanceof StoreFullError)) throw error;
+    // Nothing stored, or unknown whether it was: either way the producer's retry is safe.
+    if (!(error instanceof StoreFullError || error instanceof StoreUnavailableError)) throw error;
     deps.logger.error(`ingest refused: ${error.message}`);
     sendError(res, 503, error.message, {}, { 'retry-after': '30' });
   }

@@ -1,3 +1,6 @@
+import { validateEvents } from '../../src/ingest/event-schema.js';
+import type { NewEvent } from '../../src/store/store.js';
+
 let counter = 0;
 
 /** A valid wire event (SPEC "Events in"); override any field, or set one to undefined to drop it. */
@@ -19,4 +22,11 @@ export function anEvent(overrides: Record<string, unknown> = {}): Record<string,
 
 export function at(minutes: number, seconds = 0): string {
   return new Date(Date.UTC(2026, 10, 27, 9, minutes, seconds)).toISOString();
+}
+
+/** Wire events validated as ingest does, ready for Store.recordEvents. */
+export function newEvents(...wire: Record<string, unknown>[]): NewEvent[] {
+  const result = validateEvents(wire);
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.events;
 }

@@ -2,13 +2,45 @@ import type { DigestFacts } from '../../domain/digest.js';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { NO_DUE_POLICY } from '../../domain/due-policy.js';
 import type { ExceptionRecord } from '../../domain/exception.js';
+import type { NoiseMatch } from '../../domain/noise.js';
+import type { FailureSample } from '../../domain/rates.js';
 import type { StageMark } from '../../domain/rollups.js';
+import type { Silence } from '../../domain/silence.js';
 import type { TrendRollup } from '../../domain/trends.js';
+import type { ActionOutcome } from '../exception-types.js';
+import type { RateReadout, RateReadoutInput } from '../noise-types.js';
+import type {
+  ActiveSilence,
+  EndSilenceInput,
+  EndSilenceOutcome,
+  NewSilence,
+  NoiseSweepInput,
+  NoiseSweepOutcome,
+  SilenceAuditEntry,
+  SilencedCount,
+  SilenceOutcome,
+  SilencePreview,
+  SnoozeInput,
+} from '../silence-types.js';
 import type { AuditedChange, CartState, ExceptionOverview } from '../status-types.js';
-import type { DigestRun, Store, WakeTopic } from '../store.js';
+import type {
+  CartHistory,
+  DetectionCursor,
+  DetectionPage,
+  DigestRun,
+  NewEvent,
+  RecordOutcome,
+  Store,
+  StoreHealth,
+  WakeTopic,
+  WebhookFailure,
+} from '../store.js';
 import type { TrendRollupInput } from '../trend-types.js';
 import { connect, migrate, type Sql } from './connection.js';
+import { EventLog } from './event-log.js';
+import { NoiseOperations } from './noise-operations.js';
 import { Reports } from './reports.js';
+import { SweepsAndOutbox } from './sweeps-and-outbox.js';
 import { WakeUps } from './wake-ups.js';
 
 export interface PostgresStoreOptions {
@@ -30,6 +62,9 @@ function notYet(operation: string): Error {
  * and only the SQL differs.
  */
 export class PostgresStore implements Store {
+  private readonly events: EventLog;
+  private readonly noise: NoiseOperations;
+  private readonly sweeps: SweepsAndOutbox;
   private readonly wakeUps: WakeUps;
   private readonly reports: Reports;
 
@@ -38,6 +73,9 @@ export class PostgresStore implements Store {
     readonly policy: DuePolicy,
     readonly instance: string,
   ) {
+    this.events = new EventLog(sql, policy, instance);
+    this.noise = new NoiseOperations(sql, policy, instance);
+    this.sweeps = new SweepsAndOutbox(sql, policy, instance);
     this.wakeUps = new WakeUps(sql);
     this.reports = new Reports(sql);
   }
@@ -58,35 +96,35 @@ export class PostgresStore implements Store {
   }
 
   // --- eventlog ---
-  async recordEvents(..._args: unknown[]): Promise<never> {
-    throw notYet('recordEvents');
+  recordEvents(batch: readonly NewEvent[], options: { receivedAt: number }): Promise<RecordOutcome> {
+    return this.events.recordEvents(batch, options);
   }
-  async findCartHistory(..._args: unknown[]): Promise<never> {
-    throw notYet('findCartHistory');
+  findCartHistory(id: string): Promise<CartHistory | null> {
+    return this.events.findCartHistory(id);
   }
-  async pruneBefore(..._args: unknown[]): Promise<never> {
-    throw notYet('pruneBefore');
+  pruneBefore(cutoff: number, options: { limit: number }): Promise<number> {
+    return this.events.pruneBefore(cutoff, options);
   }
-  async health(..._args: unknown[]): Promise<never> {
-    throw notYet('health');
+  health(): Promise<StoreHealth> {
+    return this.events.health();
   }
-  async eventsAfter(..._args: unknown[]): Promise<never> {
-    throw notYet('eventsAfter');
+  eventsAfter(cursor: DetectionCursor, limit: number): Promise<DetectionPage> {
+    return this.events.eventsAfter(cursor, limit);
   }
-  async detectionCursor(..._args: unknown[]): Promise<never> {
-    throw notYet('detectionCursor');
+  detectionCursor(): Promise<DetectionCursor> {
+    return this.events.detectionCursor();
   }
-  async recordWebhookFailure(..._args: unknown[]): Promise<never> {
-    throw notYet('recordWebhookFailure');
+  recordWebhookFailure(input: WebhookFailure): Promise<void> {
+    return this.events.recordWebhookFailure(input);
   }
-  async webhookFailures(..._args: unknown[]): Promise<never> {
-    throw notYet('webhookFailures');
+  webhookFailures(limit: number): Promise<(WebhookFailure & { id: number })[]> {
+    return this.events.webhookFailures(limit);
   }
-  async createdAt(..._args: unknown[]): Promise<never> {
-    throw notYet('createdAt');
+  createdAt(): Promise<number> {
+    return this.events.createdAt();
   }
-  async backupTo(..._args: unknown[]): Promise<never> {
-    throw notYet('backupTo');
+  backupTo(file: string): Promise<void> {
+    return this.events.backupTo(file);
   }
 
   // --- exceptions ---
@@ -117,95 +155,95 @@ export class PostgresStore implements Store {
   async applyReassign(..._args: unknown[]): Promise<never> {
     throw notYet('applyReassign');
   }
-  async snoozeException(..._args: unknown[]): Promise<never> {
-    throw notYet('snoozeException');
+  snoozeException(input: SnoozeInput): Promise<ActionOutcome> {
+    return this.noise.snoozeException(input);
   }
 
   // --- sweeps ---
-  async dueWork(..._args: unknown[]): Promise<never> {
-    throw notYet('dueWork');
+  dueWork(...args: Parameters<Store['dueWork']>) {
+    return this.sweeps.dueWork(...args);
   }
-  async backlogOf(..._args: unknown[]): Promise<never> {
-    throw notYet('backlogOf');
+  backlogOf(...args: Parameters<Store['backlogOf']>) {
+    return this.sweeps.backlogOf(...args);
   }
-  async waitingCarts(..._args: unknown[]): Promise<never> {
-    throw notYet('waitingCarts');
+  waitingCarts(...args: Parameters<Store['waitingCarts']>) {
+    return this.sweeps.waitingCarts(...args);
   }
-  async sourceActivity(..._args: unknown[]): Promise<never> {
-    throw notYet('sourceActivity');
+  sourceActivity() {
+    return this.sweeps.sourceActivity();
   }
-  async applySweep(..._args: unknown[]): Promise<never> {
-    throw notYet('applySweep');
+  applySweep(...args: Parameters<Store['applySweep']>) {
+    return this.sweeps.applySweep(...args);
   }
-  async holdBackDue(..._args: unknown[]): Promise<never> {
-    throw notYet('holdBackDue');
+  holdBackDue(...args: Parameters<Store['holdBackDue']>) {
+    return this.sweeps.holdBackDue(...args);
   }
 
   // --- outbox ---
-  async claimOutbox(..._args: unknown[]): Promise<never> {
-    throw notYet('claimOutbox');
+  claimOutbox(...args: Parameters<Store['claimOutbox']>) {
+    return this.sweeps.claimOutbox(...args);
   }
-  async completeOutbox(..._args: unknown[]): Promise<never> {
-    throw notYet('completeOutbox');
+  completeOutbox(...args: Parameters<Store['completeOutbox']>) {
+    return this.sweeps.completeOutbox(...args);
   }
-  async retryOutbox(..._args: unknown[]): Promise<never> {
-    throw notYet('retryOutbox');
+  retryOutbox(...args: Parameters<Store['retryOutbox']>) {
+    return this.sweeps.retryOutbox(...args);
   }
-  async releaseAbandonedOutbox(..._args: unknown[]): Promise<never> {
-    throw notYet('releaseAbandonedOutbox');
+  releaseAbandonedOutbox() {
+    return this.sweeps.releaseAbandonedOutbox();
   }
-  async releaseOutbox(..._args: unknown[]): Promise<never> {
-    throw notYet('releaseOutbox');
+  releaseOutbox(...args: Parameters<Store['releaseOutbox']>) {
+    return this.sweeps.releaseOutbox(...args);
   }
-  async failOutbox(..._args: unknown[]): Promise<never> {
-    throw notYet('failOutbox');
+  failOutbox(...args: Parameters<Store['failOutbox']>) {
+    return this.sweeps.failOutbox(...args);
   }
-  async outboxHealth(..._args: unknown[]): Promise<never> {
-    throw notYet('outboxHealth');
+  outboxHealth() {
+    return this.sweeps.outboxHealth();
   }
-  async enqueueEphemeral(..._args: unknown[]): Promise<never> {
-    throw notYet('enqueueEphemeral');
+  enqueueEphemeral(...args: Parameters<Store['enqueueEphemeral']>) {
+    return this.sweeps.enqueueEphemeral(...args);
   }
 
   // --- noise ---
-  async rateReadout(..._args: unknown[]): Promise<never> {
-    throw notYet('rateReadout');
+  rateReadout(input: RateReadoutInput): Promise<RateReadout> {
+    return this.noise.rateReadout(input);
   }
-  async failuresSince(..._args: unknown[]): Promise<never> {
-    throw notYet('failuresSince');
+  failuresSince(since: number): Promise<FailureSample[]> {
+    return this.noise.failuresSince(since);
   }
-  async suppressedCounts(..._args: unknown[]): Promise<never> {
-    throw notYet('suppressedCounts');
+  suppressedCounts(team: string, from: number, to: number): Promise<{ reason: string; count: number }[]> {
+    return this.noise.suppressedCounts(team, from, to);
   }
-  async pruneNoiseCounts(..._args: unknown[]): Promise<never> {
-    throw notYet('pruneNoiseCounts');
+  pruneNoiseCounts(cutoff: number): Promise<number> {
+    return this.noise.pruneNoiseCounts(cutoff);
   }
-  async createSilence(..._args: unknown[]): Promise<never> {
-    throw notYet('createSilence');
+  createSilence(input: NewSilence): Promise<SilenceOutcome> {
+    return this.noise.createSilence(input);
   }
-  async endSilence(..._args: unknown[]): Promise<never> {
-    throw notYet('endSilence');
+  endSilence(input: EndSilenceInput): Promise<EndSilenceOutcome> {
+    return this.noise.endSilence(input);
   }
-  async findSilence(..._args: unknown[]): Promise<never> {
-    throw notYet('findSilence');
+  findSilence(id: number): Promise<Silence | null> {
+    return this.noise.findSilence(id);
   }
-  async activeSilences(..._args: unknown[]): Promise<never> {
-    throw notYet('activeSilences');
+  activeSilences(now: number): Promise<ActiveSilence[]> {
+    return this.noise.activeSilences(now);
   }
-  async silenceAudit(..._args: unknown[]): Promise<never> {
-    throw notYet('silenceAudit');
+  silenceAudit(id: number): Promise<SilenceAuditEntry[]> {
+    return this.noise.silenceAudit(id);
   }
-  async silencePreview(..._args: unknown[]): Promise<never> {
-    throw notYet('silencePreview');
+  silencePreview(team: string, match: NoiseMatch, now: number): Promise<SilencePreview> {
+    return this.noise.silencePreview(team, match, now);
   }
-  async silencedOfTeam(..._args: unknown[]): Promise<never> {
-    throw notYet('silencedOfTeam');
+  silencedOfTeam(team: string, from: number, to: number): Promise<SilencedCount[]> {
+    return this.noise.silencedOfTeam(team, from, to);
   }
-  async silenceCounts(..._args: unknown[]): Promise<never> {
-    throw notYet('silenceCounts');
+  silenceCounts(now: number) {
+    return this.noise.silenceCounts(now);
   }
-  async sweepNoise(..._args: unknown[]): Promise<never> {
-    throw notYet('sweepNoise');
+  sweepNoise(input: NoiseSweepInput): Promise<NoiseSweepOutcome> {
+    return this.noise.sweepNoise(input);
   }
 
   // --- reports ---
@@ -255,6 +293,7 @@ export class PostgresStore implements Store {
     return this.wakeUps.subscribe(topic, listener);
   }
   async close(): Promise<void> {
+    await this.events.drained();
     await this.sql.end({ timeout: 5 });
   }
 }

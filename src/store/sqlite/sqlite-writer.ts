@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { DigestFacts } from '../../domain/digest.js';
 import type { DuePolicy } from '../../domain/due-policy.js';
-import { STAGES, STATUSES } from '../../domain/event.js';
 import type { WeeklyDigestFacts } from '../../domain/weekly.js';
 import type {
   ActionInput,
@@ -19,6 +18,7 @@ import type {
 } from '../exception-types.js';
 import { postsDigestRun } from '../shared/digest-runs.js';
 import type { RecordJob } from '../shared/record-plan.js';
+import { IDLE_CART_CLASSES, lastMadeBefore } from '../shared/retention.js';
 import type {
   EndSilenceInput,
   EndSilenceOutcome,
@@ -107,16 +107,8 @@ export class SqliteWriter {
     const { cutoff, limit } = input;
     const s = this.statements;
     // Rows are received in seq order, so the oldest are at the front: the cost is what gets deleted.
-    let lastOld: number | undefined;
-    for (const row of s.oldestEvents.all(limit)) {
-      if (row.received_at >= cutoff) break;
-      lastOld = row.seq;
-    }
-    let lastOldOutbox: number | undefined;
-    for (const row of s.oldestOutbox.all(limit)) {
-      if (row.created_at >= cutoff) break;
-      lastOldOutbox = row.id;
-    }
+    const lastOld = lastMadeBefore(s.oldestEvents.all(limit), cutoff, (row) => row.received_at)?.seq;
+    const lastOldOutbox = lastMadeBefore(s.oldestOutbox.all(limit), cutoff, (row) => row.created_at)?.id;
     return this.db.transaction(() => {
       const deleted = lastOld === undefined ? 0 : s.deleteEventsUpTo.run(lastOld).changes;
       // Sent Slack writes past retention go too; pending and failed ones stay.
@@ -125,14 +117,11 @@ export class SqliteWriter {
       s.deleteAliasesBefore.run(cutoff, limit);
       // Trends' hourly roll-ups go with the events they summed.
       this.exceptions.trends.pruneBefore(cutoff);
-      // Per stage and status so the (stage, status, last_progress_at) index finds idle carts without a scan.
-      for (const stage of STAGES) {
-        for (const status of STATUSES) {
-          for (const { cart_id } of s.idleCarts.all(stage, status, cutoff, limit)) {
-            s.deleteCart.run(cart_id);
-            s.deleteLinksOfCart.run(cart_id);
-            this.exceptions.trends.forgetCart(cart_id);
-          }
+      for (const { stage, status } of IDLE_CART_CLASSES) {
+        for (const { cart_id } of s.idleCarts.all(stage, status, cutoff, limit)) {
+          s.deleteCart.run(cart_id);
+          s.deleteLinksOfCart.run(cart_id);
+          this.exceptions.trends.forgetCart(cart_id);
         }
       }
       return deleted;

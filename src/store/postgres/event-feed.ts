@@ -1,0 +1,41 @@
+import { EVENT_FIELDS, type EventRow, toStoredEvent } from '../rows/event-rows.js';
+import type { DetectionCursor, DetectionPage } from '../store.js';
+import type { Sql } from './connection.js';
+
+/**
+ * The detector's feed. Sequence values are taken when rows are inserted but become visible when
+ * their transactions commit, in another order, so "seq after the last one read" could pass over an
+ * event committed late. Instead the feed follows (xid, seq) and stops below the oldest transaction
+ * still running (the snapshot's xmin): everything below it has committed or rolled back for good,
+ * and what commits later has a larger xid than that horizon, so it is read later, never skipped.
+ */
+export class EventFeed {
+  constructor(private readonly sql: Sql) {}
+
+  async eventsAfter(cursor: DetectionCursor, limit: number): Promise<DetectionPage> {
+    const { xid, seq } = parseCursor(cursor);
+    const rows = await this.sql<(EventRow & { xid: string })[]>`
+      SELECT xid::text AS xid, ${this.sql.unsafe(EVENT_FIELDS)} FROM events
+      WHERE (xid, seq) > (${xid}::xid8, ${seq}::bigint)
+        AND xid < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY xid, seq
+      LIMIT ${limit}`;
+    const last = rows[rows.length - 1];
+    return {
+      events: rows.map(toStoredEvent),
+      next: last === undefined ? cursor : `${last.xid}:${last.seq}`,
+    };
+  }
+
+  async detectionCursor(): Promise<DetectionCursor> {
+    const [row] = await this.sql<{ value: string }[]>`SELECT value FROM cursors WHERE name = 'detector'`;
+    return row?.value ?? '0:0';
+  }
+}
+
+/** "xid:seq", as the feed hands it out (the detector keeps it opaque). */
+export function parseCursor(cursor: DetectionCursor): { xid: string; seq: number } {
+  const match = /^(\d+):(\d+)$/.exec(cursor);
+  if (match === null) throw new Error(`not a Postgres detection cursor: ${JSON.stringify(cursor)}`);
+  return { xid: match[1] as string, seq: Number(match[2]) };
+}
