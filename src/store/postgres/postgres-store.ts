@@ -2,26 +2,8 @@ import type { DigestFacts } from '../../domain/digest.js';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { NO_DUE_POLICY } from '../../domain/due-policy.js';
 import type { ExceptionRecord } from '../../domain/exception.js';
-import type { NoiseMatch } from '../../domain/noise.js';
-import type { FailureSample } from '../../domain/rates.js';
 import type { StageMark } from '../../domain/rollups.js';
-import type { Silence } from '../../domain/silence.js';
 import type { TrendRollup } from '../../domain/trends.js';
-import type { ActionOutcome } from '../exception-types.js';
-import type { RateReadout, RateReadoutInput } from '../noise-types.js';
-import type {
-  ActiveSilence,
-  EndSilenceInput,
-  EndSilenceOutcome,
-  NewSilence,
-  NoiseSweepInput,
-  NoiseSweepOutcome,
-  SilenceAuditEntry,
-  SilencedCount,
-  SilenceOutcome,
-  SilencePreview,
-  SnoozeInput,
-} from '../silence-types.js';
 import type { AuditedChange, CartState, ExceptionOverview } from '../status-types.js';
 import type {
   CartHistory,
@@ -38,9 +20,7 @@ import type {
 import type { TrendRollupInput } from '../trend-types.js';
 import { connect, migrate, type Sql } from './connection.js';
 import { EventLog } from './event-log.js';
-import { NoiseOperations } from './noise-operations.js';
 import { Reports } from './reports.js';
-import { SweepsAndOutbox } from './sweeps-and-outbox.js';
 import { WakeUps } from './wake-ups.js';
 
 export interface PostgresStoreOptions {
@@ -63,8 +43,6 @@ function notYet(operation: string): Error {
  */
 export class PostgresStore implements Store {
   private readonly events: EventLog;
-  private readonly noise: NoiseOperations;
-  private readonly sweeps: SweepsAndOutbox;
   private readonly wakeUps: WakeUps;
   private readonly reports: Reports;
 
@@ -74,8 +52,6 @@ export class PostgresStore implements Store {
     readonly instance: string,
   ) {
     this.events = new EventLog(sql, policy, instance);
-    this.noise = new NoiseOperations(sql, policy, instance);
-    this.sweeps = new SweepsAndOutbox(sql, policy, instance);
     this.wakeUps = new WakeUps(sql);
     this.reports = new Reports(sql);
   }
@@ -155,95 +131,95 @@ export class PostgresStore implements Store {
   async applyReassign(..._args: unknown[]): Promise<never> {
     throw notYet('applyReassign');
   }
-  snoozeException(input: SnoozeInput): Promise<ActionOutcome> {
-    return this.noise.snoozeException(input);
+  async snoozeException(..._args: unknown[]): Promise<never> {
+    throw notYet('snoozeException');
   }
 
   // --- sweeps ---
-  dueWork(...args: Parameters<Store['dueWork']>) {
-    return this.sweeps.dueWork(...args);
+  async dueWork(..._args: unknown[]): Promise<never> {
+    throw notYet('dueWork');
   }
-  backlogOf(...args: Parameters<Store['backlogOf']>) {
-    return this.sweeps.backlogOf(...args);
+  async backlogOf(..._args: unknown[]): Promise<never> {
+    throw notYet('backlogOf');
   }
-  waitingCarts(...args: Parameters<Store['waitingCarts']>) {
-    return this.sweeps.waitingCarts(...args);
+  async waitingCarts(..._args: unknown[]): Promise<never> {
+    throw notYet('waitingCarts');
   }
-  sourceActivity() {
-    return this.sweeps.sourceActivity();
+  async sourceActivity(..._args: unknown[]): Promise<never> {
+    throw notYet('sourceActivity');
   }
-  applySweep(...args: Parameters<Store['applySweep']>) {
-    return this.sweeps.applySweep(...args);
+  async applySweep(..._args: unknown[]): Promise<never> {
+    throw notYet('applySweep');
   }
-  holdBackDue(...args: Parameters<Store['holdBackDue']>) {
-    return this.sweeps.holdBackDue(...args);
+  async holdBackDue(..._args: unknown[]): Promise<never> {
+    throw notYet('holdBackDue');
   }
 
   // --- outbox ---
-  claimOutbox(...args: Parameters<Store['claimOutbox']>) {
-    return this.sweeps.claimOutbox(...args);
+  async claimOutbox(..._args: unknown[]): Promise<never> {
+    throw notYet('claimOutbox');
   }
-  completeOutbox(...args: Parameters<Store['completeOutbox']>) {
-    return this.sweeps.completeOutbox(...args);
+  async completeOutbox(..._args: unknown[]): Promise<never> {
+    throw notYet('completeOutbox');
   }
-  retryOutbox(...args: Parameters<Store['retryOutbox']>) {
-    return this.sweeps.retryOutbox(...args);
+  async retryOutbox(..._args: unknown[]): Promise<never> {
+    throw notYet('retryOutbox');
   }
-  releaseAbandonedOutbox() {
-    return this.sweeps.releaseAbandonedOutbox();
+  async releaseAbandonedOutbox(..._args: unknown[]): Promise<never> {
+    throw notYet('releaseAbandonedOutbox');
   }
-  releaseOutbox(...args: Parameters<Store['releaseOutbox']>) {
-    return this.sweeps.releaseOutbox(...args);
+  async releaseOutbox(..._args: unknown[]): Promise<never> {
+    throw notYet('releaseOutbox');
   }
-  failOutbox(...args: Parameters<Store['failOutbox']>) {
-    return this.sweeps.failOutbox(...args);
+  async failOutbox(..._args: unknown[]): Promise<never> {
+    throw notYet('failOutbox');
   }
-  outboxHealth() {
-    return this.sweeps.outboxHealth();
+  async outboxHealth(..._args: unknown[]): Promise<never> {
+    throw notYet('outboxHealth');
   }
-  enqueueEphemeral(...args: Parameters<Store['enqueueEphemeral']>) {
-    return this.sweeps.enqueueEphemeral(...args);
+  async enqueueEphemeral(..._args: unknown[]): Promise<never> {
+    throw notYet('enqueueEphemeral');
   }
 
   // --- noise ---
-  rateReadout(input: RateReadoutInput): Promise<RateReadout> {
-    return this.noise.rateReadout(input);
+  async rateReadout(..._args: unknown[]): Promise<never> {
+    throw notYet('rateReadout');
   }
-  failuresSince(since: number): Promise<FailureSample[]> {
-    return this.noise.failuresSince(since);
+  async failuresSince(..._args: unknown[]): Promise<never> {
+    throw notYet('failuresSince');
   }
-  suppressedCounts(team: string, from: number, to: number): Promise<{ reason: string; count: number }[]> {
-    return this.noise.suppressedCounts(team, from, to);
+  async suppressedCounts(..._args: unknown[]): Promise<never> {
+    throw notYet('suppressedCounts');
   }
-  pruneNoiseCounts(cutoff: number): Promise<number> {
-    return this.noise.pruneNoiseCounts(cutoff);
+  async pruneNoiseCounts(..._args: unknown[]): Promise<never> {
+    throw notYet('pruneNoiseCounts');
   }
-  createSilence(input: NewSilence): Promise<SilenceOutcome> {
-    return this.noise.createSilence(input);
+  async createSilence(..._args: unknown[]): Promise<never> {
+    throw notYet('createSilence');
   }
-  endSilence(input: EndSilenceInput): Promise<EndSilenceOutcome> {
-    return this.noise.endSilence(input);
+  async endSilence(..._args: unknown[]): Promise<never> {
+    throw notYet('endSilence');
   }
-  findSilence(id: number): Promise<Silence | null> {
-    return this.noise.findSilence(id);
+  async findSilence(..._args: unknown[]): Promise<never> {
+    throw notYet('findSilence');
   }
-  activeSilences(now: number): Promise<ActiveSilence[]> {
-    return this.noise.activeSilences(now);
+  async activeSilences(..._args: unknown[]): Promise<never> {
+    throw notYet('activeSilences');
   }
-  silenceAudit(id: number): Promise<SilenceAuditEntry[]> {
-    return this.noise.silenceAudit(id);
+  async silenceAudit(..._args: unknown[]): Promise<never> {
+    throw notYet('silenceAudit');
   }
-  silencePreview(team: string, match: NoiseMatch, now: number): Promise<SilencePreview> {
-    return this.noise.silencePreview(team, match, now);
+  async silencePreview(..._args: unknown[]): Promise<never> {
+    throw notYet('silencePreview');
   }
-  silencedOfTeam(team: string, from: number, to: number): Promise<SilencedCount[]> {
-    return this.noise.silencedOfTeam(team, from, to);
+  async silencedOfTeam(..._args: unknown[]): Promise<never> {
+    throw notYet('silencedOfTeam');
   }
-  silenceCounts(now: number) {
-    return this.noise.silenceCounts(now);
+  async silenceCounts(..._args: unknown[]): Promise<never> {
+    throw notYet('silenceCounts');
   }
-  sweepNoise(input: NoiseSweepInput): Promise<NoiseSweepOutcome> {
-    return this.noise.sweepNoise(input);
+  async sweepNoise(..._args: unknown[]): Promise<never> {
+    throw notYet('sweepNoise');
   }
 
   // --- reports ---
