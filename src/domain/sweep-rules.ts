@@ -117,6 +117,11 @@ export function backlogVerdict(
 }
 
 /** A source whose runs stopped arriving: nothing for twice its expected interval. */
+/** The dedup key of a source's silence: raised by the sweep, resolved when the source is heard again. */
+export function silentSourceKey(source: string): string {
+  return `silent:${source}`;
+}
+
 export function silentSourceVerdict(
   source: string,
   everyMs: number,
@@ -129,7 +134,7 @@ export function silentSourceVerdict(
     type: 'raise',
     facts: {
       kind: 'silent_source',
-      dedupKey: `silent:${source}`,
+      dedupKey: silentSourceKey(source),
       stage: heard.stage ?? 'catalog',
       step: 'run',
       source,

@@ -1,5 +1,8 @@
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { placeNewException, stormWindowStart } from '../../domain/grouping.js';
+import type { ExceptionRow } from '../rows/exception-rows.js';
+import { NEXT_STATE } from '../shared/exception-plans.js';
+import type { GroupAction } from '../shared/handoff-plans.js';
 import { alonePostDueAt, type CandidateRow, toStormCandidate } from '../shared/outbox-plans.js';
 import type { BoardWriter } from './board-writer.js';
 import type { Tx } from './connection.js';
@@ -111,16 +114,12 @@ export class GroupWriter {
     return row?.revision;
   }
 
-  async openMembers(tx: Tx, groupId: number): Promise<number[]> {
-    const rows = await tx<{ id: number }[]>`
-      SELECT id FROM exceptions WHERE group_id = ${groupId} AND state = 'open' ORDER BY id FOR UPDATE`;
-    return rows.map((row) => row.id);
-  }
-
-  /** Open and acknowledged: what "Resolve all" settles. */
-  async liveMembers(tx: Tx, groupId: number): Promise<number[]> {
-    const rows = await tx<{ id: number }[]>`
-      SELECT id FROM exceptions WHERE group_id = ${groupId} AND state != 'resolved' ORDER BY id FOR UPDATE`;
-    return rows.map((row) => row.id);
+  /**
+   * The members a storm-wide action applies to (in a state it moves from: "Acknowledge all" the open,
+   * "Resolve all" the live), locked, in id order.
+   */
+  members(tx: Tx, groupId: number, action: GroupAction): Promise<ExceptionRow[]> {
+    return tx<ExceptionRow[]>`SELECT * FROM exceptions WHERE group_id = ${groupId}
+      AND state = ANY(${[...NEXT_STATE[action].from]}::text[]) ORDER BY id FOR UPDATE`;
   }
 }

@@ -1,9 +1,20 @@
 import type { DigestFacts } from '../../domain/digest.js';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { NO_DUE_POLICY } from '../../domain/due-policy.js';
-import type { ExceptionRecord } from '../../domain/exception.js';
+import type { AuditEntry, ExceptionGroup, ExceptionRecord } from '../../domain/exception.js';
 import type { StageMark } from '../../domain/rollups.js';
 import type { TrendRollup } from '../../domain/trends.js';
+import type {
+  ActionInput,
+  ActionOutcome,
+  DetectionBatch,
+  DetectionOutcome,
+  GroupActionInput,
+  GroupActionOutcome,
+  GroupResolveInput,
+  GroupResolveOutcome,
+  ReassignInput,
+} from '../exception-types.js';
 import type { AuditedChange, CartState, ExceptionOverview } from '../status-types.js';
 import type {
   CartHistory,
@@ -20,6 +31,7 @@ import type {
 import type { TrendRollupInput } from '../trend-types.js';
 import { connect, migrate, type Sql } from './connection.js';
 import { EventLog } from './event-log.js';
+import { Exceptions } from './exceptions.js';
 import { Reports } from './reports.js';
 import { WakeUps } from './wake-ups.js';
 
@@ -43,6 +55,7 @@ function notYet(operation: string): Error {
  */
 export class PostgresStore implements Store {
   private readonly events: EventLog;
+  private readonly exceptions: Exceptions;
   private readonly wakeUps: WakeUps;
   private readonly reports: Reports;
 
@@ -52,6 +65,7 @@ export class PostgresStore implements Store {
     readonly instance: string,
   ) {
     this.events = new EventLog(sql, policy, instance);
+    this.exceptions = new Exceptions(sql, policy);
     this.wakeUps = new WakeUps(sql);
     this.reports = new Reports(sql);
   }
@@ -104,32 +118,32 @@ export class PostgresStore implements Store {
   }
 
   // --- exceptions ---
-  async applyDetection(..._args: unknown[]): Promise<never> {
-    throw notYet('applyDetection');
+  applyDetection(batch: DetectionBatch): Promise<DetectionOutcome> {
+    return this.exceptions.applyDetection(batch);
   }
-  async findException(..._args: unknown[]): Promise<never> {
-    throw notYet('findException');
+  findException(id: number): Promise<ExceptionRecord | null> {
+    return this.exceptions.findException(id);
   }
-  async exceptionsOfCart(..._args: unknown[]): Promise<never> {
-    throw notYet('exceptionsOfCart');
+  exceptionsOfCart(cartId: string): Promise<ExceptionRecord[]> {
+    return this.exceptions.exceptionsOfCart(cartId);
   }
-  async auditOf(..._args: unknown[]): Promise<never> {
-    throw notYet('auditOf');
+  auditOf(exceptionId: number): Promise<AuditEntry[]> {
+    return this.exceptions.auditOf(exceptionId);
   }
-  async applyAction(..._args: unknown[]): Promise<never> {
-    throw notYet('applyAction');
+  applyAction(input: ActionInput): Promise<ActionOutcome> {
+    return this.exceptions.applyAction(input);
   }
-  async acknowledgeGroup(..._args: unknown[]): Promise<never> {
-    throw notYet('acknowledgeGroup');
+  acknowledgeGroup(input: GroupActionInput): Promise<GroupActionOutcome> {
+    return this.exceptions.acknowledgeGroup(input);
   }
-  async resolveGroup(..._args: unknown[]): Promise<never> {
-    throw notYet('resolveGroup');
+  resolveGroup(input: GroupResolveInput): Promise<GroupResolveOutcome> {
+    return this.exceptions.resolveGroup(input);
   }
-  async findGroup(..._args: unknown[]): Promise<never> {
-    throw notYet('findGroup');
+  findGroup(id: number): Promise<ExceptionGroup | null> {
+    return this.exceptions.findGroup(id);
   }
-  async applyReassign(..._args: unknown[]): Promise<never> {
-    throw notYet('applyReassign');
+  applyReassign(input: ReassignInput): Promise<ActionOutcome> {
+    return this.exceptions.applyReassign(input);
   }
   async snoozeException(..._args: unknown[]): Promise<never> {
     throw notYet('snoozeException');

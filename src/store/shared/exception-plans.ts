@@ -9,6 +9,7 @@ import {
   type AmountSource,
   type AuditEntry,
   type ExceptionFacts,
+  type ExceptionKind,
   groupKeyOf,
   type Routing,
 } from '../../domain/exception.js';
@@ -221,3 +222,9 @@ export function countResolved(
 export function reassignIsStale(row: Pick<ExceptionRow, 'revision' | 'state'>, revision: number): boolean {
   return row.revision !== revision || row.state === 'resolved';
 }
+
+/**
+ * What a cart's later success in a stage settles: its live failures and stalls there, seen no later
+ * than the success (a backlog, a silent source or a rate are settled by their own signals).
+ */
+export const SETTLED_BY_SUCCESS: readonly ExceptionKind[] = ['failed', 'stalled'];

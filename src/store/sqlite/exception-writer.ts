@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import type { Money } from '../../domain/event.js';
 import { type ExceptionFacts, groupKeyOf, type Routing, SYSTEM_ACTOR } from '../../domain/exception.js';
-import { mergeStall, SLA_EXCEEDED } from '../../domain/sweep-rules.js';
+import { mergeStall, SLA_EXCEEDED, silentSourceKey } from '../../domain/sweep-rules.js';
 import type {
   ActionInput,
   ActionOutcome,
@@ -29,6 +29,7 @@ import {
   openingColumns,
   reassignIsStale,
   redrawTarget,
+  SETTLED_BY_SUCCESS,
   SETTLED_ON_ARRIVAL_NOTE,
   type StateColumns,
   valueAtRisk,
@@ -88,7 +89,7 @@ export class ExceptionWriter {
       ),
       liveForCartStage: db.prepare<[string, string, number], { id: number }>(
         `SELECT id FROM exceptions WHERE cart_id = ? AND stage = ? AND state != 'resolved'
-           AND kind IN ('failed', 'stalled') AND last_seen_at <= ?`,
+           AND kind IN (${SETTLED_BY_SUCCESS.map((kind) => `'${kind}'`).join(', ')}) AND last_seen_at <= ?`,
       ),
       liveSlaStalls: db.prepare<[string, string, number], { id: number }>(
         `SELECT id FROM exceptions WHERE cart_id = ? AND state != 'resolved' AND kind = 'stalled'
@@ -152,7 +153,7 @@ export class ExceptionWriter {
           countResolved(outcome, this.resolveAutomatically(id, now));
         return;
       case 'source_seen':
-        countResolved(outcome, this.resolveLive(`silent:${change.source}`, now));
+        countResolved(outcome, this.resolveLive(silentSourceKey(change.source), now));
         return;
     }
   }
@@ -337,10 +338,7 @@ export class ExceptionWriter {
     return this.db.transaction(() => {
       const revision = this.groups.revisionOf(input.groupId);
       if (revision === undefined) return { ok: false as const, reason: 'not_found' as const };
-      const members =
-        action === 'acknowledge'
-          ? this.groups.openMembers(input.groupId)
-          : this.groups.liveMembers(input.groupId);
+      const members = this.groups.members(input.groupId, action);
       const first = this.s.byId.get(members[0] ?? -1);
       const channel = first?.channel;
       if (revision !== input.revision) {

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { placeNewException, stormWindowStart } from '../../domain/grouping.js';
+import { NEXT_STATE } from '../shared/exception-plans.js';
+import type { GroupAction } from '../shared/handoff-plans.js';
 import { alonePostDueAt, type CandidateRow, toStormCandidate } from '../shared/outbox-plans.js';
 import type { BoardWriter } from './board-writer.js';
 import type { OutboxWriter } from './outbox-writer.js';
@@ -53,11 +55,9 @@ export class GroupWriter {
       revision: db.prepare<[number], { revision: number }>(
         'SELECT revision FROM exception_groups WHERE id = ?',
       ),
-      openMembers: db.prepare<[number], { id: number }>(
-        "SELECT id FROM exceptions WHERE group_id = ? AND state = 'open'",
-      ),
-      liveMembers: db.prepare<[number], { id: number }>(
-        "SELECT id FROM exceptions WHERE group_id = ? AND state != 'resolved'",
+      // In a state the action moves from (shared/exception-plans.ts NEXT_STATE), in id order.
+      members: db.prepare<[number, string], { id: number }>(
+        'SELECT id FROM exceptions WHERE group_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY id',
       ),
     };
   }
@@ -115,12 +115,8 @@ export class GroupWriter {
     return this.s.revision.get(groupId)?.revision;
   }
 
-  openMembers(groupId: number): number[] {
-    return this.s.openMembers.all(groupId).map((row) => row.id);
-  }
-
-  /** Open and acknowledged: what "Resolve all" settles. */
-  liveMembers(groupId: number): number[] {
-    return this.s.liveMembers.all(groupId).map((row) => row.id);
+  /** The members a storm-wide action applies to: "Acknowledge all" the open, "Resolve all" the live. */
+  members(groupId: number, action: GroupAction): number[] {
+    return this.s.members.all(groupId, JSON.stringify(NEXT_STATE[action].from)).map((row) => row.id);
   }
 }

@@ -1,62 +1,60 @@
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NO_DUE_POLICY } from '../../src/domain/due-policy.js';
 import type { ExceptionFacts } from '../../src/domain/exception.js';
 import type { OutboxJob } from '../../src/store/exception-types.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { tempDir } from '../support/temp.js';
+import type { Store } from '../../src/store/store.js';
+import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
 
 // Storms through the store alone, where the moments between a post's claim and its answer can be held.
 const MINUTE = 60_000;
 const T0 = 1_800_000_000_000;
-let temp: ReturnType<typeof tempDir>;
-let store: SqliteStore;
 
-beforeEach(() => {
-  temp = tempDir();
-  store = SqliteStore.open(path.join(temp.dir, 'db.sqlite'), NO_DUE_POLICY, { now: T0 });
-});
-afterEach(async () => {
-  await store.close();
-  temp.cleanup();
-});
+describe.each(STORE_KINDS)('%s store: storms', (kind) => {
+  let opened: TestStore;
+  let store: Store;
 
-const routing = { team: 'payments', channel: 'C0PAYMENTS', reason: 'stage is payment' };
-const facts = (cart: string): ExceptionFacts => ({
-  kind: 'failed',
-  dedupKey: `failed:${cart}:payment.authorize`,
-  cartId: cart,
-  stage: 'payment',
-  step: 'authorize',
-  errorCode: 'processing_error',
-});
-
-async function raise(cart: string, now: number) {
-  // No events behind these raises: the cursor stays where it is, and the batch still applies.
-  const cursor = await store.detectionCursor();
-  await store.applyDetection({
-    from: cursor,
-    cursor,
-    now,
-    changes: [{ type: 'raise', facts: facts(cart), routing, at: now }],
+  beforeEach(async () => {
+    opened = await openTestStore(kind, { now: T0 });
+    store = opened.store;
   });
-}
+  afterEach(async () => {
+    await opened.close();
+  });
 
-async function claim(now: number): Promise<OutboxJob[]> {
-  return store.claimOutbox({ now, limit: 50, leaseMs: MINUTE });
-}
+  const routing = { team: 'payments', channel: 'C0PAYMENTS', reason: 'stage is payment' };
+  const facts = (cart: string): ExceptionFacts => ({
+    kind: 'failed',
+    dedupKey: `failed:${cart}:payment.authorize`,
+    cartId: cart,
+    stage: 'payment',
+    step: 'authorize',
+    errorCode: 'processing_error',
+  });
 
-/** Sends what is due, as the worker does, until nothing is: each post gets a ts of its own. */
-async function sendAll(now: number): Promise<OutboxJob[]> {
-  const sent: OutboxJob[] = [];
-  for (let jobs = await claim(now); jobs.length > 0; jobs = await claim(now)) {
-    for (const job of jobs) await store.completeOutbox({ id: job.id, at: now, ts: `ts.${job.id}` });
-    sent.push(...jobs);
+  async function raise(cart: string, now: number) {
+    // No events behind these raises: the cursor stays where it is, and the batch still applies.
+    const cursor = await store.detectionCursor();
+    await store.applyDetection({
+      from: cursor,
+      cursor,
+      now,
+      changes: [{ type: 'raise', facts: facts(cart), routing, at: now }],
+    });
   }
-  return sent;
-}
 
-describe('storms in the store', () => {
+  async function claim(now: number): Promise<OutboxJob[]> {
+    return store.claimOutbox({ now, limit: 50, leaseMs: MINUTE });
+  }
+
+  /** Sends what is due, as the worker does, until nothing is: each post gets a ts of its own. */
+  async function sendAll(now: number): Promise<OutboxJob[]> {
+    const sent: OutboxJob[] = [];
+    for (let jobs = await claim(now); jobs.length > 0; jobs = await claim(now)) {
+      for (const job of jobs) await store.completeOutbox({ id: job.id, at: now, ts: `ts.${job.id}` });
+      sent.push(...jobs);
+    }
+    return sent;
+  }
+
   it('when a storm forms while members are being posted, then their posts are let finish and then pointed to the storm', async () => {
     // a goes out at once; b, c and d wait out a's window, and are being posted when e completes the storm.
     await raise('a', T0);

@@ -1,0 +1,90 @@
+import { SLA_EXCEEDED, silentSourceKey } from '../../domain/sweep-rules.js';
+import type { DetectionBatch, DetectionChange, DetectionOutcome } from '../exception-types.js';
+import { countResolved, SETTLED_BY_SUCCESS } from '../shared/exception-plans.js';
+import { type Sql, type Tx, transaction } from './connection.js';
+import type { ExceptionWriter } from './exception-writer.js';
+import type { NoiseWriter } from './noise-writer.js';
+import type { TrendWriter } from './trend-writer.js';
+
+/**
+ * Applies a detection batch in one transaction, exactly once across instances: the 'detector' cursor
+ * row is locked and compared with where the batch was read from; a batch read after a cursor that has
+ * since moved was applied by someone else, and changes nothing.
+ */
+export class DetectionWriter {
+  constructor(
+    private readonly sql: Sql,
+    private readonly exceptions: ExceptionWriter,
+    private readonly noise: NoiseWriter,
+    private readonly trends: TrendWriter,
+  ) {}
+
+  applyDetection(batch: DetectionBatch): Promise<DetectionOutcome> {
+    return transaction(this.sql, async (tx) => {
+      const outcome: DetectionOutcome = { opened: 0, repeated: 0, resolved: 0, resolvedAfterMs: [] };
+      if (!(await this.claimRange(tx, batch.from))) return outcome;
+      await this.lockLiveKeys(tx, batch.changes);
+      for (const change of batch.changes) await this.applyChange(tx, change, batch.now, outcome);
+      outcome.suppressed = await this.noise.suppress(tx, batch.suppressed ?? []);
+      await this.noise.tally(tx, batch.rateTallies ?? []);
+      if (batch.rollup) await this.trends.recordDetection(tx, batch.rollup);
+      await tx`UPDATE cursors SET value = ${batch.cursor} WHERE name = 'detector'`;
+      return outcome;
+    });
+  }
+
+  /** Locks the cursor until commit; true when it still stands where the batch was read from. */
+  private async claimRange(tx: Tx, from: string): Promise<boolean> {
+    const [cursor] = await tx<{ value: string }[]>`
+      SELECT value FROM cursors WHERE name = 'detector' FOR UPDATE`;
+    return cursor?.value === from;
+  }
+
+  /**
+   * The live exceptions the batch raises again, locked up front in dedup-key order: a sweep or a
+   * person's action locking some of the same rows then waits rather than deadlocks.
+   */
+  private async lockLiveKeys(tx: Tx, changes: readonly DetectionChange[]): Promise<void> {
+    const keys = [...new Set(changes.flatMap((c) => (c.type === 'raise' ? [c.facts.dedupKey] : [])))];
+    if (keys.length === 0) return;
+    await tx`SELECT id FROM exceptions WHERE dedup_key = ANY(${keys}::text[]) AND state != 'resolved'
+      ORDER BY dedup_key FOR UPDATE`;
+  }
+
+  private async applyChange(
+    tx: Tx,
+    change: DetectionChange,
+    now: number,
+    outcome: DetectionOutcome,
+  ): Promise<void> {
+    switch (change.type) {
+      case 'raise': {
+        const result = await this.exceptions.raise(tx, change.facts, change.routing, change.at, now);
+        if (result === 'opened') outcome.opened += 1;
+        else if (result === 'repeated') outcome.repeated += 1;
+        return;
+      }
+      case 'resolve': {
+        const rows = await tx<{ id: number }[]>`
+          SELECT id FROM exceptions WHERE cart_id = ${change.cartId} AND stage = ${change.stage}
+            AND state != 'resolved' AND kind = ANY(${[...SETTLED_BY_SUCCESS]}::text[])
+            AND last_seen_at <= ${change.at} ORDER BY id FOR UPDATE`;
+        for (const { id } of rows)
+          countResolved(outcome, await this.exceptions.resolveAutomatically(tx, id, now));
+        return;
+      }
+      case 'progress': {
+        const rows = await tx<{ id: number }[]>`
+          SELECT id FROM exceptions WHERE cart_id = ${change.cartId} AND state != 'resolved'
+            AND kind = 'stalled' AND error_code = ${SLA_EXCEEDED} AND last_seen_at <= ${change.at}
+          ORDER BY id FOR UPDATE`;
+        for (const { id } of rows)
+          countResolved(outcome, await this.exceptions.resolveAutomatically(tx, id, now));
+        return;
+      }
+      case 'source_seen':
+        countResolved(outcome, await this.exceptions.resolveLive(tx, silentSourceKey(change.source), now));
+        return;
+    }
+  }
+}
