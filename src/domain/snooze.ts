@@ -35,3 +35,8 @@ export function wakeFromSnooze(
     return { ...kept, remindAt: until + policy.remindAfterMs, told: { snoozedBy, state: 'acknowledged' } };
   return { ...kept, remindAt: exception.remindAt ?? null };
 }
+
+/** The audit note of a snooze. */
+export function snoozeNote(until: number): string {
+  return `until ${new Date(until).toISOString()}`;
+}

@@ -2,7 +2,10 @@ import type { DigestFacts } from '../../domain/digest.js';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { NO_DUE_POLICY } from '../../domain/due-policy.js';
 import type { AuditEntry, ExceptionGroup, ExceptionRecord } from '../../domain/exception.js';
+import type { NoiseMatch } from '../../domain/noise.js';
+import type { FailureSample } from '../../domain/rates.js';
 import type { StageMark } from '../../domain/rollups.js';
+import type { Silence } from '../../domain/silence.js';
 import type { TrendRollup } from '../../domain/trends.js';
 import type {
   ActionInput,
@@ -15,6 +18,20 @@ import type {
   GroupResolveOutcome,
   ReassignInput,
 } from '../exception-types.js';
+import type { RateReadout, RateReadoutInput } from '../noise-types.js';
+import type {
+  ActiveSilence,
+  EndSilenceInput,
+  EndSilenceOutcome,
+  NewSilence,
+  NoiseSweepInput,
+  NoiseSweepOutcome,
+  SilenceAuditEntry,
+  SilencedCount,
+  SilenceOutcome,
+  SilencePreview,
+  SnoozeInput,
+} from '../silence-types.js';
 import type { AuditedChange, CartState, ExceptionOverview } from '../status-types.js';
 import type {
   CartHistory,
@@ -30,6 +47,7 @@ import type {
 } from '../store.js';
 import type { TrendRollupInput } from '../trend-types.js';
 import { connect, migrate, type Sql } from './connection.js';
+import { NoiseOperations } from './noise-operations.js';
 import { EventLog } from './event-log.js';
 import { Exceptions } from './exceptions.js';
 import { Reports } from './reports.js';
@@ -56,6 +74,7 @@ function notYet(operation: string): Error {
 export class PostgresStore implements Store {
   private readonly events: EventLog;
   private readonly exceptions: Exceptions;
+  private readonly noise: NoiseOperations;
   private readonly wakeUps: WakeUps;
   private readonly reports: Reports;
 
@@ -66,6 +85,7 @@ export class PostgresStore implements Store {
   ) {
     this.events = new EventLog(sql, policy, instance);
     this.exceptions = new Exceptions(sql, policy);
+    this.noise = new NoiseOperations(sql, policy, instance);
     this.wakeUps = new WakeUps(sql);
     this.reports = new Reports(sql);
   }
@@ -145,8 +165,8 @@ export class PostgresStore implements Store {
   applyReassign(input: ReassignInput): Promise<ActionOutcome> {
     return this.exceptions.applyReassign(input);
   }
-  async snoozeException(..._args: unknown[]): Promise<never> {
-    throw notYet('snoozeException');
+  snoozeException(input: SnoozeInput): Promise<ActionOutcome> {
+    return this.noise.snoozeException(input);
   }
 
   // --- sweeps ---
@@ -196,44 +216,44 @@ export class PostgresStore implements Store {
   }
 
   // --- noise ---
-  async rateReadout(..._args: unknown[]): Promise<never> {
-    throw notYet('rateReadout');
+  rateReadout(input: RateReadoutInput): Promise<RateReadout> {
+    return this.noise.rateReadout(input);
   }
-  async failuresSince(..._args: unknown[]): Promise<never> {
-    throw notYet('failuresSince');
+  failuresSince(since: number): Promise<FailureSample[]> {
+    return this.noise.failuresSince(since);
   }
-  async suppressedCounts(..._args: unknown[]): Promise<never> {
-    throw notYet('suppressedCounts');
+  suppressedCounts(team: string, from: number, to: number): Promise<{ reason: string; count: number }[]> {
+    return this.noise.suppressedCounts(team, from, to);
   }
-  async pruneNoiseCounts(..._args: unknown[]): Promise<never> {
-    throw notYet('pruneNoiseCounts');
+  pruneNoiseCounts(cutoff: number): Promise<number> {
+    return this.noise.pruneNoiseCounts(cutoff);
   }
-  async createSilence(..._args: unknown[]): Promise<never> {
-    throw notYet('createSilence');
+  createSilence(input: NewSilence): Promise<SilenceOutcome> {
+    return this.noise.createSilence(input);
   }
-  async endSilence(..._args: unknown[]): Promise<never> {
-    throw notYet('endSilence');
+  endSilence(input: EndSilenceInput): Promise<EndSilenceOutcome> {
+    return this.noise.endSilence(input);
   }
-  async findSilence(..._args: unknown[]): Promise<never> {
-    throw notYet('findSilence');
+  findSilence(id: number): Promise<Silence | null> {
+    return this.noise.findSilence(id);
   }
-  async activeSilences(..._args: unknown[]): Promise<never> {
-    throw notYet('activeSilences');
+  activeSilences(now: number): Promise<ActiveSilence[]> {
+    return this.noise.activeSilences(now);
   }
-  async silenceAudit(..._args: unknown[]): Promise<never> {
-    throw notYet('silenceAudit');
+  silenceAudit(id: number): Promise<SilenceAuditEntry[]> {
+    return this.noise.silenceAudit(id);
   }
-  async silencePreview(..._args: unknown[]): Promise<never> {
-    throw notYet('silencePreview');
+  silencePreview(team: string, match: NoiseMatch, now: number): Promise<SilencePreview> {
+    return this.noise.silencePreview(team, match, now);
   }
-  async silencedOfTeam(..._args: unknown[]): Promise<never> {
-    throw notYet('silencedOfTeam');
+  silencedOfTeam(team: string, from: number, to: number): Promise<SilencedCount[]> {
+    return this.noise.silencedOfTeam(team, from, to);
   }
-  async silenceCounts(..._args: unknown[]): Promise<never> {
-    throw notYet('silenceCounts');
+  silenceCounts(now: number) {
+    return this.noise.silenceCounts(now);
   }
-  async sweepNoise(..._args: unknown[]): Promise<never> {
-    throw notYet('sweepNoise');
+  sweepNoise(input: NoiseSweepInput): Promise<NoiseSweepOutcome> {
+    return this.noise.sweepNoise(input);
   }
 
   // --- reports ---

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import { SYSTEM_ACTOR } from '../../domain/exception.js';
-import { wakeFromSnooze } from '../../domain/snooze.js';
+import { snoozeNote, wakeFromSnooze } from '../../domain/snooze.js';
 import type { ActionOutcome } from '../exception-types.js';
 import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import { reassignIsStale } from '../shared/exception-plans.js';
@@ -27,7 +27,7 @@ export class SnoozeWriter {
           remind_at = NULL, escalation_level = 0, revision = revision + 1 WHERE id = ?`),
       due: db.prepare<[number, number], ExceptionRow>(
         `SELECT * FROM exceptions WHERE snoozed_until IS NOT NULL AND snoozed_until <= ?
-           ORDER BY snoozed_until LIMIT ?`,
+           ORDER BY snoozed_until, id LIMIT ?`,
       ),
       wake: db.prepare(`UPDATE exceptions SET snoozed_until = NULL, snoozed_by = NULL, escalate_at = ?,
           escalation_level = ?, remind_at = ?, revision = revision + 1 WHERE id = ?`),
@@ -51,8 +51,7 @@ export class SnoozeWriter {
         return { ok: false, reason: 'stale', exception: toException(row) };
       }
       this.s.snooze.run(input.until, input.actor, row.id);
-      const until = new Date(input.until).toISOString();
-      this.s.audit.run(row.id, input.at, input.actor, 'snoozed', `until ${until}`);
+      this.s.audit.run(row.id, input.at, input.actor, 'snoozed', snoozeNote(input.until));
       // Read before the change: a place it held on the escalation board is redrawn away.
       this.exceptions.touched(row, input.at, { type: 'snoozed', actor: input.actor, until: input.until });
       return { ok: true, exception: toException(this.s.exception.get(row.id) as ExceptionRow) };
