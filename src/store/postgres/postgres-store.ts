@@ -51,6 +51,7 @@ import { NoiseOperations } from './noise-operations.js';
 import { EventLog } from './event-log.js';
 import { Exceptions } from './exceptions.js';
 import { Reports } from './reports.js';
+import { SweepsAndOutbox } from './sweeps-and-outbox.js';
 import { WakeUps } from './wake-ups.js';
 
 export interface PostgresStoreOptions {
@@ -75,6 +76,7 @@ export class PostgresStore implements Store {
   private readonly events: EventLog;
   private readonly exceptions: Exceptions;
   private readonly noise: NoiseOperations;
+  private readonly sweeps: SweepsAndOutbox;
   private readonly wakeUps: WakeUps;
   private readonly reports: Reports;
 
@@ -86,6 +88,7 @@ export class PostgresStore implements Store {
     this.events = new EventLog(sql, policy, instance);
     this.exceptions = new Exceptions(sql, policy);
     this.noise = new NoiseOperations(sql, policy, instance);
+    this.sweeps = new SweepsAndOutbox(sql, policy, instance);
     this.wakeUps = new WakeUps(sql);
     this.reports = new Reports(sql);
   }
@@ -170,49 +173,49 @@ export class PostgresStore implements Store {
   }
 
   // --- sweeps ---
-  async dueWork(..._args: unknown[]): Promise<never> {
-    throw notYet('dueWork');
+  dueWork(...args: Parameters<Store['dueWork']>) {
+    return this.sweeps.dueWork(...args);
   }
-  async backlogOf(..._args: unknown[]): Promise<never> {
-    throw notYet('backlogOf');
+  backlogOf(...args: Parameters<Store['backlogOf']>) {
+    return this.sweeps.backlogOf(...args);
   }
-  async waitingCarts(..._args: unknown[]): Promise<never> {
-    throw notYet('waitingCarts');
+  waitingCarts(...args: Parameters<Store['waitingCarts']>) {
+    return this.sweeps.waitingCarts(...args);
   }
-  async sourceActivity(..._args: unknown[]): Promise<never> {
-    throw notYet('sourceActivity');
+  sourceActivity() {
+    return this.sweeps.sourceActivity();
   }
-  async applySweep(..._args: unknown[]): Promise<never> {
-    throw notYet('applySweep');
+  applySweep(...args: Parameters<Store['applySweep']>) {
+    return this.sweeps.applySweep(...args);
   }
-  async holdBackDue(..._args: unknown[]): Promise<never> {
-    throw notYet('holdBackDue');
+  holdBackDue(...args: Parameters<Store['holdBackDue']>) {
+    return this.sweeps.holdBackDue(...args);
   }
 
   // --- outbox ---
-  async claimOutbox(..._args: unknown[]): Promise<never> {
-    throw notYet('claimOutbox');
+  claimOutbox(...args: Parameters<Store['claimOutbox']>) {
+    return this.sweeps.claimOutbox(...args);
   }
-  async completeOutbox(..._args: unknown[]): Promise<never> {
-    throw notYet('completeOutbox');
+  completeOutbox(...args: Parameters<Store['completeOutbox']>) {
+    return this.sweeps.completeOutbox(...args);
   }
-  async retryOutbox(..._args: unknown[]): Promise<never> {
-    throw notYet('retryOutbox');
+  retryOutbox(...args: Parameters<Store['retryOutbox']>) {
+    return this.sweeps.retryOutbox(...args);
   }
-  async releaseAbandonedOutbox(..._args: unknown[]): Promise<never> {
-    throw notYet('releaseAbandonedOutbox');
+  releaseAbandonedOutbox() {
+    return this.sweeps.releaseAbandonedOutbox();
   }
-  async releaseOutbox(..._args: unknown[]): Promise<never> {
-    throw notYet('releaseOutbox');
+  releaseOutbox(...args: Parameters<Store['releaseOutbox']>) {
+    return this.sweeps.releaseOutbox(...args);
   }
-  async failOutbox(..._args: unknown[]): Promise<never> {
-    throw notYet('failOutbox');
+  failOutbox(...args: Parameters<Store['failOutbox']>) {
+    return this.sweeps.failOutbox(...args);
   }
-  async outboxHealth(..._args: unknown[]): Promise<never> {
-    throw notYet('outboxHealth');
+  outboxHealth() {
+    return this.sweeps.outboxHealth();
   }
-  async enqueueEphemeral(..._args: unknown[]): Promise<never> {
-    throw notYet('enqueueEphemeral');
+  enqueueEphemeral(...args: Parameters<Store['enqueueEphemeral']>) {
+    return this.sweeps.enqueueEphemeral(...args);
   }
 
   // --- noise ---

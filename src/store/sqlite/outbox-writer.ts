@@ -6,6 +6,7 @@ import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import { claimedInDoubt, type JobSources, type OutboxRow, toOutboxJob } from '../shared/outbox-jobs.js';
 import { POSTING_KIND_LIST, waitsForNothingEarlier } from '../shared/outbox-order.js';
 import { REPEATS_PAYLOAD, repeatNoteDueAt } from '../shared/outbox-plans.js';
+import { tsTargetOf } from '../shared/outbox-ts.js';
 import type { SilenceNote } from '../silence-types.js';
 import type { EphemeralInput } from '../store.js';
 import { BoardReader } from './board-reader.js';
@@ -66,16 +67,12 @@ export class OutboxWriter {
         "UPDATE outbox SET claimed_until = 0, in_doubt = 1 WHERE state = 'pending' AND claimed_until > 0",
       ),
       sent: db.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, claimed_until = 0 WHERE id = ?"),
-      // A post's ts, or an update's when its message was gone and it was posted afresh.
-      rootTs: db.prepare(
-        "UPDATE exceptions SET slack_ts = ? WHERE id = (SELECT exception_id FROM outbox WHERE id = ? AND kind IN ('post', 'update'))",
+      sentRow: db.prepare<[number], Pick<OutboxRow, 'kind' | 'exception_id' | 'group_id' | 'payload'>>(
+        'SELECT kind, exception_id, group_id, payload FROM outbox WHERE id = ?',
       ),
-      groupTs: db.prepare(
-        "UPDATE exception_groups SET slack_ts = ? WHERE id = (SELECT group_id FROM outbox WHERE id = ? AND kind IN ('group_post', 'group_update'))",
-      ),
-      boardTs: db.prepare(
-        "UPDATE escalation_boards SET slack_ts = ? WHERE team = (SELECT json_extract(payload, '$.team') FROM outbox WHERE id = ? AND kind IN ('board_post', 'board_update'))",
-      ),
+      exceptionTs: db.prepare('UPDATE exceptions SET slack_ts = ? WHERE id = ?'),
+      groupTs: db.prepare('UPDATE exception_groups SET slack_ts = ? WHERE id = ?'),
+      boardTs: db.prepare('UPDATE escalation_boards SET slack_ts = ? WHERE team = ?'),
       insertForGroup: db.prepare(
         `INSERT INTO outbox (group_id, kind, channel, payload, state, due_at, created_at)
          VALUES (?, ?, ?, '{}', 'pending', ?, ?)`,
@@ -200,11 +197,18 @@ export class OutboxWriter {
     this.db.transaction(() => {
       this.s.sent.run(at, id);
       if (ts !== undefined) {
-        this.s.rootTs.run(ts, id);
-        this.s.groupTs.run(ts, id);
-        this.s.boardTs.run(ts, id);
+        const row = this.s.sentRow.get(id);
+        if (row !== undefined) this.recordTs(row, ts);
       }
     })();
+  }
+
+  /** A post's ts (or an update's, posted afresh) is kept where shared/outbox-ts.ts says. */
+  private recordTs(row: Pick<OutboxRow, 'kind' | 'exception_id' | 'group_id' | 'payload'>, ts: string): void {
+    const target = tsTargetOf(row.kind);
+    if (target === 'exception' && row.exception_id !== null) this.s.exceptionTs.run(ts, row.exception_id);
+    else if (target === 'group' && row.group_id !== null) this.s.groupTs.run(ts, row.group_id);
+    else if (target === 'board') this.s.boardTs.run(ts, (JSON.parse(row.payload) as { team: string }).team);
   }
 
   retry(id: number, dueAt: number, error: string, inDoubt: boolean): void {

@@ -2,12 +2,21 @@ import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import type { SweepBatch, SweepClaim, SweepOutcome } from '../exception-types.js';
 import type { ExceptionRow } from '../rows/exception-rows.js';
-import { countResolved, type ExceptionWriter } from './exception-writer.js';
+import { countResolved } from '../shared/exception-plans.js';
+import {
+  emptySweepOutcome,
+  planEscalation,
+  planReminder,
+  raiseOptions,
+  stallTally,
+} from '../shared/sweep-plans.js';
+import type { ExceptionWriter } from './exception-writer.js';
 
 /**
  * Applies what the due-time sweep found. Each due row is claimed (cleared) in the same transaction
  * as the exception it raises, and each escalation step checks the due time it was read with, so a
- * sweep that runs twice, or after a restart, or beside a click, acts once.
+ * sweep that runs twice, or after a restart, or beside a click, acts once. What each step writes is
+ * decided in shared/sweep-plans.ts.
  */
 export class SweepWriter {
   private readonly s;
@@ -26,7 +35,6 @@ export class SweepWriter {
         "SELECT min(id) AS id FROM exceptions WHERE group_id = ? AND state = 'open' AND escalate_at IS NOT NULL",
       ),
       remind: db.prepare('UPDATE exceptions SET remind_at = ? WHERE id = ?'),
-      // A storm is reminded of once, through its message: by its first acknowledged member.
       groupReminder: db.prepare<[number], { id: number }>(
         "SELECT min(id) AS id FROM exceptions WHERE group_id = ? AND state = 'acknowledged' AND remind_at IS NOT NULL",
       ),
@@ -35,23 +43,15 @@ export class SweepWriter {
 
   apply(batch: SweepBatch): SweepOutcome {
     return this.db.transaction(() => {
-      const outcome: SweepOutcome = {
-        opened: 0,
-        resolved: 0,
-        resolvedAfterMs: [],
-        escalated: 0,
-        reminded: 0,
-      };
+      const outcome = emptySweepOutcome();
       for (const raise of batch.raises) {
         if (!this.claim(raise.claim)) continue;
-        const result = this.exceptions.raise(raise.facts, raise.routing, raise.at, batch.now, {
-          repeat: raise.claim.type !== 'once',
-        });
+        const options = raiseOptions(raise.claim);
+        const result = this.exceptions.raise(raise.facts, raise.routing, raise.at, batch.now, options);
         if (result !== 'opened') continue;
         outcome.opened += 1;
-        const { facts, routing, at } = raise;
-        if (facts.kind === 'stalled')
-          this.exceptions.trends.stall({ team: routing.team, stage: facts.stage, step: facts.step, at });
+        const tally = stallTally(raise);
+        if (tally) this.exceptions.trends.stall(tally);
       }
       // A suppressed stall is claimed like a raised one, so it is counted once and not found again.
       for (const item of batch.suppressed ?? []) {
@@ -77,57 +77,39 @@ export class SweepWriter {
     return true;
   }
 
-  /**
-   * First the team is mentioned in the thread; after twice the wait, it joins its team's board in
-   * the escalation channel (one living message per team, not a post per exception).
-   */
   private escalate(step: SweepBatch['escalations'][number], batch: SweepBatch): boolean {
     const row = this.s.byId.get(step.id);
-    if (row?.state !== 'open' || row.escalate_at !== step.escalateAt) return false;
-    const groupId = row.group_id ?? undefined;
-    // A storm escalates once, through its oldest open member; the others stand down.
-    if (groupId !== undefined && this.s.groupSpokesman.get(groupId)?.id !== row.id) {
-      this.s.escalate.run(row.escalation_level, null, row.id);
+    const spokesmanId = row?.group_id != null ? this.s.groupSpokesman.get(row.group_id)?.id : undefined;
+    const plan = planEscalation(row, step, {
+      policy: this.policy,
+      ...(batch.escalationChannel !== undefined && { escalationChannel: batch.escalationChannel }),
+      ...(spokesmanId != null && { spokesmanId }),
+    });
+    if (plan.type === 'skip' || row === undefined) return false;
+    if (plan.type === 'stand_down') {
+      this.s.escalate.run(plan.level, null, row.id);
       return false;
     }
-    const level = row.escalation_level + 1;
-    const waitedMs = this.policy.escalateAfterMs * level;
-    const outbox = this.exceptions.outbox;
-    if (level === 1) {
-      const mention = step.mention === undefined ? {} : { mention: step.mention };
-      outbox.threadNote(
-        row.id,
-        row.channel,
-        { type: 'escalation', waitedMs, ...mention },
-        batch.now,
-        groupId,
-      );
-    } else if (batch.escalationChannel !== undefined) {
-      const storm = groupId === undefined ? {} : { groupId };
-      this.exceptions.boards.escalated({
-        team: row.team,
-        channel: batch.escalationChannel,
-        now: batch.now,
-        ...storm,
-      });
-    }
-    const hasNextStep = level === 1 && batch.escalationChannel !== undefined;
-    this.s.escalate.run(level, hasNextStep ? step.escalateAt + this.policy.escalateAfterMs : null, row.id);
+    const groupId = row.group_id ?? undefined;
+    if (plan.threadNote)
+      this.exceptions.outbox.threadNote(row.id, row.channel, plan.threadNote, batch.now, groupId);
+    if (plan.board) this.exceptions.boards.escalated({ ...plan.board, now: batch.now });
+    this.s.escalate.run(plan.level, plan.escalateAt, row.id);
     return true;
   }
 
   private remind(step: SweepBatch['reminders'][number], now: number): boolean {
     const row = this.s.byId.get(step.id);
-    if (row?.state !== 'acknowledged' || row.remind_at !== step.remindAt || row.assignee === null)
-      return false;
-    const waitedMs = now - (row.acknowledged_at ?? now);
-    // A storm's members have no message of their own: one reminder goes to the storm's thread.
-    const groupId = row.group_id ?? undefined;
-    if (groupId === undefined || this.s.groupReminder.get(groupId)?.id === row.id) {
-      const note = { type: 'reminder' as const, assignee: row.assignee, waitedMs };
-      this.exceptions.outbox.threadNote(row.id, row.channel, note, now, groupId);
-    }
-    this.s.remind.run(now + this.policy.remindAfterMs, row.id);
+    const reminderId = row?.group_id != null ? this.s.groupReminder.get(row.group_id)?.id : undefined;
+    const plan = planReminder(row, step, {
+      now,
+      policy: this.policy,
+      ...(reminderId != null && { reminderId }),
+    });
+    if (plan.type === 'skip' || row === undefined) return false;
+    if (plan.note)
+      this.exceptions.outbox.threadNote(row.id, row.channel, plan.note, now, row.group_id ?? undefined);
+    this.s.remind.run(plan.remindAt, row.id);
     return true;
   }
 }
