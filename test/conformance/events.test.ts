@@ -105,6 +105,45 @@ describe.each(STORE_KINDS)('%s store: events', (kind) => {
       expect(await idsOf('cart_a')).toEqual(['a1', 'k1']);
     });
 
+    it('when a key with live exceptions is linked to a cart, then they move to the cart unless it has the same one live', async () => {
+      const routing = { team: 'payments', channel: 'C0PAY', reason: 'stage is payment' };
+      const raise = async (subject: string, code: string) => {
+        const cursor = await store.detectionCursor();
+        const facts = { kind: 'failed' as const, dedupKey: `failed:${subject}:payment.capture:${code}` };
+        await store.applyDetection({
+          from: cursor,
+          cursor,
+          now: T0,
+          changes: [
+            {
+              type: 'raise',
+              facts: { ...facts, cartId: subject, stage: 'payment', step: 'capture', errorCode: code },
+              routing,
+              at: T0,
+            },
+          ],
+        });
+      };
+      await record(
+        anEvent({ id: 'k1', cart_id: undefined, order_id: 'ord_9', status: 'failed', occurred_at: at(5) }),
+      );
+      await raise('ord_9', 'card_declined');
+      await raise('ord_9', 'expired_card');
+      await raise('cart_9', 'expired_card');
+      await record(
+        anEvent({ id: 'c1', cart_id: 'cart_9', order_id: 'ord_9', stage: 'checkout', occurred_at: at(1) }),
+      );
+      const keys = (await store.exceptionsOfCart('cart_9')).map((e) => [e.dedupKey, e.cartId]).sort();
+      expect(keys).toEqual([
+        ['failed:cart_9:payment.capture:card_declined', 'cart_9'],
+        ['failed:cart_9:payment.capture:expired_card', 'cart_9'],
+      ]);
+      // The cart already had that one live: the key's stays where it was.
+      expect((await store.exceptionsOfCart('ord_9')).map((e) => e.dedupKey)).toEqual([
+        'failed:ord_9:payment.capture:expired_card',
+      ]);
+    });
+
     it('when the same id is recorded twice, then it is stored once and counted as a duplicate', async () => {
       const event = anEvent();
       expect(await record(event)).toEqual({ accepted: 1, duplicates: 0 });
