@@ -36,6 +36,8 @@ export interface ReportWorld {
   record(...wire: Record<string, unknown>[]): Promise<void>;
   /** Runs detection over everything recorded. */
   detect(): Promise<void>;
+  /** A detector of its own on this (or another instance's) store, on the world's clock. */
+  detectorOn(store: Store): Detector;
   /** The live exception of a cart (in that stage, when given). */
   exceptionOf(cartId: string, stage?: Stage): Promise<{ id: number; revision: number }>;
   act(cartId: string, action: 'acknowledge' | 'resolve', actor: string, stage?: Stage): Promise<void>;
@@ -61,13 +63,15 @@ export async function openReportWorld(
       await test.store.recordEvents(result.events, { receivedAt: world.now });
     },
     async detect() {
-      const detector = new Detector({
-        store: test.store,
+      await world.detectorOn(test.store).catchUp();
+    },
+    detectorOn(store) {
+      return new Detector({
+        store,
         clock: { now: () => world.now },
         config: DEFAULT_CONFIG,
         logger: createLogger('error'),
       });
-      await detector.catchUp();
     },
     async exceptionOf(cartId, stage) {
       const [found] = (await test.store.exceptionsOfCart(cartId)).filter(

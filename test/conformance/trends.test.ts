@@ -17,15 +17,15 @@ function input(scope: Omit<TrendRollupInput, 'hours' | 'bounds'> = {}): TrendRol
   return { hours: hourBounds(PERIOD, { endIsNow: false }), bounds: PERIOD.bounds, ...scope };
 }
 
+function event(cart: string, stage: string, step: string, status: string, when: number, extra = {}) {
+  return { cart_id: cart, stage, step, status, occurred_at: iso(when), source: 'shop', ...extra };
+}
+
 describe.each(STORE_KINDS)('%s store: trends', (kind) => {
   let world: ReportWorld;
   afterEach(async () => {
     await world?.close();
   });
-
-  function event(cart: string, stage: string, step: string, status: string, when: number, extra = {}) {
-    return { cart_id: cart, stage, step, status, occurred_at: iso(when), source: 'shop', ...extra };
-  }
 
   /**
    * Before (Jan 11): n goes checkout → payment in 10 minutes; p6's authorize times out.
@@ -169,6 +169,27 @@ describe.each(STORE_KINDS)('%s store: trends', (kind) => {
     ]);
   });
 
+  it('when two detectors on two instances take turns, then their memories of carts never count a hand-off twice or wrong', async () => {
+    world = await openReportWorld(kind);
+    const other = await world.test.openAnother();
+    const detectors = [world.detectorOn(world.store), world.detectorOn(other)];
+    for (let i = 0; i < 6; i++) {
+      // Each cart advances one stage per round; the detectors alternate rounds.
+      const stage = (['checkout', 'payment', 'order'] as const)[i % 3] ?? 'checkout';
+      const round = Math.floor(i / 3);
+      const when = at('2027-01-13', '08:00') + i * 10 * MINUTE;
+      await world.record(
+        event(`x${round}`, stage, 'step', 'succeeded', when),
+        event(`y${round}`, stage, 'step', 'succeeded', when + MINUTE),
+      );
+      await detectors[i % 2]?.catchUp();
+    }
+    expect((await world.store.trendRollup(input())).stageTimes).toEqual([
+      { period: 1, stage: 'checkout', bucket: durationBucket(10 * MINUTE), n: 4 },
+      { period: 1, stage: 'payment', bucket: durationBucket(10 * MINUTE), n: 4 },
+    ]);
+  });
+
   it('when a cart overstays its stage, then the stall is counted in the hour it fell due', async () => {
     world = await openReportWorld(kind);
     await world.record(event('s', 'payment', 'capture', 'started', at('2027-01-13', '09:00')));
@@ -234,5 +255,76 @@ describe.each(STORE_KINDS)('%s store: trends', (kind) => {
     expect(await store.weeklyDigestRunOn('ops', '2027-W02')).toBeUndefined();
     const jobs = await store.claimOutbox({ now: T0 + HOUR, limit: 20, leaseMs: MINUTE });
     expect(jobs.map((j) => [j.kind, j.channel])).toEqual([['weekly_digest', 'C0PAYMENTS']]);
+  });
+});
+
+describe('postgres store: trends across instances', () => {
+  let world: ReportWorld;
+  afterEach(async () => {
+    await world?.close();
+  });
+
+  it('when three instances detect at once while events arrive, then each event and each hand-off is counted once', async () => {
+    world = await openReportWorld('postgres');
+    const instances = [world.store, await world.test.openAnother(), await world.test.openAnother()];
+    const detectors = instances.map((store) => world.detectorOn(store));
+    const start = at('2027-01-13', '08:00');
+    const cart = (batch: number, i: number) => `r${batch}_${i}`;
+    // Each batch brings 20 carts to checkout and moves the previous batch's carts on to payment.
+    for (let batch = 0; batch <= 5; batch++) {
+      const when = start + batch * 10 * MINUTE;
+      const events = [
+        ...(batch < 5
+          ? Array.from({ length: 20 }, (_, i) =>
+              event(cart(batch, i), 'checkout', 'submit', 'succeeded', when),
+            )
+          : []),
+        ...(batch > 0
+          ? Array.from({ length: 20 }, (_, i) =>
+              event(cart(batch - 1, i), 'payment', 'authorize', i % 2 === 0 ? 'succeeded' : 'failed', when, {
+                error: { code: 'gateway_timeout' },
+              }),
+            )
+          : []),
+      ];
+      await Promise.all([world.record(...events), ...detectors.map((d) => d.catchUp())]);
+    }
+    await Promise.all(detectors.map((d) => d.catchUp()));
+    await world.detect();
+    const rollup = await world.store.trendRollup(input());
+    expect(rollup.steps).toEqual([
+      { day: 2, stage: 'checkout', step: 'submit', attempts: 100, failures: 0, suppressed: 0, stalls: 0 },
+      { day: 2, stage: 'payment', step: 'authorize', attempts: 100, failures: 50, suppressed: 0, stalls: 0 },
+    ]);
+    expect(rollup.codes).toEqual([
+      { period: 1, stage: 'payment', step: 'authorize', code: 'gateway_timeout', n: 50 },
+    ]);
+    expect(rollup.stageTimes).toEqual([
+      { period: 1, stage: 'checkout', bucket: durationBucket(10 * MINUTE), n: 100 },
+    ]);
+    const marks = await world.store.stageMarks(
+      Array.from({ length: 100 }, (_, i) => cart(Math.floor(i / 20), i % 20)),
+    );
+    expect([...marks.values()].filter((m) => m.stage === 'payment')).toHaveLength(100);
+  });
+
+  it('when two instances sweep at once, then a stall is counted once', async () => {
+    world = await openReportWorld('postgres');
+    const other = await world.test.openAnother();
+    await world.record(event('s', 'payment', 'capture', 'started', at('2027-01-13', '09:00')));
+    await world.detect();
+    world.now = at('2027-01-13', '09:30');
+    const sweepers = [world.store, other].map(
+      (store) =>
+        new Sweeper({
+          store,
+          clock: { now: () => world.now },
+          config: DEFAULT_CONFIG,
+          logger: createLogger('error'),
+        }),
+    );
+    await Promise.all(sweepers.map((s) => s.sweepNow()));
+    const { steps } = await world.store.trendRollup(input({ stage: 'payment', step: 'capture' }));
+    expect(steps.map((s) => s.stalls)).toEqual([1]);
   });
 });
