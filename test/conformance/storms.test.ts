@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NO_DUE_POLICY } from '../../src/domain/due-policy.js';
 import type { ExceptionFacts } from '../../src/domain/exception.js';
 import type { OutboxJob } from '../../src/store/exception-types.js';
 import type { Store } from '../../src/store/store.js';
@@ -104,5 +105,154 @@ describe.each(STORE_KINDS)('%s store: storms', (kind) => {
     expect(own.map((j) => j.kind)).toEqual(['update', 'thread']);
     expect(own[0]).toMatchObject({ exception: { slackTs: a?.slackTs, assignee: 'U0BEN' } });
     expect(jobs.some((j) => j.kind === 'post')).toBe(false);
+  });
+
+  /** Five failures a minute apart: one storm (group 1) of exceptions 1 to 5, its message posted. */
+  async function storm(): Promise<void> {
+    for (const [i, cart] of ['a', 'b', 'c', 'd', 'e'].entries()) await raise(cart, T0 + i * 1_000);
+    await sendAll(T0 + MINUTE);
+  }
+
+  it('when a storm forms, then its figures count its members, their value and a sample of carts', async () => {
+    await storm();
+    expect(await store.findGroup(1)).toMatchObject({
+      id: 1,
+      kind: 'failed',
+      stage: 'payment',
+      step: 'authorize',
+      errorCode: 'processing_error',
+      team: 'payments',
+      channel: 'C0PAYMENTS',
+      total: 5,
+      open: 5,
+      acknowledged: 0,
+      resolved: 0,
+      firstSeenAt: T0,
+      lastSeenAt: T0 + 4_000,
+      sampleCarts: ['e', 'd', 'c', 'b', 'a'],
+      valueAtRisk: [],
+      acknowledgedBy: [],
+      resolvedBy: [],
+      slackTs: expect.stringMatching(/^ts\./),
+    });
+    expect(await store.findGroup(2)).toBeNull();
+  });
+
+  it('when "Acknowledge all" is clicked on an older drawing, then nothing changes', async () => {
+    await storm();
+    const group = await store.findGroup(1);
+    const stale = await store.acknowledgeGroup({
+      groupId: 1,
+      revision: (group?.revision ?? 0) - 1,
+      actor: 'U0ANNA',
+      at: T0 + 2 * MINUTE,
+    });
+    expect(stale).toEqual({ ok: false, reason: 'stale' });
+    expect(await store.acknowledgeGroup({ groupId: 9, revision: 0, actor: 'U0ANNA', at: T0 })).toEqual({
+      ok: false,
+      reason: 'not_found',
+    });
+    expect((await store.findGroup(1))?.open).toBe(5);
+  });
+
+  it('when "Acknowledge all" then "Resolve all", then every member changes with its own audit entry and one thread reply each', async () => {
+    await storm();
+    await store.applyAction({
+      exceptionId: 2,
+      action: 'resolve',
+      actor: 'U0BEN',
+      revision: 0,
+      at: T0 + MINUTE,
+    });
+    const revision = (await store.findGroup(1))?.revision ?? -1;
+    const at = T0 + 2 * MINUTE;
+    const ack = await store.acknowledgeGroup({ groupId: 1, revision, actor: 'U0ANNA', at });
+    expect(ack).toEqual({
+      ok: true,
+      acknowledged: 4,
+      acknowledgedAfterMs: [at - T0, at - T0 - 2_000, at - T0 - 3_000, at - T0 - 4_000],
+    });
+    expect(await store.findException(1)).toMatchObject({
+      state: 'acknowledged',
+      assignee: 'U0ANNA',
+      remindAt: at + NO_DUE_POLICY.remindAfterMs,
+    });
+    expect((await store.auditOf(3)).at(-1)).toEqual({
+      exceptionId: 3,
+      at,
+      actor: 'U0ANNA',
+      action: 'acknowledged',
+      note: 'with the rest of its group',
+    });
+
+    const next = (await store.findGroup(1))?.revision ?? -1;
+    expect(next).toBeGreaterThan(revision);
+    const resolved = await store.resolveGroup({
+      groupId: 1,
+      revision: next,
+      actor: 'U0CARL',
+      at: at + MINUTE,
+      note: 'PSP fixed',
+    });
+    expect(resolved).toMatchObject({ ok: true, resolved: 4 });
+    expect((await store.auditOf(5)).at(-1)).toMatchObject({
+      action: 'resolved',
+      note: 'with the rest of its group: PSP fixed',
+    });
+    expect(await store.findGroup(1)).toMatchObject({
+      open: 0,
+      acknowledged: 0,
+      resolved: 5,
+      acknowledgedBy: [{ user: 'U0ANNA', count: 4 }],
+      resolvedBy: [
+        { user: 'U0CARL', count: 4 },
+        { user: 'U0BEN', count: 1 },
+      ],
+    });
+    const notes = (await sendAll(at + MINUTE)).flatMap((job) =>
+      job.kind === 'thread' && job.note.type === 'group_action' ? [job.note] : [],
+    );
+    expect(notes).toEqual([
+      { type: 'group_action', action: 'acknowledged', actor: 'U0ANNA', count: 4 },
+      { type: 'group_action', action: 'resolved', actor: 'U0CARL', count: 4, note: 'PSP fixed' },
+    ]);
+  });
+
+  it("when a storm escalates past the limit, then its team's board lists it, and is drawn again when it is acknowledged", async () => {
+    await storm();
+    const escalate = (escalateAt: number) =>
+      store.applySweep({
+        now: escalateAt,
+        raises: [],
+        resolves: [],
+        escalations: [{ id: 1, escalateAt }],
+        reminders: [],
+        drops: [],
+        escalationChannel: 'C0ESCALATE',
+      });
+    const first = T0 + NO_DUE_POLICY.escalateAfterMs;
+    await escalate(first);
+    await escalate(first + NO_DUE_POLICY.escalateAfterMs);
+    const boards = async (now: number) =>
+      (await sendAll(now)).flatMap((job) =>
+        job.kind === 'board_post' || job.kind === 'board_update' ? [job] : [],
+      );
+    const [post] = await boards(first + NO_DUE_POLICY.escalateAfterMs);
+    expect(post).toMatchObject({
+      kind: 'board_post',
+      channel: 'C0ESCALATE',
+      board: { team: 'payments', exceptions: 5 },
+    });
+    expect(post?.board.lines).toHaveLength(1);
+    expect(post?.board.lines[0]).toMatchObject({ storm: true, carts: 5 });
+
+    const revision = (await store.findGroup(1))?.revision ?? -1;
+    const later = first + 2 * NO_DUE_POLICY.escalateAfterMs;
+    await store.acknowledgeGroup({ groupId: 1, revision, actor: 'U0ANNA', at: later });
+    const [update] = await boards(later);
+    expect(update).toMatchObject({
+      kind: 'board_update',
+      board: { team: 'payments', exceptions: 0, lines: [] },
+    });
   });
 });
