@@ -27,6 +27,7 @@ import type {
   SweepOutcome,
 } from '../exception-types.js';
 import type { FailureSample, RateReadout, RateReadoutInput } from '../noise-types.js';
+import { type AuditRow, toAuditEntry } from '../rows/audit-rows.js';
 import { EVENT_FIELDS, type EventRow, toStoredEvent } from '../rows/event-rows.js';
 import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import type {
@@ -110,10 +111,7 @@ export class SqliteStore implements Store {
       exceptionsOfCart: db.prepare<[string], ExceptionRow>(
         'SELECT * FROM exceptions WHERE cart_id = ? ORDER BY id',
       ),
-      audit: db.prepare<
-        [number],
-        { exception_id: number; at: number; actor: string; action: string; note: string | null }
-      >(
+      audit: db.prepare<[number], AuditRow>(
         'SELECT exception_id, at, actor, action, note FROM exception_audit WHERE exception_id = ? ORDER BY id',
       ),
       // Each count walks its own partial index: sent rows, however many, are never read.
@@ -183,13 +181,7 @@ export class SqliteStore implements Store {
   }
 
   async auditOf(exceptionId: number): Promise<AuditEntry[]> {
-    return this.q.audit.all(exceptionId).map((row) => ({
-      exceptionId: row.exception_id,
-      at: row.at,
-      actor: row.actor,
-      action: row.action as AuditEntry['action'],
-      ...(row.note !== null && { note: row.note }),
-    }));
+    return this.q.audit.all(exceptionId).map(toAuditEntry);
   }
 
   applyAction(input: ActionInput): Promise<ActionOutcome> {
