@@ -36,3 +36,38 @@ describe('GroupCommit', () => {
     expect(committed).toBe(1);
   });
 });
+
+describe('GroupCommit with an asynchronous commit', () => {
+  it('when jobs arrive while a commit is under way, then they wait for it and go in the next one together', async () => {
+    const commits: number[][] = [];
+    let finishFirst = () => {};
+    const group = new GroupCommit<number, number>(async (jobs) => {
+      commits.push([...jobs]);
+      if (commits.length === 1) await new Promise<void>((resolve) => (finishFirst = resolve));
+      return [...jobs];
+    });
+    const first = group.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [group.submit(2), group.submit(3)];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(commits).toEqual([[1]]);
+    finishFirst();
+    expect(await Promise.all([first, ...later])).toEqual([1, 2, 3]);
+    expect(commits).toEqual([[1], [2, 3]]);
+  });
+
+  it("when the failure is no one job's fault, then the whole group is refused without retrying each", async () => {
+    let calls = 0;
+    const lost = new Error('connection lost');
+    const group = new GroupCommit<number, number>(
+      async () => {
+        calls += 1;
+        throw lost;
+      },
+      { retryAlone: (error) => error !== lost },
+    );
+    const outcomes = await Promise.allSettled([group.submit(1), group.submit(2)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(calls).toBe(1);
+  });
+});
