@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./cli/commands.js')).runDemo,
   webhooks: async () => (await import('./cli/commands.js')).runWebhooks,
   doctor: async () => (await import('./cli/doctor-command.js')).runDoctorCommand,
+  migrate: async () => (await import('./cli/migrate-command.js')).runMigrate,
 };
 
 async function main(argv: string[]): Promise<number> {

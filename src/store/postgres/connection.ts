@@ -22,7 +22,7 @@ function splitSocketDir(url: string): { url: string; socketDir?: string } {
 }
 
 /** Any migration number holds this: instances starting together migrate one at a time. */
-const MIGRATION_LOCK = 0x63617274; // "cart"
+export const MIGRATION_LOCK = 0x63617274; // "cart"
 
 /**
  * Opens a pool on the database. BIGINT columns (epoch milliseconds, ids, money in minor units)

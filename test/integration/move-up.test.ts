@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ACTION } from '../../src/slack/ids.js';
+import type { Store } from '../../src/store/store.js';
+import { CLI } from '../support/child.js';
+import { sharedClockEnv } from '../support/clock-env.js';
+import { anEvent } from '../support/events.js';
+import { FakeSlack } from '../support/fake-slack.js';
+import { freshPostgresUrl } from '../support/postgres.js';
+import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
+import { buttonPayload, postInteraction } from '../support/slack-requests.js';
+import { tempDir } from '../support/temp.js';
+import { waitFor } from '../support/wait-for.js';
+
+const run = promisify(execFile);
+const HOUR = 3_600_000;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function migrate(
+  sqliteFile: string,
+  url: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, 'migrate', '--to', url], {
+      env: { PATH: process.env.PATH ?? '', CARTWATCH_DB: sqliteFile, ...sharedClockEnv() },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const CARTS = ['cart_up_1', 'cart_up_2', 'ord_up_2'];
+
+/** What /cart-status and a cart's timeline read: histories, exceptions and their audit trails. */
+async function whatUsersSee(store: Store, silenceId: number) {
+  const carts = [];
+  for (const id of CARTS) {
+    const history = await store.findCartHistory(id);
+    const exceptions = history?.cartId ? await store.exceptionsOfCart(history.cartId) : [];
+    const audits = [];
+    for (const exception of exceptions) audits.push(await store.auditOf(exception.id));
+    carts.push({ id, history, exceptions, audits });
+  }
+  return {
+    carts,
+    silence: await store.findSilence(silenceId),
+    silenceAudit: await store.silenceAudit(silenceId),
+    createdAt: await store.createdAt(),
+    cursorEventsLeft: (await store.eventsAfter(await store.detectionCursor(), 100)).events.length,
+  };
+}
+
+async function drained(app: SlackTestApp): Promise<void> {
+  await waitFor(async () => (await app.running.store.outboxHealth()).pending === 0, {
+    what: 'the outbox sent',
+  });
+}
+
+describe('moving up: cartwatch migrate --to postgres://…', () => {
+  it('when a SQLite database is moved to Postgres, then Cartwatch on Postgres shows the same carts, exceptions, silence and digest, and raises or posts nothing twice', async () => {
+    const slack = await new FakeSlack().start();
+    cleanups.push(() => slack.stop());
+    const temp = tempDir();
+    cleanups.push(temp.cleanup);
+    const file = path.join(temp.dir, 'cartwatch.db');
+
+    const before = await startSlackTestApp({ slack, dbPath: file });
+    await before.postEvents([
+      anEvent({ cart_id: 'cart_up_1', status: 'failed', error: { code: 'processing_error' } }),
+      anEvent({ cart_id: 'cart_up_2', stage: 'checkout', step: 'submit' }),
+      anEvent({ cart_id: 'cart_up_2', order_id: 'ord_up_2', status: 'failed', error: { code: 'timeout' } }),
+    ]);
+    await before.running.detectNow();
+    const [first] = await slack.waitForCalls('chat.postMessage', 2);
+    const value = first?.blocks?.find((b) => b.type === 'actions')?.elements[0].value;
+    await postInteraction(before.url, buttonPayload({ actionId: ACTION.acknowledge, value }));
+    const now = Date.now();
+    const { silence } = await before.running.store.createSilence({
+      team: 'fulfillment',
+      match: { stage: ['fulfillment'] },
+      reason: 'carrier maintenance',
+      createdBy: 'U0ALICE',
+      at: now,
+      endsAt: now + HOUR,
+      channel: 'C0FULFIL',
+    });
+    expect(await before.running.digests.run('payments', { evenOnFirstDay: true })).toBe('posted');
+    await before.running.sweepNow();
+    await before.running.detectNow();
+    await drained(before);
+    const seen = await whatUsersSee(before.running.store, silence.id);
+    const posted = slack.callsOf('chat.postMessage').length;
+    await before.stop();
+
+    const url = await freshPostgresUrl();
+    const moved = await migrate(file, url);
+    expect(moved.stderr).toBe(`copying ${file} into ${url} in one transaction…\n`);
+    expect(moved.code).toBe(0);
+    expect(moved.stdout).toMatch(/ {2}events +3 +3\n/);
+    expect(moved.stdout).toMatch(/ {2}exceptions +2 +2\n/);
+    expect(moved.stdout).toContain('set CARTWATCH_DB=');
+
+    const after = await startSlackTestApp({ slack, dbPath: url });
+    cleanups.push(() => after.stop());
+    await after.running.detectNow();
+    await after.running.sweepNow();
+    await drained(after);
+    const { cursorEventsLeft, ...rest } = await whatUsersSee(after.running.store, silence.id);
+    expect({ ...rest, cursorEventsLeft: 0 }).toEqual({ ...seen, cursorEventsLeft: 0 });
+    expect(cursorEventsLeft).toBe(0);
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(posted);
+    expect(await after.running.digests.run('payments', { evenOnFirstDay: true })).toBe('already_ran');
+
+    // New rows take new ids: the sequences continue after SQLite's.
+    // (At checkout: a third payment failure would wait to be grouped with the first two.)
+    await after.postEvents(
+      anEvent({
+        cart_id: 'cart_up_3',
+        stage: 'checkout',
+        step: 'submit',
+        status: 'failed',
+        error: { code: 'http_500' },
+      }),
+    );
+    await after.running.detectNow();
+    await slack.waitForCalls('chat.postMessage', posted + 1);
+    const [raised] = await after.running.store.exceptionsOfCart('cart_up_3');
+    expect(raised?.id).toBe(3);
+  });
+
+  it('when the Postgres database already holds Cartwatch data, then migrate refuses and changes nothing', async () => {
+    const temp = tempDir();
+    cleanups.push(temp.cleanup);
+    const file = path.join(temp.dir, 'cartwatch.db');
+    const app = await startSlackTestApp({ dbPath: file });
+    await app.postEvents(anEvent({ cart_id: 'cart_twice' }));
+    await app.stop();
+    const url = await freshPostgresUrl();
+    expect((await migrate(file, url)).code).toBe(0);
+
+    const again = await migrate(file, url);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already holds Cartwatch data (table events has rows)');
+    expect(again.stdout).toBe('');
+  });
+});
