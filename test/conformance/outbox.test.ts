@@ -3,30 +3,18 @@ import { type DuePolicy, NO_DUE_POLICY } from '../../src/domain/due-policy.js';
 import type { OutboxJob } from '../../src/store/exception-types.js';
 import type { Store } from '../../src/store/store.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
-import { OPS, paymentFailure } from '../support/sweep-batches.js';
+import { fence, raiseFailure } from '../support/sweep-batches.js';
 
 const T0 = 1_800_000_000_000;
 const MINUTE = 60_000;
 const POLICY: DuePolicy = { ...NO_DUE_POLICY, grouping: { min: 1000, windowMs: 5 * MINUTE, waitMs: 0 } };
 
-/** The job's token, handed back with every write about it (as the worker does). */
-export const fence = (job: OutboxJob | undefined) => (job?.token === undefined ? {} : { token: job.token });
 const what = (job: OutboxJob) =>
   job.kind === 'thread'
     ? `thread:${job.note.type}`
     : job.kind === 'ephemeral'
       ? `ephemeral:${job.text}`
       : job.kind;
-
-export async function raiseFailure(store: Store, cart: string, now: number, channel = OPS.channel) {
-  const cursor = await store.detectionCursor();
-  await store.applyDetection({
-    from: cursor,
-    cursor,
-    now,
-    changes: [{ type: 'raise', facts: paymentFailure(cart), routing: { ...OPS, channel }, at: now }],
-  });
-}
 
 describe.each(STORE_KINDS)('%s store: outbox', (kind) => {
   let t: TestStore;

@@ -4,7 +4,7 @@ import type { OutboxJob } from '../../src/store/exception-types.js';
 import type { Store } from '../../src/store/store.js';
 import { anEvent, newEvents } from '../support/events.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
-import { OPS, paymentFailure, sweepBatchOf } from '../support/sweep-batches.js';
+import { fence, OPS, raiseFailure, sweepBatchOf } from '../support/sweep-batches.js';
 
 const T0 = 1_800_000_000_000;
 const MINUTE = 60_000;
@@ -54,15 +54,6 @@ describe.each(STORE_KINDS)('%s store: sweeps', (kind) => {
         ...extra,
       }),
     );
-  const raiseFailure = async (cart: string, now: number) => {
-    const cursor = await store.detectionCursor();
-    await store.applyDetection({
-      from: cursor,
-      cursor,
-      now,
-      changes: [{ type: 'raise', facts: paymentFailure(cart), routing: OPS, at: now }],
-    });
-  };
   const sendAll = async (now: number): Promise<OutboxJob[]> => {
     const sent: OutboxJob[] = [];
     for (let jobs = await store.claimOutbox({ now, limit: 50, leaseMs: MINUTE }); jobs.length > 0; ) {
@@ -71,7 +62,7 @@ describe.each(STORE_KINDS)('%s store: sweeps', (kind) => {
           id: job.id,
           at: now,
           ts: `ts.${job.id}`,
-          ...(job.token !== undefined && { token: job.token }),
+          ...fence(job),
         });
       sent.push(...jobs);
       jobs = await store.claimOutbox({ now, limit: 50, leaseMs: MINUTE });
@@ -204,7 +195,7 @@ describe.each(STORE_KINDS)('%s store: sweeps', (kind) => {
     });
 
     it('when an open exception waits past its escalation time, then the team is mentioned in its thread once', async () => {
-      await raiseFailure('cart_f', T0);
+      await raiseFailure(store, 'cart_f', T0);
       await sendAll(T0);
       const now = T0 + POLICY.escalateAfterMs;
       expect((await store.dueWork(now - 1, 10)).escalations).toEqual([]);
@@ -224,7 +215,7 @@ describe.each(STORE_KINDS)('%s store: sweeps', (kind) => {
     });
 
     it('when an acknowledged exception sits past its reminder time, then its assignee is reminded, and again later', async () => {
-      await raiseFailure('cart_r', T0);
+      await raiseFailure(store, 'cart_r', T0);
       await sendAll(T0);
       const [exception] = await store.exceptionsOfCart('cart_r');
       const id = exception?.id ?? 0;

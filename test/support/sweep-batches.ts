@@ -1,7 +1,8 @@
 import { type DuePolicy, expectRuleKey } from '../../src/domain/due-policy.js';
 import type { ExceptionFacts, Routing } from '../../src/domain/exception.js';
 import { missingStepFacts, stallFacts } from '../../src/domain/sweep-rules.js';
-import type { DueWork, SweepBatch } from '../../src/store/exception-types.js';
+import type { DueWork, OutboxJob, SweepBatch } from '../../src/store/exception-types.js';
+import type { Store } from '../../src/store/store.js';
 
 export const OPS: Routing = { team: 'ops', channel: 'C0OPS', reason: 'default route' };
 
@@ -38,4 +39,18 @@ export function paymentFailure(cart: string): ExceptionFacts {
     step: 'authorize',
     errorCode: 'card_declined',
   };
+}
+
+/** The job's token, handed back with every write about it (as the outbox worker does). */
+export const fence = (job: OutboxJob | undefined) => (job?.token === undefined ? {} : { token: job.token });
+
+/** Raises a payment failure of a cart through detection, with no events behind it. */
+export async function raiseFailure(store: Store, cart: string, now: number, channel = OPS.channel) {
+  const cursor = await store.detectionCursor();
+  await store.applyDetection({
+    from: cursor,
+    cursor,
+    now,
+    changes: [{ type: 'raise', facts: paymentFailure(cart), routing: { ...OPS, channel }, at: now }],
+  });
 }
