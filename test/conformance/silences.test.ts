@@ -3,6 +3,7 @@ import type { DuePolicy } from '../../src/domain/due-policy.js';
 import { NO_DUE_POLICY } from '../../src/domain/due-policy.js';
 import type { ExceptionFacts } from '../../src/domain/exception.js';
 import { ALL_TEAMS } from '../../src/domain/silence.js';
+import { connect } from '../../src/store/postgres/connection.js';
 import type { SilenceNote } from '../../src/store/silence-types.js';
 import type { Store } from '../../src/store/store.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
@@ -449,5 +450,38 @@ describe('postgres store: silences with two instances at once', () => {
     expect(
       (await store.auditOf(raised?.id as number)).filter((a) => a.action === 'snooze_ended'),
     ).toHaveLength(1);
+  });
+
+  it("when a silence's end is being told as a matching failure is raised, then the failure waits and is not held back by it", async () => {
+    const { silence: s } = await store.createSilence(silence());
+    const raw = connect(t.target);
+    try {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let claimed = () => {};
+      const isClaimed = new Promise<void>((resolve) => {
+        claimed = resolve;
+      });
+      // Another instance's sweep, caught between marking the end told and committing.
+      const teller = raw.begin(async (tx) => {
+        await tx`SELECT id FROM silences WHERE id = ${s.id} FOR UPDATE`;
+        await tx`UPDATE silences SET summarised_at = ${T0 + HOUR}, ended_at = ends_at WHERE id = ${s.id}`;
+        claimed();
+        await released;
+      });
+      await isClaimed;
+      const raising = raise(store, T0 + HOUR - 1, failure('cart_1'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      release();
+      await teller;
+      await raising;
+      const [raised] = await store.exceptionsOfCart('cart_1');
+      expect(raised?.silenceId).toBeUndefined();
+      expect(raised?.escalateAt).toBe(T0 + HOUR - 1 + POLICY.escalateAfterMs);
+    } finally {
+      await raw.end();
+    }
   });
 });

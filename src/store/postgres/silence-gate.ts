@@ -24,10 +24,13 @@ export class SilenceGate {
       ...(facts.source !== undefined && { source: facts.source }),
       ...(facts.errorCode !== undefined && { errorCode: facts.errorCode }),
     };
-    // The partial index on unsummarised silences keeps this to the few not yet over.
+    // The partial index on unsummarised silences keeps this to the few not yet over. Each is locked
+    // (shared) until this exception is stored: a sweep telling a silence's end skips one locked so
+    // (and tells it next time, with this exception), and one already telling it makes this wait and
+    // then see it over, so nothing is held back by a silence whose end was told without it.
     const rows = await tx<SilenceRow[]>`
       SELECT * FROM silences WHERE summarised_at IS NULL AND ends_at > ${now} AND starts_at <= ${now}
-        AND ended_at IS NULL AND team IN (${team}, ${ALL_TEAMS}) ORDER BY id`;
+        AND ended_at IS NULL AND team IN (${team}, ${ALL_TEAMS}) ORDER BY id FOR SHARE`;
     return rows.map(toSilence).find((silence) => silenceHolds(silence, subject, now));
   }
 
