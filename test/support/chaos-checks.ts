@@ -52,6 +52,26 @@ export async function readClusterState(sql: Sql, acked: Iterable<string>): Promi
   };
 }
 
+/** Settled: every implied exception in its final state, each team's digest run, nothing left to send. */
+export async function settleProgress(
+  sql: Sql,
+  expected: ReadonlyMap<string, ExpectedException>,
+  teams: number,
+): Promise<{ done: boolean; said: string }> {
+  const carts = [...expected.keys()];
+  const rows = await sql<{ cart_id: string; state: string }[]>`
+    SELECT cart_id, state FROM exceptions WHERE cart_id = ANY(${carts}::text[])`;
+  const reached = rows.filter((row) => expected.get(row.cart_id)?.state === row.state).length;
+  const [outbox] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM outbox WHERE state = 'pending'`;
+  const [digests] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM digest_runs`;
+  const pending = outbox?.n ?? 0;
+  const ran = digests?.n ?? 0;
+  return {
+    done: reached >= expected.size && pending === 0 && ran === teams,
+    said: `${reached} of ${expected.size} exceptions in their final state, ${pending} outbox rows pending, ${ran} of ${teams} digests run`,
+  };
+}
+
 /** The outbox row a post was made for (every post carries it as metadata). */
 export function outboxIdOf(call: SlackCall): number | undefined {
   const metadata =

@@ -1,15 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { afterAll } from 'vitest';
-import { CLI } from './child.js';
-import { sharedClockEnv } from './clock-env.js';
-
-/** One run of one instance: its process, address and what it printed. */
-interface Incarnation {
-  process: ChildProcess;
-  url: string;
-  output: string;
-  exited: Promise<number | string | null>;
-}
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Incarnation, launch } from './chaos-process.js';
 
 /** One place in the cluster: an instance name kept across restarts, as a StatefulSet would keep it. */
 interface Slot {
@@ -19,28 +10,35 @@ interface Slot {
   history: Incarnation[];
 }
 
-const running = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of running) child.kill('SIGKILL');
-});
+/** An instance that ended without being told to: a defect, even when nothing was lost. */
+export interface UnexpectedExit {
+  instance: string;
+  run: number;
+  code: number | string | null;
+}
 
 /**
- * Several `cartwatch start` processes on one database and one fake Slack. Each instance gets its own
- * bot token (`xoxb-chaos-N`), so the fake Slack's record tells which instance made a call.
+ * Several `cartwatch start` processes on one database and one fake Slack, under a supervisor that
+ * starts an instance again whenever it ends (killed by the test, or on its own, which is recorded).
+ * Each instance gets its own bot token (`xoxb-chaos-N`), so the fake Slack's record tells which
+ * instance made a call.
  */
 export class ChaosCluster {
   private readonly slots: Slot[];
+  private readonly restarting = new Set<Promise<void>>();
+  private readonly killing = new Set<Incarnation>();
+  private stopping = false;
+  readonly unexpectedExits: UnexpectedExit[] = [];
+  restarts = 0;
 
   constructor(
     size: number,
     private readonly env: Record<string, string>,
     private readonly cwd: string,
+    /** Told of every start and unexpected end, for the run's story. */
+    private readonly note: (line: string) => void = () => {},
   ) {
     this.slots = Array.from({ length: size }, (_, i) => ({ name: `chaos-${i + 1}`, history: [] }));
-  }
-
-  get size(): number {
-    return this.slots.length;
   }
 
   tokenOf(slot: number): string {
@@ -66,36 +64,27 @@ export class ChaosCluster {
     await Promise.all(this.slots.map((_, i) => this.start(i)));
   }
 
-  /** Starts the slot's instance and resolves once it listens. */
-  async start(slot: number): Promise<void> {
+  /** SIGKILL, as when a machine dies; the supervisor starts it again after `restartAfterMs`. */
+  async kill(slot: number, restartAfterMs: number): Promise<void> {
     const place = this.slotAt(slot);
-    if (place.live) throw new Error(`${place.name} is already running`);
-    const incarnation = await launch(
-      {
-        ...this.env,
-        CARTWATCH_INSTANCE: place.name,
-        SLACK_BOT_TOKEN: this.tokenOf(slot),
-      },
-      this.cwd,
-      place.history,
-    );
-    place.live = incarnation;
-    void incarnation.exited.then(() => {
-      if (place.live === incarnation) place.live = undefined;
-    });
-  }
-
-  /** SIGKILL: no shutdown of any kind, as when a machine dies. */
-  async kill(slot: number): Promise<void> {
-    const live = this.slotAt(slot).live;
+    const live = place.live;
     if (!live) return;
-    this.slotAt(slot).live = undefined;
+    place.live = undefined;
+    this.killing.add(live);
     live.process.kill('SIGKILL');
     await live.exited;
+    this.restartLater(slot, restartAfterMs);
+  }
+
+  /** Resolves once every instance that went down runs again. */
+  async settled(): Promise<void> {
+    while (this.restarting.size > 0) await Promise.all(this.restarting);
   }
 
   /** SIGTERM to every live instance; resolves to each exit code (0 is a clean stop). */
   async stopAll(): Promise<(number | string | null)[]> {
+    this.stopping = true;
+    await this.settled().catch(() => {});
     const live = this.slots.flatMap((slot) => (slot.live ? [slot.live] : []));
     for (const incarnation of live) incarnation.process.kill('SIGTERM');
     return Promise.all(live.map((incarnation) => incarnation.exited));
@@ -104,23 +93,69 @@ export class ChaosCluster {
   /** Store operations an instance found still missing on Postgres (while the store is being built). */
   missingOperations(): string[] {
     const found = new Set<string>();
-    for (const slot of this.slots)
-      for (const run of slot.history)
-        for (const match of run.output.matchAll(/(\w+) is not available on the Postgres store yet/g))
-          if (match[1]) found.add(match[1]);
+    for (const run of this.slots.flatMap((slot) => slot.history))
+      for (const match of run.output.matchAll(/(\w+) is not available on the Postgres store yet/g))
+        if (match[1]) found.add(match[1]);
     return [...found].sort();
   }
 
-  /** The last lines each instance printed, every run of it, for a failure's message. */
-  outputTail(lines = 15): string {
-    return this.slots
-      .flatMap((slot) =>
-        slot.history.map((run, n) => {
-          const tail = run.output.trimEnd().split('\n').slice(-lines).join('\n');
-          return `--- ${slot.name} run ${n + 1}:\n${tail}`;
-        }),
-      )
+  /** The last lines of each run that ended on its own (the rest is in saveOutput's files). */
+  crashTails(lines = 12): string {
+    return this.unexpectedExits
+      .map(({ instance, run }) => {
+        const output = this.slots.find((slot) => slot.name === instance)?.history[run - 1]?.output ?? '';
+        return `--- ${instance} run ${run}:\n${output.trimEnd().split('\n').slice(-lines).join('\n')}`;
+      })
       .join('\n');
+  }
+
+  /** Writes each run's whole output under `folder` (a failure's evidence); returns the folder. */
+  saveOutput(folder: string): string {
+    mkdirSync(folder, { recursive: true });
+    for (const slot of this.slots)
+      slot.history.forEach((run, n) => {
+        writeFileSync(path.join(folder, `${slot.name}-run-${n + 1}.log`), run.output);
+      });
+    return folder;
+  }
+
+  private async start(slot: number): Promise<void> {
+    const place = this.slotAt(slot);
+    const env = { ...this.env, CARTWATCH_INSTANCE: place.name, SLACK_BOT_TOKEN: this.tokenOf(slot) };
+    const incarnation = await launch(env, this.cwd, (spawned) => place.history.push(spawned));
+    place.live = incarnation;
+    void incarnation.exited.then((code) => this.exited(slot, incarnation, code));
+  }
+
+  /** An instance that ended on its own is recorded, and started again as a supervisor would. */
+  private exited(slot: number, incarnation: Incarnation, code: number | string | null): void {
+    const place = this.slotAt(slot);
+    if (this.killing.delete(incarnation) || this.stopping) return;
+    if (place.live === incarnation) place.live = undefined;
+    this.unexpectedExits.push({ instance: place.name, run: place.history.indexOf(incarnation) + 1, code });
+    this.note(`${place.name} ended on its own (${code})`);
+    this.restartLater(slot, 0);
+  }
+
+  private restartLater(slot: number, afterMs: number): void {
+    const restart = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, afterMs));
+      // Postgres restarting under it, say: tried again, as a supervisor would, a few times.
+      for (let attempt = 1; !this.stopping; attempt++) {
+        try {
+          await this.start(slot);
+          this.restarts += 1;
+          this.note(`${this.slotAt(slot).name} back`);
+          return;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          this.note(`${this.slotAt(slot).name} failed to start (attempt ${attempt})`);
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
+    })();
+    this.restarting.add(restart);
+    void restart.finally(() => this.restarting.delete(restart)).catch(() => {});
   }
 
   private slotAt(slot: number): Slot {
@@ -128,81 +163,4 @@ export class ChaosCluster {
     if (!place) throw new Error(`no slot ${slot}`);
     return place;
   }
-}
-
-/** Runs the built CLI's `start` in `cwd` (a URL that is mistaken for a path must not land in the repo). */
-async function launch(
-  env: Record<string, string>,
-  cwd: string,
-  history: Incarnation[],
-): Promise<Incarnation> {
-  const child = spawn(process.execPath, [CLI, 'start'], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...sharedClockEnv(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  const incarnation: Incarnation = {
-    process: child,
-    url: '',
-    output: '',
-    exited: new Promise((resolve) =>
-      child.once('exit', (code, signal) => {
-        running.delete(child);
-        resolve(code ?? signal);
-      }),
-    ),
-  };
-  history.push(incarnation);
-  const append = (chunk: Buffer) => {
-    incarnation.output += chunk;
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  incarnation.url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`cartwatch did not start:\n${incarnation.output}`)),
-      30_000,
-    );
-    const check = () => {
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(incarnation.output);
-      if (!match?.[1]) return;
-      clearTimeout(timer);
-      resolve(match[1]);
-    };
-    child.stdout?.on('data', check);
-    child.stderr?.on('data', check);
-    void incarnation.exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`cartwatch exited early:\n${incarnation.output}`));
-    });
-  });
-  return incarnation;
-}
-
-/** Runs a one-off CLI command (`cartwatch digest …`) beside the cluster; resolves to its code and output. */
-export function runCli(
-  args: string[],
-  env: Record<string, string>,
-  cwd: string,
-): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...sharedClockEnv(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  return new Promise((resolve) =>
-    child.once('exit', (code) => {
-      running.delete(child);
-      resolve({ code, output });
-    }),
-  );
 }

@@ -35,7 +35,6 @@ export interface ChaosLog {
   postgresCrashes: number;
   backendsTerminated: number;
   terminations: number;
-  restarts: number;
   lines: string[];
 }
 
@@ -51,10 +50,8 @@ export class ChaosMonkey {
     postgresCrashes: 0,
     backendsTerminated: 0,
     terminations: 0,
-    restarts: 0,
     lines: [],
   };
-  private readonly restarting: Promise<void>[] = [];
   private began = Date.now();
 
   constructor(
@@ -75,11 +72,6 @@ export class ChaosMonkey {
       if (wait > 0) await sleep(wait);
       await this.deal(action);
     }
-  }
-
-  /** Resolves once every killed instance runs again. */
-  async settled(): Promise<void> {
-    await Promise.all(this.restarting);
   }
 
   private async deal(action: ChaosAction): Promise<void> {
@@ -140,30 +132,12 @@ export class ChaosMonkey {
 
   private async killAndRestart(slot: number, how: string): Promise<void> {
     const { cluster, random } = this.deps;
-    await cluster.kill(slot);
+    await cluster.kill(slot, random.int(0, 1_000));
     this.log.kills += 1;
     this.note(`${how} chaos-${slot + 1}`);
-    this.restarting.push(this.restart(slot, random.int(0, 1_000)));
   }
 
-  private async restart(slot: number, afterMs: number): Promise<void> {
-    await sleep(afterMs);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.deps.cluster.start(slot);
-        this.log.restarts += 1;
-        this.note(`chaos-${slot + 1} back`);
-        return;
-      } catch (error) {
-        // Postgres restarting under it, say: tried again, as a supervisor would.
-        if (attempt >= 5) throw error;
-        this.note(`chaos-${slot + 1} failed to start (attempt ${attempt})`);
-        await sleep(500);
-      }
-    }
-  }
-
-  private note(line: string): void {
+  note(line: string): void {
     this.log.lines.push(`${((Date.now() - this.began) / 1000).toFixed(1)}s ${line}`);
   }
 }
