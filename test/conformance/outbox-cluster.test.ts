@@ -88,7 +88,7 @@ describe('postgres store: the outbox sent by several instances', () => {
     expect(await claim(b, T0 + MINUTE + 1)).toEqual([]);
   });
 
-  it("when a channel changes hands, then its new sender keeps Slack's pace after the last post there", async () => {
+  it("when a channel changes hands, then its new sender keeps Slack's pace after the previous sender's last post", async () => {
     await raiseFailure(a, 'cart_3', T0);
     const [first] = await claim(a, T0);
     await a.completeOutbox({ id: first?.id ?? 0, at: T0, ts: '1700.0003', ...fence(first) });
@@ -99,6 +99,12 @@ describe('postgres store: the outbox sent by several instances', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const [next] = await claim(b, T0 + 10 * MINUTE, { paceMs: 250 });
     expect(next).toMatchObject({ kind: 'post', exception: { cartId: 'cart_4' } });
+    // Its own posts it paces itself (the worker does, in memory), as a single sender does.
+    await b.completeOutbox({ id: next?.id ?? 0, at: T0 + 10 * MINUTE, ts: '1700.0004', ...fence(next) });
+    await raiseFailure(a, 'cart_5', T0 + 20 * MINUTE);
+    expect(await claim(b, T0 + 20 * MINUTE, { paceMs: 60_000 })).toMatchObject([
+      { exception: { cartId: 'cart_5' } },
+    ]);
   });
 
   it('when an instance restarts under its name, then only its own abandoned rows come back, never another live instance’s', async () => {

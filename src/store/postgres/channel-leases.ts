@@ -11,7 +11,7 @@ export interface HeldChannel {
   channel: string;
   /** Bumped on every takeover: writes under an older one are fenced out. */
   token: number;
-  /** Its last post (by any sender) is within Slack's pace: posts there wait. */
+  /** Another sender's last post there is within Slack's pace: posts wait (a sender paces its own). */
   paced: boolean;
 }
 
@@ -33,14 +33,15 @@ export async function takeChannels(
       token = CASE WHEN l.holder = excluded.holder THEN l.token ELSE l.token + 1 END,
       holder = excluded.holder, until_at = excluded.until_at
     WHERE l.holder = excluded.holder OR l.until_at <= ${input.now}
-    RETURNING channel, token, last_sent_at > ${tx.unsafe(DB_NOW_MS)} - ${input.paceMs} AS paced`;
+    RETURNING channel, token,
+      last_sent_by IS DISTINCT FROM holder AND last_sent_at > ${tx.unsafe(DB_NOW_MS)} - ${input.paceMs} AS paced`;
   return new Map(held.map((lease) => [lease.channel, lease]));
 }
 
-/** A post went out to the channel: its next sender, whoever it is, keeps Slack's pace from now. */
-export async function notePosted(tx: Tx, channel: string): Promise<void> {
-  await tx`UPDATE channel_leases SET last_sent_at = greatest(last_sent_at, ${tx.unsafe(DB_NOW_MS)})
-    WHERE channel = ${channel}`;
+/** A post went out to the channel: its next sender, should it be another, keeps Slack's pace from now. */
+export async function notePosted(tx: Tx, channel: string, instance: string): Promise<void> {
+  await tx`UPDATE channel_leases SET last_sent_at = greatest(last_sent_at, ${tx.unsafe(DB_NOW_MS)}),
+    last_sent_by = ${instance} WHERE channel = ${channel}`;
 }
 
 /**

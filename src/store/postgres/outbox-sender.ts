@@ -88,7 +88,7 @@ export class OutboxSender {
       const row = await this.lockRow(tx, input.id);
       if (row === undefined) return;
       // The call went out either way: the channel's next sender keeps Slack's pace from it.
-      if (POSTING_KINDS.includes(row.kind)) await notePosted(tx, row.channel);
+      if (POSTING_KINDS.includes(row.kind)) await notePosted(tx, row.channel, this.instance);
       if (isFencedOut(row, input)) return;
       await tx`UPDATE outbox SET state = 'sent', sent_at = ${input.at}, claimed_until = 0 WHERE id = ${input.id}`;
       if (input.ts !== undefined) await this.recordTs(tx, row, input.ts);

@@ -232,7 +232,9 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         holder       TEXT NOT NULL,
         token        BIGINT NOT NULL,
         until_at     BIGINT NOT NULL,
-        last_sent_at BIGINT NOT NULL DEFAULT 0
+        last_sent_at BIGINT NOT NULL DEFAULT 0,
+        -- Who made that post: a sender keeps its own pace itself; another's it takes from here.
+        last_sent_by TEXT
       );
 
       -- Named cluster-wide cursors; 'detector' is text "xid:seq" on Postgres (see events.xid).
