@@ -1,8 +1,10 @@
 import { WebClient } from '@slack/web-api';
 import type { CartwatchConfig, Env } from '../config.js';
 import { type Logger, logFields } from '../logger.js';
+import { isPostgresUrl } from '../store/database-target.js';
 import { type Check, problemsIn } from './check.js';
 import { checkConfig, checkDatabase, checkSecrets } from './local-checks.js';
+import { checkPostgres } from './postgres-check.js';
 import { checkSlack } from './slack-checks.js';
 import { checkPublicUrl } from './url-check.js';
 
@@ -21,7 +23,8 @@ export async function runDoctor(input: DoctorInput): Promise<Check[]> {
   const { env } = input;
   const timeoutMs = input.timeoutMs ?? 10_000;
   const config = checkConfig(env, input.cwd);
-  const checks = [...config.checks, checkDatabase(env.dbPath), ...checkSecrets(env)];
+  const database = isPostgresUrl(env.dbPath) ? await checkPostgres(env.dbPath) : checkDatabase(env.dbPath);
+  const checks = [...config.checks, database, ...checkSecrets(env)];
   if (env.slackBotToken !== undefined) {
     const client = new WebClient(env.slackBotToken, {
       ...(env.slackApiUrl !== undefined && { slackApiUrl: env.slackApiUrl }),

@@ -5,8 +5,8 @@ export type PostgresInspection =
   /** No connection (server away, wrong host, password or database name). */
   | { state: 'unreachable'; problem: string }
   /** Reachable, and no Cartwatch schema yet: the first start (or `cartwatch migrate --to`) makes it. */
-  | { state: 'empty'; otherTables: number }
-  | { state: 'present'; schemaVersion: number; knownVersion: number };
+  | { state: 'empty'; otherTables: number; serverVersion: number }
+  | { state: 'present'; schemaVersion: number; knownVersion: number; serverVersion: number };
 
 /**
  * Looks at a Postgres database without changing it, for start-up (is it new?), `cartwatch doctor`
@@ -22,12 +22,19 @@ export async function inspectPostgres(
     connectTimeoutS: options.timeoutS ?? 10,
   });
   try {
-    const [found] = await sql<{ migrations: string | null; tables: number }[]>`
+    const [found] = await sql<{ migrations: string | null; tables: number; version: number }[]>`
       SELECT to_regclass('schema_migrations')::text AS migrations,
+        current_setting('server_version_num')::int AS version,
         (SELECT count(*)::int FROM pg_tables WHERE schemaname = current_schema()) AS tables`;
-    if (found?.migrations == null) return { state: 'empty', otherTables: found?.tables ?? 0 };
+    const serverVersion = found?.version ?? 0;
+    if (found?.migrations == null) return { state: 'empty', otherTables: found?.tables ?? 0, serverVersion };
     const [row] = await sql<{ v: number | null }[]>`SELECT max(version) AS v FROM schema_migrations`;
-    return { state: 'present', schemaVersion: row?.v ?? 0, knownVersion: LATEST_POSTGRES_VERSION };
+    return {
+      state: 'present',
+      schemaVersion: row?.v ?? 0,
+      knownVersion: LATEST_POSTGRES_VERSION,
+      serverVersion,
+    };
   } catch (error) {
     return { state: 'unreachable', problem: error instanceof Error ? error.message : String(error) };
   } finally {
