@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 describe('ingest on Postgres when the connection is lost', () => {
-  it('when the backend recording a batch is terminated, then ingest answers 503 and the producer's retry is stored once', async () => {
+  it('when the backend recording a batch is terminated, then ingest answers 503 and the producer retry is stored once', async () => {
     expect((await app.postEvents(anEvent({ id: 'first', cart_id: 'cart_x' }))).status).toBe(202);
     // Hold the cart's row so the next batch waits inside its transaction, where it is terminated.
     let release = () => {};
