@@ -4,6 +4,7 @@ import type { Stage } from '../../src/domain/event.js';
 import { validateEvents } from '../../src/ingest/event-schema.js';
 import { createLogger } from '../../src/logger.js';
 import { Detector } from '../../src/services/detector.js';
+import { NO_OBSERVER, type Observer } from '../../src/services/observer.js';
 import type { Store } from '../../src/store/store.js';
 import { openTestStore, type StoreKind, type TestStore } from '../support/stores.js';
 
@@ -34,8 +35,12 @@ export interface ReportWorld {
   now: number;
   /** Records wire events received at `now`. */
   record(...wire: Record<string, unknown>[]): Promise<void>;
-  /** Runs detection over everything recorded. */
-  detect(): Promise<void>;
+  /**
+   * Runs detection (with that detector, by default a new one on this store) until everything recorded has
+   * been detected. On Postgres the feed stops below the oldest transaction still running anywhere on
+   * the server (another test's, say), so one pass may see nothing yet: it is run again until all is seen.
+   */
+  detect(using?: Detector): Promise<void>;
   /** A detector of its own on this (or another instance's) store, on the world's clock. */
   detectorOn(store: Store): Detector;
   /** The live exception of a cart (in that stage, when given). */
@@ -53,17 +58,33 @@ export async function openReportWorld(
     now: options.now ?? T0 - 60 * DAY,
   });
   let recorded = 0;
+  // Every event some detector of this world read and applied (or saw applied by another), by id.
+  const detected = new Set<string>();
+  const seen: Observer = {
+    ...NO_OBSERVER,
+    eventsStored: (events) => {
+      for (const event of events) detected.add(event.id);
+    },
+  };
   const world: ReportWorld = {
     store: test.store,
     test,
     now: T0,
     async record(...wire) {
-      const result = validateEvents(wire.map((w) => ({ id: `evt_${(recorded += 1)}`, ...w })));
+      const first = recorded;
+      recorded += wire.length;
+      const result = validateEvents(wire.map((w, i) => ({ id: `evt_${first + i + 1}`, ...w })));
       if (!result.ok) throw new Error(`invalid test events: ${JSON.stringify(result)}`);
       await test.store.recordEvents(result.events, { receivedAt: world.now });
     },
-    async detect() {
-      await world.detectorOn(test.store).catchUp();
+    async detect(detector = world.detectorOn(test.store)) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        await detector.catchUp();
+        if (detected.size >= recorded) return;
+        if (Date.now() > deadline) throw new Error(`detected ${detected.size} of ${recorded} events`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     },
     detectorOn(store) {
       return new Detector({
@@ -71,6 +92,7 @@ export async function openReportWorld(
         clock: { now: () => world.now },
         config: DEFAULT_CONFIG,
         logger: createLogger('error'),
+        observer: seen,
       });
     },
     async exceptionOf(cartId, stage) {

@@ -171,8 +171,7 @@ describe.each(STORE_KINDS)('%s store: trends', (kind) => {
 
   it('when two detectors on two instances take turns, then their memories of carts never count a hand-off twice or wrong', async () => {
     world = await openReportWorld(kind);
-    const other = await world.test.openAnother();
-    const detectors = [world.detectorOn(world.store), world.detectorOn(other)];
+    const detectors = [world.store, await world.test.openAnother()].map((store) => world.detectorOn(store));
     for (let i = 0; i < 6; i++) {
       // Each cart advances one stage per round; the detectors alternate rounds.
       const stage = (['checkout', 'payment', 'order'] as const)[i % 3] ?? 'checkout';
@@ -182,7 +181,7 @@ describe.each(STORE_KINDS)('%s store: trends', (kind) => {
         event(`x${round}`, stage, 'step', 'succeeded', when),
         event(`y${round}`, stage, 'step', 'succeeded', when + MINUTE),
       );
-      await detectors[i % 2]?.catchUp();
+      await world.detect(detectors[i % 2]);
     }
     expect((await world.store.trendRollup(input())).stageTimes).toEqual([
       { period: 1, stage: 'checkout', bucket: durationBucket(10 * MINUTE), n: 4 },
