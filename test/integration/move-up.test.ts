@@ -78,7 +78,7 @@ describe('moving up: cartwatch migrate --to postgres://…', () => {
       anEvent({ cart_id: 'cart_up_2', order_id: 'ord_up_2', status: 'failed', error: { code: 'timeout' } }),
     ]);
     await before.running.detectNow();
-    const [first] = await slack.waitForCalls('chat.postMessage', 2);
+    const [first, second] = await slack.waitForCalls('chat.postMessage', 2);
     const value = first?.blocks?.find((b) => b.type === 'actions')?.elements[0].value;
     await postInteraction(before.url, buttonPayload({ actionId: ACTION.acknowledge, value }));
     const now = Date.now();
@@ -117,6 +117,15 @@ describe('moving up: cartwatch migrate --to postgres://…', () => {
     expect(cursorEventsLeft).toBe(0);
     expect(slack.callsOf('chat.postMessage')).toHaveLength(posted);
     expect(await after.running.digests.run('payments', { evenOnFirstDay: true })).toBe('already_ran');
+
+    // A message posted from SQLite keeps working: its button acts on the moved exception, and the
+    // same message is updated.
+    const updates = slack.callsOf('chat.update').length;
+    const secondValue = second?.blocks?.find((b) => b.type === 'actions')?.elements[0].value;
+    await postInteraction(after.url, buttonPayload({ actionId: ACTION.acknowledge, value: secondValue }));
+    const update = (await slack.waitForCalls('chat.update', updates + 1))[updates];
+    expect(update?.args.ts).toBe(second?.reply?.ts);
+    expect(JSON.stringify(update?.blocks)).toContain('Acknowledged by <@U0ALICE>');
 
     // New rows take new ids: the sequences continue after SQLite's.
     // (At checkout: a third payment failure would wait to be grouped with the first two.)
