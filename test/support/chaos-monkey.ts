@@ -24,14 +24,14 @@ export function chaosSchedule(random: SeededRandom, plan: ChaosPlan): ChaosActio
   for (let i = 0; i < plan.terminations; i++)
     actions.push({ at: 0.05 + random.next() * 0.9, kind: 'terminate-backends' });
   actions.push({ at: 0.35 + random.next() * 0.3, kind: 'crash-postgres' });
-  actions.push({ at: 0.45 + random.next() * 0.2, kind: 'kill-mid-post' });
+  actions.push({ at: 0.4 + random.next() * 0.2, kind: 'kill-mid-post' });
   return actions.sort((a, b) => a.at - b.at);
 }
 
 /** What the monkey did, for the failure message and the final checks. */
 export interface ChaosLog {
   kills: number;
-  killedMidPost: boolean;
+  midPostKills: number;
   postgresCrashes: number;
   backendsTerminated: number;
   terminations: number;
@@ -39,20 +39,22 @@ export interface ChaosLog {
 }
 
 /**
- * Deals the blows of a schedule to a running cluster. A killed instance comes back after a short,
- * random while (its restart retried while Postgres is down); at least one instance is always left
- * running, as a load balancer needs.
+ * Deals the blows of a schedule to a running cluster (the cluster's supervisor starts a killed
+ * instance again). At least one instance is always left running, as a load balancer needs, except
+ * when the instance caught mid-post is the last one.
  */
 export class ChaosMonkey {
   readonly log: ChaosLog = {
     kills: 0,
-    killedMidPost: false,
+    midPostKills: 0,
     postgresCrashes: 0,
     backendsTerminated: 0,
     terminations: 0,
     lines: [],
   };
   private began = Date.now();
+  private readonly watching = new Set<Promise<void>>();
+  private stopped = false;
 
   constructor(
     private readonly deps: {
@@ -74,6 +76,43 @@ export class ChaosMonkey {
     }
   }
 
+  /**
+   * The next post Slack makes is never answered, and whichever instance made it is killed then,
+   * whenever that is (the first is a digest at start-up, when armed before the cluster starts).
+   */
+  killMidPost(): void {
+    const { slack } = this.deps;
+    const from = slack.calls.length;
+    slack.failNext('chat.postMessage', { dropReply: true });
+    const watch = (async () => {
+      await waitFor(() => this.stopped || !slack.faultPending('chat.postMessage'), {
+        timeoutMs: 600_000,
+        intervalMs: 20,
+      });
+      const dropped = slack.calls.slice(from).find((call) => call.method === 'chat.postMessage');
+      const slot = this.deps.cluster.slotOfToken(dropped?.token);
+      if (this.stopped || slot === undefined) return;
+      // Caught during its own start, it is killed as soon as it counts as running.
+      await waitFor(() => this.stopped || this.deps.cluster.liveSlots().includes(slot), {
+        timeoutMs: 60_000,
+      });
+      if (this.stopped) return;
+      this.log.midPostKills += 1;
+      await this.kill(slot, 'SIGKILL mid-post');
+    })();
+    this.watching.add(watch);
+  }
+
+  /** Ends the watch for a post in flight; resolves when no blow is being dealt. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.watching);
+  }
+
+  note(line: string): void {
+    this.log.lines.push(`${((Date.now() - this.began) / 1000).toFixed(1)}s ${line}`);
+  }
+
   private async deal(action: ChaosAction): Promise<void> {
     const { postgres, database } = this.deps;
     switch (action.kind) {
@@ -81,7 +120,7 @@ export class ChaosMonkey {
         await this.killOne();
         return;
       case 'kill-mid-post':
-        await this.killMidPost();
+        this.killMidPost();
         return;
       case 'terminate-backends': {
         const n = await postgres.terminateBackends(database);
@@ -103,42 +142,17 @@ export class ChaosMonkey {
     const { cluster, random } = this.deps;
     // A restart takes seconds on a busy machine; the blow waits for it rather than take the last one down.
     await waitFor(() => cluster.liveSlots().length >= 2, {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       intervalMs: 50,
       what: 'two live instances',
     });
-    const slot = random.pick(cluster.liveSlots());
-    await this.killAndRestart(slot, 'SIGKILL');
+    await this.kill(random.pick(cluster.liveSlots()), 'SIGKILL');
   }
 
-  /** Arms a dropped reply on the next post and kills whichever instance made it. */
-  private async killMidPost(): Promise<void> {
-    const { slack, cluster } = this.deps;
-    const from = slack.calls.length;
-    slack.failNext('chat.postMessage', { dropReply: true });
-    await waitFor(() => !slack.faultPending('chat.postMessage'), {
-      timeoutMs: 30_000,
-      what: 'a post in flight',
-    });
-    const dropped = slack.calls.slice(from).find((call) => call.method === 'chat.postMessage');
-    const slot = cluster.slotOfToken(dropped?.token);
-    if (slot === undefined || !cluster.liveSlots().includes(slot)) {
-      this.note(`post in flight from ${dropped?.token ?? 'nobody'}: its instance is not running`);
-      return;
-    }
-    this.log.killedMidPost = true;
-    await this.killAndRestart(slot, 'SIGKILL mid-post');
-  }
-
-  private async killAndRestart(slot: number, how: string): Promise<void> {
-    const { cluster, random } = this.deps;
-    await cluster.kill(slot, random.int(0, 1_000));
+  private async kill(slot: number, how: string): Promise<void> {
+    await this.deps.cluster.kill(slot, this.deps.random.int(0, 1_000));
     this.log.kills += 1;
     this.note(`${how} chaos-${slot + 1}`);
-  }
-
-  note(line: string): void {
-    this.log.lines.push(`${((Date.now() - this.began) / 1000).toFixed(1)}s ${line}`);
   }
 }
 

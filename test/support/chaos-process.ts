@@ -21,7 +21,15 @@ function spawnCli(args: string[], env: Record<string, string>, cwd: string): Chi
   // In its own folder: a URL mistaken for a path, or a ./data default, must not land in the repo.
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', LOG_LEVEL: 'warn', ...sharedClockEnv(), ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      // e.g. `--import ./trace-rejections.mjs` while chasing why an instance died.
+      ...(process.env.CHAOS_CHILD_NODE_OPTIONS && { NODE_OPTIONS: process.env.CHAOS_CHILD_NODE_OPTIONS }),
+      ...sharedClockEnv(),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -54,8 +62,8 @@ export async function launch(
   incarnation.url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`cartwatch did not start within 30 s:\n${incarnation.output}`));
-    }, 30_000);
+      reject(new Error(`cartwatch did not start within 60 s:\n${incarnation.output}`));
+    }, 60_000);
     const check = () => {
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(incarnation.output);
       if (!match?.[1]) return;

@@ -21,17 +21,20 @@ export interface ProducerRecord {
 export class Producer {
   readonly record: ProducerRecord = { acked: new Set(), requests: 0, retries: 0, refusals: new Map() };
   private stopping = false;
+  private lastAnswered = Date.now();
   private halted = false;
 
   constructor(
     private readonly cluster: ChaosCluster,
     private readonly random: SeededRandom,
-    private readonly options: { lengthMs: number; tag: string; giveUpAt: number },
+    /** `giveUpAfterMs`: no 202 from any instance for this long means the cluster is down for good. */
+    private readonly options: { lengthMs: number; tag: string; giveUpAfterMs: number },
   ) {}
 
   /** Sends every lane's script, with filler around it, until `stop()` is called and the scripts are done. */
   run(lanes: ScriptedRequest[][]): Promise<void> {
     const started = Date.now();
+    this.lastAnswered = started;
     return Promise.all(
       lanes.map((script, n) => this.runLane([...script], new Filler(n, this.options.tag), started)),
     ).then(() => undefined);
@@ -70,7 +73,7 @@ export class Producer {
     let last = 'no live instance';
     for (let attempt = 0; ; attempt++) {
       if (this.halted) throw new Error('the producer was halted');
-      if (Date.now() > this.options.giveUpAt)
+      if (Date.now() - this.lastAnswered > this.options.giveUpAfterMs)
         throw new Error(
           `no instance answered 202 to a request of ${events.length} event(s); the last answer: ${last}`,
         );
@@ -83,6 +86,7 @@ export class Producer {
       this.record.requests += 1;
       const { status, said } = await post(url, body);
       if (status === 202) {
+        this.lastAnswered = Date.now();
         for (const event of events) this.record.acked.add(event.id as string);
         return;
       }
