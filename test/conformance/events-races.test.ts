@@ -223,6 +223,24 @@ describe('postgres store: events across instances', () => {
     expect((await store.pruneBefore(T0 + 1, { limit: 100 })) + pruned[0] + pruned[1]).toBe(6);
   });
 
+  it('when batches arrive in the same turn, then they are committed in one transaction, each caller told its own outcome', async () => {
+    const start = await store.detectionCursor();
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => record(store, anEvent({ id: `grp${i}` }), anEvent({ id: 'grp0' }))),
+    );
+    expect(outcomes).toEqual(Array(5).fill({ accepted: 1, duplicates: 1 }));
+    // The feed's cursor is "xid:seq": one group, one transaction id.
+    const xids = new Set<string>();
+    let cursor = start;
+    await waitFor(async () => {
+      const page = await store.eventsAfter(cursor, 1);
+      if (page.events.length > 0) xids.add(page.next.split(':')[0] as string);
+      cursor = page.next;
+      return cursor !== start && page.events.length === 0 && xids.size > 0;
+    });
+    expect(xids.size).toBe(1);
+  });
+
   it('when asked for a backup, then it says to use pg_dump', async () => {
     await expect(store.backupTo('/tmp/never.sqlite')).rejects.toThrow(/pg_dump/);
   });
