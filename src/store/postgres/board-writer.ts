@@ -1,5 +1,5 @@
 import { BOARD_LEVEL } from '../../domain/escalation-board.js';
-import { boardMoved, boardOfChange, boardPayload, boardWriteKind } from '../shared/outbox-plans.js';
+import { boardMoved, boardOfChange, boardPayload, boardWrite } from '../shared/outbox-plans.js';
 import type { Tx } from './connection.js';
 
 const BOARD_KINDS = ['board_post', 'board_update'];
@@ -67,9 +67,8 @@ export class BoardWriter {
     const [pending] = await tx<{ waiting: boolean | null; posting: boolean | null }[]>`
       SELECT bool_or(claimed_until <= ${now}) AS waiting, bool_or(kind = 'board_post') AS posting
       FROM outbox WHERE kind IN ${tx(BOARD_KINDS)} AND payload = ${payload} AND state = 'pending'`;
-    // Waiting and not being sent: it will render the board as it is when sent, so nothing is added.
-    if (pending?.waiting) return;
-    const kind = boardWriteKind(board, pending?.posting === true);
+    const kind = boardWrite(board, { waiting: pending?.waiting === true, posting: pending?.posting === true });
+    if (kind === undefined) return;
     await tx`INSERT INTO outbox (kind, channel, payload, state, due_at, created_at)
       VALUES (${kind}, ${board.channel}, ${payload}, 'pending', ${now}, ${now})`;
   }

@@ -7,16 +7,18 @@ import {
   type Routing,
   SYSTEM_ACTOR,
 } from '../../domain/exception.js';
-import { mergeStall } from '../../domain/sweep-rules.js';
 import type { ThreadNote } from '../exception-types.js';
 import type { ExceptionRow } from '../rows/exception-rows.js';
 import {
+  cartToValue,
   mayDropUnsentPost,
   maySettleOnArrival,
+  type OpeningColumns,
   openedNote,
   openingColumns,
   redrawTarget,
   SETTLED_ON_ARRIVAL_NOTE,
+  stallReasonToAdd,
   valueAtRisk,
 } from '../shared/exception-plans.js';
 import { BoardWriter } from './board-writer.js';
@@ -68,7 +70,11 @@ export class ExceptionWriter {
       VALUES (${exceptionId}, ${at}, ${actor}, ${action}, ${note})`;
   }
 
-  /** Opens an exception, or counts a repeat of the live one with the same dedup key. */
+  /**
+   * Opens an exception, or counts a repeat of the live one with the same dedup key. What an opening
+   * needs to know is asked in the same round trip as the live row (wasted on a repeat, but round trips
+   * are what a detection batch of hundreds pays for).
+   */
   async raise(
     tx: Tx,
     facts: ExceptionFacts,
@@ -77,14 +83,50 @@ export class ExceptionWriter {
     now: number,
     options: { repeat?: boolean } = {},
   ): Promise<RaiseResult> {
-    const live = await this.lockLive(tx, facts.dedupKey);
+    const [live, settled, cartValue, silence] = await Promise.all([
+      this.lockLive(tx, facts.dedupKey),
+      this.laterSuccess(tx, facts, at),
+      this.cartValue(tx, facts),
+      // Held back by a silence: stored and counted like any other, but neither posted nor escalated
+      // (nor grouped) until the silence ends and releases it.
+      this.silences.holding(tx, facts, routing.team, now),
+    ]);
     if (live) return this.repeat(tx, live, facts, at, now, options);
-    const opened = await this.open(tx, facts, routing, at, now);
-    if (opened) return 'opened';
-    // Another instance opened it meanwhile (its insert won the live key): this is a repeat of it.
-    const winner = await this.lockLive(tx, facts.dedupKey);
-    if (!winner) throw new Error(`exception ${facts.dedupKey} neither inserted nor found live`);
-    return this.repeat(tx, winner, facts, at, now, options);
+    const value = valueAtRisk(facts, cartValue);
+    const opening = { facts, routing, at, now, value, silence, escalateAfterMs: this.policy.escalateAfterMs };
+    const id = await this.insertOpened(tx, openingColumns(opening), openedNote(silence), now);
+    if (id === undefined) {
+      // Another instance opened it meanwhile (its insert won the live key): this is a repeat of it.
+      const winner = await this.lockLive(tx, facts.dedupKey);
+      if (!winner) throw new Error(`exception ${facts.dedupKey} neither inserted nor found live`);
+      return this.repeat(tx, winner, facts, at, now, options);
+    }
+    // A failure whose cart already succeeded later in that stage (out-of-order webhooks, or a backlog
+    // detected late) was settled before anyone could act: kept for the record, resolved, unposted.
+    if (settled) {
+      await Promise.all([
+        this.markResolved(tx, id, now),
+        this.audit(tx, id, now, SYSTEM_ACTOR, 'auto_resolved', SETTLED_ON_ARRIVAL_NOTE),
+      ]);
+    } else if (silence === undefined)
+      await this.groups.place(tx, id, groupKeyOf(facts, routing.team), routing.channel, now);
+    return 'opened';
+  }
+
+  /** Inserts a live exception with its 'opened' audit entry; undefined when its key is live already. */
+  private async insertOpened(
+    tx: Tx,
+    columns: OpeningColumns,
+    note: string | null,
+    now: number,
+  ): Promise<number | undefined> {
+    const [row] = await tx<{ id: number }[]>`
+      WITH opened AS (
+        INSERT INTO exceptions ${tx({ ...columns, state: 'open', count: 1 })}
+        ON CONFLICT (dedup_key) WHERE state != 'resolved' DO NOTHING RETURNING id)
+      INSERT INTO exception_audit (exception_id, at, actor, action, note)
+      SELECT id, ${now}, ${SYSTEM_ACTOR}, 'opened', ${note} FROM opened RETURNING exception_id AS id`;
+    return row?.id;
   }
 
   private async repeat(
@@ -97,59 +139,20 @@ export class ExceptionWriter {
   ): Promise<RaiseResult> {
     if (options.repeat === false) return 'skipped';
     if (await this.addStallReason(tx, live, facts, at, now)) return 'repeated';
-    await tx`UPDATE exceptions SET count = count + 1, last_seen_at = greatest(last_seen_at, ${at})
+    const counted = tx`UPDATE exceptions SET count = count + 1, last_seen_at = greatest(last_seen_at, ${at})
       WHERE id = ${live.id}`;
     const target = redrawTarget(live, await this.silences.isHeld(tx, live));
+    // Sent together with the count: one round trip (and the repeat note's own insert).
     if (target === 'group' && live.group_id !== null)
-      await this.groups.changed(tx, live.group_id, live.channel, now);
-    else if (target === 'own') {
-      await this.outbox.rerender(tx, live.id, live.channel, now);
-      await this.outbox.repeatNote(tx, live.id, live.channel, now);
-    }
+      await Promise.all([counted, this.groups.changed(tx, live.group_id, live.channel, now)]);
+    else if (target === 'own')
+      await Promise.all([
+        counted,
+        this.outbox.rerender(tx, live.id, live.channel, now),
+        this.outbox.repeatNote(tx, live.id, live.channel, now),
+      ]);
+    else await counted;
     return 'repeated';
-  }
-
-  /** Inserts a new live exception; false when another transaction holds the key live already. */
-  private async open(
-    tx: Tx,
-    facts: ExceptionFacts,
-    routing: Routing,
-    at: number,
-    now: number,
-  ): Promise<boolean> {
-    // Asked together: one round trip's wait for all three.
-    const [settled, cartValue, silence] = await Promise.all([
-      this.laterSuccess(tx, facts, at),
-      this.cartValue(tx, facts),
-      // Held back by a silence: stored and counted like any other, but neither posted nor escalated
-      // (nor grouped) until the silence ends and releases it.
-      this.silences.holding(tx, facts, routing.team, now),
-    ]);
-    const value = valueAtRisk(facts, cartValue);
-    const columns = openingColumns({
-      facts,
-      routing,
-      at,
-      now,
-      value,
-      silence,
-      escalateAfterMs: this.policy.escalateAfterMs,
-    });
-    const [row] = await tx<{ id: number }[]>`
-      INSERT INTO exceptions ${tx({ ...columns, state: 'open', count: 1 })}
-      ON CONFLICT (dedup_key) WHERE state != 'resolved' DO NOTHING RETURNING id`;
-    if (row === undefined) return false;
-    await this.audit(tx, row.id, now, SYSTEM_ACTOR, 'opened', openedNote(silence));
-    // A failure whose cart already succeeded later in that stage (out-of-order webhooks, or a backlog
-    // detected late) was settled before anyone could act: kept for the record, resolved, unposted.
-    if (settled) {
-      await this.markResolved(tx, row.id, now);
-      await this.audit(tx, row.id, now, SYSTEM_ACTOR, 'auto_resolved', SETTLED_ON_ARRIVAL_NOTE);
-      return true;
-    }
-    if (silence === undefined)
-      await this.groups.place(tx, row.id, groupKeyOf(facts, routing.team), routing.channel, now);
-    return true;
   }
 
   private async laterSuccess(tx: Tx, facts: ExceptionFacts, at: number): Promise<boolean> {
@@ -160,8 +163,9 @@ export class ExceptionWriter {
   }
 
   private async cartValue(tx: Tx, facts: ExceptionFacts): Promise<Money | undefined> {
-    if (facts.amount !== undefined || facts.cartId === undefined) return undefined;
-    const [cart] = await tx<Money[]>`SELECT value, currency FROM carts WHERE cart_id = ${facts.cartId}
+    const cartId = cartToValue(facts);
+    if (cartId === undefined) return undefined;
+    const [cart] = await tx<Money[]>`SELECT value, currency FROM carts WHERE cart_id = ${cartId}
       AND value IS NOT NULL AND currency IS NOT NULL`;
     return cart && { value: cart.value, currency: cart.currency };
   }
@@ -174,20 +178,15 @@ export class ExceptionWriter {
     at: number,
     now: number,
   ): Promise<boolean> {
-    if (live.kind !== 'stalled' || facts.kind !== 'stalled') return false;
-    const merged = mergeStall(
-      {
-        ...(live.error_code !== null && { errorCode: live.error_code }),
-        ...(live.error_message !== null && { errorMessage: live.error_message }),
-      },
-      facts,
-    );
+    const merged = stallReasonToAdd(live, facts);
     if (merged === undefined) return false;
-    const [row] = await tx<ExceptionRow[]>`
-      UPDATE exceptions SET error_code = ${merged.errorCode}, error_message = ${merged.errorMessage},
-        count = count + 1, last_seen_at = greatest(last_seen_at, ${at})
-      WHERE id = ${live.id} RETURNING *`;
-    await this.audit(tx, live.id, now, SYSTEM_ACTOR, 'repeated', facts.errorMessage ?? null);
+    const [[row]] = await Promise.all([
+      tx<ExceptionRow[]>`
+        UPDATE exceptions SET error_code = ${merged.errorCode}, error_message = ${merged.errorMessage},
+          count = count + 1, last_seen_at = greatest(last_seen_at, ${at})
+        WHERE id = ${live.id} RETURNING *`,
+      this.audit(tx, live.id, now, SYSTEM_ACTOR, 'repeated', facts.errorMessage ?? null),
+    ]);
     await this.touched(tx, row as ExceptionRow, now, { type: 'also', reason: facts.errorMessage ?? '' });
     return true;
   }
@@ -205,8 +204,10 @@ export class ExceptionWriter {
    * Resolves a live exception the caller has locked; returns how long after it was first seen.
    */
   async resolveAutomatically(tx: Tx, id: number, now: number): Promise<number> {
-    const row = await this.markResolved(tx, id, now);
-    await this.audit(tx, id, now, SYSTEM_ACTOR, 'auto_resolved');
+    const [row] = await Promise.all([
+      this.markResolved(tx, id, now),
+      this.audit(tx, id, now, SYSTEM_ACTOR, 'auto_resolved'),
+    ]);
     if (mayDropUnsentPost(row) && (await this.outbox.dropUnsentPost(tx, row.id, now)))
       return now - row.first_seen_at;
     await this.touched(tx, row, now, { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR });
@@ -234,7 +235,9 @@ export class ExceptionWriter {
       await this.groups.changed(tx, row.group_id, row.channel, now);
       return;
     }
-    await this.outbox.rerender(tx, row.id, row.channel, now);
-    if (note !== undefined) await this.outbox.threadNote(tx, row.id, row.channel, note, now);
+    await Promise.all([
+      this.outbox.rerender(tx, row.id, row.channel, now),
+      note !== undefined && this.outbox.threadNote(tx, row.id, row.channel, note, now),
+    ]);
   }
 }

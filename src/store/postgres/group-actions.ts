@@ -7,7 +7,12 @@ import type {
 } from '../exception-types.js';
 import type { ExceptionRow } from '../rows/exception-rows.js';
 import { actionColumns, NEXT_STATE } from '../shared/exception-plans.js';
-import { type GroupAction, groupActionNote, groupAuditNote } from '../shared/handoff-plans.js';
+import {
+  type GroupAction,
+  groupActionIsStale,
+  groupActionNote,
+  groupAuditNote,
+} from '../shared/handoff-plans.js';
 import { type Sql, type Tx, transaction } from './connection.js';
 import type { ExceptionWriter } from './exception-writer.js';
 
@@ -48,7 +53,7 @@ export class GroupActions {
       if (revision === undefined) return { ok: false, reason: 'not_found' };
       const members = await groups.members(tx, input.groupId, action);
       const first = members[0];
-      if (revision !== input.revision) {
+      if (groupActionIsStale(revision, input)) {
         if (first !== undefined) await groups.changed(tx, input.groupId, first.channel, input.at);
         return { ok: false, reason: 'stale' };
       }

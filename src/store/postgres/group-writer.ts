@@ -34,13 +34,17 @@ export class GroupWriter {
   ): Promise<void> {
     const { grouping } = this.policy;
     const since = stormWindowStart(grouping, now);
-    if (groupKey !== undefined && grouping.min >= 2)
-      await tx`SELECT pg_advisory_xact_lock(hashtext(${`storm:${groupKey}`}))`;
-    const live = groupKey === undefined ? undefined : await this.liveGroup(tx, groupKey, since);
-    const candidates =
-      groupKey === undefined || live !== undefined
-        ? []
-        : (await this.candidates(tx, groupKey, since, now)).map(toStormCandidate);
+    // The lock and both reads go in one round trip; the reads run once the lock is held.
+    const [, live, rows] =
+      groupKey === undefined
+        ? [undefined, undefined, []]
+        : await Promise.all([
+            // Sent now (queries otherwise start when awaited): the lock goes first.
+            tx`SELECT pg_advisory_xact_lock(hashtext(${`storm:${groupKey}`}))`.execute(),
+            this.liveGroup(tx, groupKey, since),
+            this.candidates(tx, groupKey, since, now),
+          ]);
+    const candidates = live === undefined ? rows.map(toStormCandidate) : [];
     const placement = placeNewException(
       grouping,
       { id: exceptionId, groupKey },
@@ -52,10 +56,12 @@ export class GroupWriter {
       return;
     }
     if (placement.type === 'join' && live !== undefined) {
-      await this.join(tx, live.id, [exceptionId]);
       // The storm grew: its message is drawn again, and a click on the old drawing takes no newcomer.
-      await this.changed(tx, live.id, live.channel, now);
-      await this.boards.stormChanged(tx, live.id, live.team, now);
+      await Promise.all([
+        this.join(tx, live.id, [exceptionId]),
+        this.changed(tx, live.id, live.channel, now),
+        this.boards.stormChanged(tx, live.id, live.team, now),
+      ]);
       return;
     }
     if (placement.type !== 'form') return;
@@ -65,14 +71,17 @@ export class GroupWriter {
       FROM exceptions WHERE id = ${exceptionId} RETURNING id`;
     if (group === undefined) throw new Error(`exception ${exceptionId} vanished while forming its storm`);
     const ids = placement.members.map((m) => m.id);
-    await this.join(tx, group.id, ids);
-    // What they were still to send on their own; a call under way (or in doubt) is let finish.
-    await tx`UPDATE outbox SET state = 'superseded' WHERE exception_id = ANY(${ids}::bigint[])
-      AND state = 'pending' AND kind IN ('post', 'update', 'thread') AND claimed_until <= ${now} AND in_doubt = 0`;
-    await this.outbox.groupPost(tx, group.id, channel, now);
-    // After the storm's post, so each pointer waits for the message it links to.
-    for (const { id, pointToStorm } of placement.members)
-      if (pointToStorm) await this.outbox.joinedStorm(tx, id, group.id, channel, now);
+    const pointers = placement.members.filter((m) => m.pointToStorm);
+    // Sent together, in this order: the storm's post before the pointers, so each waits for the
+    // message it links to. What members were still to send on their own is dropped; a call under
+    // way (or in doubt) is let finish.
+    await Promise.all([
+      this.join(tx, group.id, ids),
+      tx`UPDATE outbox SET state = 'superseded' WHERE exception_id = ANY(${ids}::bigint[])
+        AND state = 'pending' AND kind IN ('post', 'update', 'thread') AND claimed_until <= ${now} AND in_doubt = 0`.execute(),
+      this.outbox.groupPost(tx, group.id, channel, now),
+      ...pointers.map(({ id }) => this.outbox.joinedStorm(tx, id, group.id, channel, now)),
+    ]);
   }
 
   /**
@@ -103,8 +112,10 @@ export class GroupWriter {
 
   /** A member changed: the group's message is drawn again (and clicks on the old drawing go stale). */
   async changed(tx: Tx, groupId: number, channel: string, now: number): Promise<void> {
-    await tx`UPDATE exception_groups SET revision = revision + 1 WHERE id = ${groupId}`;
-    await this.outbox.rerenderGroup(tx, groupId, channel, now);
+    await Promise.all([
+      tx`UPDATE exception_groups SET revision = revision + 1 WHERE id = ${groupId}`,
+      this.outbox.rerenderGroup(tx, groupId, channel, now),
+    ]);
   }
 
   /** The storm's revision, its row locked until the transaction ends (a storm-wide action holds it). */

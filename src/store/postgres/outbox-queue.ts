@@ -76,8 +76,11 @@ export class OutboxQueue {
     const [found] = await tx<{ pending: boolean; last: number | null }[]>`
       SELECT bool_or(state = 'pending') AS pending, max(sent_at) AS last FROM outbox
       WHERE exception_id = ${exceptionId} AND kind = 'thread' AND payload = ${REPEATS_PAYLOAD}`;
-    if (found?.pending) return;
-    const dueAt = repeatNoteDueAt(found?.last ?? null, now);
+    const dueAt = repeatNoteDueAt(
+      { pending: found?.pending === true, lastSentAt: found?.last ?? null },
+      now,
+    );
+    if (dueAt === undefined) return;
     await this.insert(tx, {
       exceptionId,
       kind: 'thread',

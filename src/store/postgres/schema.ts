@@ -176,6 +176,8 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX exceptions_by_resolved_at ON exceptions (resolved_at) WHERE resolved_at IS NOT NULL;
       CREATE INDEX exceptions_live_by_team ON exceptions (team, first_seen_at) WHERE state != 'resolved';
       CREATE INDEX exceptions_live_by_group_key ON exceptions (group_key, raised_at) WHERE state != 'resolved';
+      -- Storm candidates: ungrouped like exceptions raised within the window, resolved ones included.
+      CREATE INDEX exceptions_ungrouped_by_group_key ON exceptions (group_key, raised_at) WHERE group_id IS NULL;
       CREATE INDEX exceptions_by_silence ON exceptions (silence_id) WHERE silence_id IS NOT NULL;
       CREATE INDEX exceptions_by_snoozed_until ON exceptions (snoozed_until) WHERE snoozed_until IS NOT NULL;
       CREATE INDEX exceptions_by_first_seen ON exceptions (first_seen_at);

@@ -14,6 +14,7 @@ import {
   type Routing,
 } from '../../domain/exception.js';
 import type { Silence } from '../../domain/silence.js';
+import { mergeStall } from '../../domain/sweep-rules.js';
 import type { ActionInput, ThreadNote } from '../exception-types.js';
 import type { ExceptionRow } from '../rows/exception-rows.js';
 
@@ -113,6 +114,29 @@ export function valueAtRisk(
 ): { amount: Money; from: AmountSource } | undefined {
   if (facts.amount !== undefined) return { amount: facts.amount, from: facts.amountFrom ?? 'event' };
   return cartValue && { amount: cartValue, from: 'cart' };
+}
+
+/** The cart whose known value to look up: only when the event carried no amount of its own. */
+export function cartToValue(facts: ExceptionFacts): string | undefined {
+  return facts.amount === undefined ? facts.cartId : undefined;
+}
+
+/**
+ * A second stall rule for the same cart and stage: the reasons the open stall then shows (its reason
+ * joins it, in the thread too), or undefined when this is a plain repeat.
+ */
+export function stallReasonToAdd(
+  live: Pick<ExceptionRow, 'kind' | 'error_code' | 'error_message'>,
+  facts: ExceptionFacts,
+): { errorCode: string; errorMessage: string } | undefined {
+  if (live.kind !== 'stalled' || facts.kind !== 'stalled') return undefined;
+  return mergeStall(
+    {
+      ...(live.error_code !== null && { errorCode: live.error_code }),
+      ...(live.error_message !== null && { errorMessage: live.error_message }),
+    },
+    facts,
+  );
 }
 
 /** Whether a later success may already have settled it: only a cart's failure can be. */

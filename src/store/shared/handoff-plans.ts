@@ -70,6 +70,11 @@ function describeHandoff(input: ReassignInput, team: string | undefined): string
 /** "Acknowledge all" takes the open members; "Resolve all" the open and acknowledged ones. */
 export type GroupAction = 'acknowledge' | 'resolve';
 
+/** A storm-wide click on an older drawing of the storm's message changes nothing. */
+export function groupActionIsStale(revision: number, input: { revision: number }): boolean {
+  return revision !== input.revision;
+}
+
 /** Each member's audit note in a storm-wide action. */
 export function groupAuditNote(note: string | undefined): string {
   return `with the rest of its group${note ? `: ${note}` : ''}`;

@@ -11,9 +11,16 @@ export const REPEAT_NOTE_EVERY_MS = 5 * 60_000;
 /** A repeats note's payload: equal text, so a pending one is found by it. */
 export const REPEATS_PAYLOAD = JSON.stringify({ type: 'repeats' } satisfies ThreadNote);
 
-/** Batches repeats: no sooner than REPEAT_NOTE_EVERY_MS after the last one sent. */
-export function repeatNoteDueAt(lastSentAt: number | null, now: number): number {
-  return lastSentAt === null ? now : Math.max(now, lastSentAt + REPEAT_NOTE_EVERY_MS);
+/**
+ * Batches repeats: one note waiting at a time (undefined: none to add), due no sooner than
+ * REPEAT_NOTE_EVERY_MS after the last one sent.
+ */
+export function repeatNoteDueAt(
+  notes: { pending: boolean; lastSentAt: number | null },
+  now: number,
+): number | undefined {
+  if (notes.pending) return undefined;
+  return notes.lastSentAt === null ? now : Math.max(now, notes.lastSentAt + REPEAT_NOTE_EVERY_MS);
 }
 
 /**
@@ -66,12 +73,17 @@ export function boardPayload(team: string): string {
   return JSON.stringify({ team });
 }
 
-/** A board posted, or being posted (rows of one board go in order), is updated; else posted. */
-export function boardWriteKind(
+/**
+ * What drawing a board again adds: nothing while a write of it waits unclaimed (it renders the board
+ * as it is when sent); else an update of a board posted, or being posted (rows of one board go in
+ * order); else its post.
+ */
+export function boardWrite(
   board: { slack_ts: string | null },
-  postPending: boolean,
-): 'board_post' | 'board_update' {
-  return board.slack_ts !== null || postPending ? 'board_update' : 'board_post';
+  pending: { waiting: boolean; posting: boolean },
+): 'board_post' | 'board_update' | undefined {
+  if (pending.waiting) return undefined;
+  return board.slack_ts !== null || pending.posting ? 'board_update' : 'board_post';
 }
 
 /** Another escalation channel configured: the board starts again there, its old writes dropped. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { BOARD_LEVEL } from '../../domain/escalation-board.js';
-import { boardMoved, boardOfChange, boardPayload, boardWriteKind } from '../shared/outbox-plans.js';
+import { boardMoved, boardOfChange, boardPayload, boardWrite } from '../shared/outbox-plans.js';
 
 const BOARD_KINDS = "('board_post', 'board_update')";
 
@@ -89,9 +89,11 @@ export class BoardWriter {
     if (board === undefined) return;
     this.s.bump.run(team);
     const payload = boardPayload(team);
-    if (this.s.waiting.get(payload, now)) return;
-    // A post under way: this waits for it (rows of one board go in order) and then updates it.
-    const kind = boardWriteKind(board, this.s.posting.get(payload) !== undefined);
+    const kind = boardWrite(board, {
+      waiting: this.s.waiting.get(payload, now) !== undefined,
+      posting: this.s.posting.get(payload) !== undefined,
+    });
+    if (kind === undefined) return;
     this.s.insert.run(kind, board.channel, payload, now, now);
   }
 }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { DuePolicy } from '../../domain/due-policy.js';
 import type { Money } from '../../domain/event.js';
 import { type ExceptionFacts, groupKeyOf, type Routing, SYSTEM_ACTOR } from '../../domain/exception.js';
-import { mergeStall, SLA_EXCEEDED, silentSourceKey } from '../../domain/sweep-rules.js';
+import { SLA_EXCEEDED, silentSourceKey } from '../../domain/sweep-rules.js';
 import type {
   ActionInput,
   ActionOutcome,
@@ -21,6 +21,7 @@ import {
   actionColumns,
   actionIsStale,
   actionNote,
+  cartToValue,
   countResolved,
   mayDropUnsentPost,
   maySettleOnArrival,
@@ -32,9 +33,16 @@ import {
   SETTLED_BY_SUCCESS,
   SETTLED_ON_ARRIVAL_NOTE,
   type StateColumns,
+  stallReasonToAdd,
   valueAtRisk,
 } from '../shared/exception-plans.js';
-import { type GroupAction, groupActionNote, groupAuditNote, reassignPlan } from '../shared/handoff-plans.js';
+import {
+  type GroupAction,
+  groupActionIsStale,
+  groupActionNote,
+  groupAuditNote,
+  reassignPlan,
+} from '../shared/handoff-plans.js';
 import type { EphemeralInput } from '../store.js';
 import { BoardWriter } from './board-writer.js';
 import { GroupWriter } from './group-writer.js';
@@ -209,14 +217,7 @@ export class ExceptionWriter {
 
   /** A second stall rule for the same cart and stage: its reason joins the open stall, in the thread too. */
   private addStallReason(live: ExceptionRow, facts: ExceptionFacts, at: number, now: number): boolean {
-    if (live.kind !== 'stalled' || facts.kind !== 'stalled') return false;
-    const merged = mergeStall(
-      {
-        ...(live.error_code !== null && { errorCode: live.error_code }),
-        ...(live.error_message !== null && { errorMessage: live.error_message }),
-      },
-      facts,
-    );
+    const merged = stallReasonToAdd(live, facts);
     if (merged === undefined) return false;
     this.s.mergeStall.run(merged.errorCode, merged.errorMessage, at, live.id);
     this.s.audit.run(live.id, now, SYSTEM_ACTOR, 'repeated', facts.errorMessage ?? null);
@@ -227,8 +228,9 @@ export class ExceptionWriter {
 
   /** The cart's known value, when the exception's event carried no amount of its own. */
   private cartValue(facts: ExceptionFacts): Money | undefined {
-    if (facts.amount !== undefined || facts.cartId === undefined) return undefined;
-    const cart = this.s.cartValue.get(facts.cartId);
+    const cartId = cartToValue(facts);
+    if (cartId === undefined) return undefined;
+    const cart = this.s.cartValue.get(cartId);
     return cart && { value: cart.value, currency: cart.currency };
   }
 
@@ -341,7 +343,7 @@ export class ExceptionWriter {
       const members = this.groups.members(input.groupId, action);
       const first = this.s.byId.get(members[0] ?? -1);
       const channel = first?.channel;
-      if (revision !== input.revision) {
+      if (groupActionIsStale(revision, input)) {
         if (channel !== undefined) this.groups.changed(input.groupId, channel, input.at);
         return { ok: false as const, reason: 'stale' as const };
       }

@@ -130,9 +130,14 @@ export class OutboxWriter {
 
   /** Batches repeats: one pending note at a time, and no sooner than the shared interval after the last. */
   repeatNote(exceptionId: number, channel: string, now: number): void {
-    if (this.s.pendingRepeatNote.get(exceptionId, REPEATS_PAYLOAD)) return;
-    const last = this.s.lastRepeatNote.get(exceptionId, REPEATS_PAYLOAD)?.sent_at ?? null;
-    this.s.insert.run(exceptionId, 'thread', channel, REPEATS_PAYLOAD, repeatNoteDueAt(last, now), now);
+    const dueAt = repeatNoteDueAt(
+      {
+        pending: this.s.pendingRepeatNote.get(exceptionId, REPEATS_PAYLOAD) !== undefined,
+        lastSentAt: this.s.lastRepeatNote.get(exceptionId, REPEATS_PAYLOAD)?.sent_at ?? null,
+      },
+      now,
+    );
+    if (dueAt !== undefined) this.s.insert.run(exceptionId, 'thread', channel, REPEATS_PAYLOAD, dueAt, now);
   }
 
   groupPost(groupId: number, channel: string, now: number): void {
