@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../src/config.js';
 import type { DigestFacts } from '../../src/domain/digest.js';
+import { createLogger } from '../../src/logger.js';
+import { Sweeper } from '../../src/services/sweeper.js';
 import type { Store } from '../../src/store/store.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
 import { HOUR, iso, MINUTE, openReportWorld, type ReportWorld, T0 } from './report-world.js';
@@ -173,6 +176,49 @@ describe.each(STORE_KINDS)('%s store: reports', (kind) => {
     expect(overview.resolvedSince).toBe(1);
     expect(overview.waiting).toEqual([{ stage: 'fulfillment', carts: 2, oldestAt: T0 - 20 * MINUTE }]);
     expect((await world.store.exceptionOverview(T0 + HOUR)).resolvedSince).toBe(0);
+  });
+
+  it("when one cart has two live exceptions in two teams, then each team counts its money and the overview's total counts it once", async () => {
+    world = await openReportWorld(kind);
+    const usd = { value: 1000, currency: 'USD' };
+    await world.record(
+      {
+        cart_id: 'a',
+        stage: 'checkout',
+        step: 'submit',
+        status: 'failed',
+        occurred_at: iso(T0 - HOUR),
+        source: 'web',
+        amount: usd,
+      },
+      {
+        cart_id: 'a',
+        stage: 'payment',
+        step: 'capture',
+        status: 'started',
+        occurred_at: iso(T0 - 30 * MINUTE),
+        source: 'stripe',
+        amount: usd,
+      },
+    );
+    await world.detect();
+    const sweeper = new Sweeper({
+      store: world.store,
+      clock: { now: () => world.now },
+      config: DEFAULT_CONFIG,
+      logger: createLogger('error'),
+    });
+    await sweeper.sweepNow();
+    expect((await world.store.exceptionsOfCart('a')).map((e) => [e.kind, e.team, e.state])).toEqual([
+      ['failed', 'ops', 'open'],
+      ['stalled', 'payments', 'open'],
+    ]);
+    const overview = await world.store.exceptionOverview(T0 - HOUR);
+    expect(overview.byTeamAndStage.map((row) => [row.team, row.stage, row.open, row.valueAtRisk])).toEqual([
+      ['ops', 'checkout', 1, [usd]],
+      ['payments', 'payment', 1, [usd]],
+    ]);
+    expect(overview.valueAtRisk).toEqual([usd]);
   });
 
   it('when nothing is live, then the overview is empty and counts nothing', async () => {

@@ -64,10 +64,11 @@ export class TrendQueries {
     };
   }
 
+  // Sums stay BIGINT (read back as numbers): a busy step's attempts over months can pass 2^31.
   private steps(tx: Tx, { days, scope }: TrendRanges) {
     return tx<TrendRollup['steps']>`
-      SELECT r.i::int AS day, h.stage, h.step, sum(h.attempts)::int AS attempts,
-        sum(h.failures)::int AS failures, sum(h.suppressed)::int AS suppressed, sum(h.stalls)::int AS stalls
+      SELECT r.i::int AS day, h.stage, h.step, sum(h.attempts) AS attempts,
+        sum(h.failures) AS failures, sum(h.suppressed) AS suppressed, sum(h.stalls) AS stalls
       FROM ${rangesOf(tx, days)} JOIN step_hours h ON h.hour >= r.f AND h.hour < r.t
       WHERE true ${scopeOf(tx, scope)}
       GROUP BY r.i, h.stage, h.step ORDER BY r.i, h.stage COLLATE "C", h.step COLLATE "C"`;
@@ -75,7 +76,7 @@ export class TrendQueries {
 
   private codes(tx: Tx, { periods, scope }: TrendRanges) {
     return tx<TrendRollup['codes']>`
-      SELECT r.i::int AS period, h.stage, h.step, h.code, sum(h.n)::int AS n
+      SELECT r.i::int AS period, h.stage, h.step, h.code, sum(h.n) AS n
       FROM ${rangesOf(tx, periods)} JOIN step_hour_codes h ON h.hour >= r.f AND h.hour < r.t
       WHERE true ${scopeOf(tx, scope)}
       GROUP BY r.i, h.stage, h.step, h.code
