@@ -47,9 +47,9 @@ import type {
 } from '../store.js';
 import type { TrendRollupInput } from '../trend-types.js';
 import { connect, migrate, type Sql } from './connection.js';
-import { NoiseOperations } from './noise-operations.js';
 import { EventLog } from './event-log.js';
 import { Exceptions } from './exceptions.js';
+import { NoiseOperations } from './noise-operations.js';
 import { Reports } from './reports.js';
 import { SweepsAndOutbox } from './sweeps-and-outbox.js';
 import { WakeUps } from './wake-ups.js';
@@ -61,10 +61,6 @@ export interface PostgresStoreOptions {
   instance?: string;
   /** Connections in this instance's pool. */
   poolSize?: number;
-}
-
-function notYet(operation: string): Error {
-  return new Error(`${operation} is not available on the Postgres store yet`);
 }
 
 /**
