@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { connect, type Sql } from '../../src/store/postgres/connection.js';
-import type { DetectionCursor, Store } from '../../src/store/store.js';
+import type { DetectionCursor, NewEvent, Store } from '../../src/store/store.js';
 import { anEvent, at, newEvents } from '../support/events.js';
 import { asSuperuser } from '../support/postgres.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
@@ -167,17 +167,18 @@ describe('postgres store: events across instances', () => {
     expect((await store.findCartHistory('cart_c'))?.events.map((e) => e.id)).toEqual(['in-doubt']);
   });
 
-  it('when one batch of a commit group is refused by the database, then only it fails and its neighbours are stored', async () => {
-    const [good1, bad, good2] = newEvents(
+  it('when one batch of a commit group is refused by the database, then none of it is stored, and its neighbours are', async () => {
+    const [good1, sibling, bad, good2] = newEvents(
       anEvent({ id: 'g1' }),
+      anEvent({ id: 'sibling' }),
       anEvent({ id: 'bad' }),
       anEvent({ id: 'g2' }),
-    );
+    ) as [NewEvent, NewEvent, NewEvent, NewEvent];
     const outcomes = await Promise.allSettled([
-      store.recordEvents([good1 as never], { receivedAt: T0 }),
-      // Postgres refuses a NUL character in text.
-      store.recordEvents([{ ...(bad as never as object), raw: 'nul \u0000' } as never], { receivedAt: T0 }),
-      store.recordEvents([good2 as never], { receivedAt: T0 }),
+      store.recordEvents([good1], { receivedAt: T0 }),
+      // Postgres refuses a NUL character in text: the whole batch goes, its first event too.
+      store.recordEvents([sibling, { ...bad, raw: 'nul \u0000' }], { receivedAt: T0 }),
+      store.recordEvents([good2], { receivedAt: T0 }),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((outcomes[1] as PromiseRejectedResult).reason).not.toBeInstanceOf(StoreUnavailableError);
