@@ -67,7 +67,10 @@ export class BoardWriter {
     const [pending] = await tx<{ waiting: boolean | null; posting: boolean | null }[]>`
       SELECT bool_or(claimed_until <= ${now}) AS waiting, bool_or(kind = 'board_post') AS posting
       FROM outbox WHERE kind IN ${tx(BOARD_KINDS)} AND payload = ${payload} AND state = 'pending'`;
-    const kind = boardWrite(board, { waiting: pending?.waiting === true, posting: pending?.posting === true });
+    const kind = boardWrite(board, {
+      waiting: pending?.waiting === true,
+      posting: pending?.posting === true,
+    });
     if (kind === undefined) return;
     await tx`INSERT INTO outbox (kind, channel, payload, state, due_at, created_at)
       VALUES (${kind}, ${board.channel}, ${payload}, 'pending', ${now}, ${now})`;

@@ -76,10 +76,7 @@ export class OutboxQueue {
     const [found] = await tx<{ pending: boolean; last: number | null }[]>`
       SELECT bool_or(state = 'pending') AS pending, max(sent_at) AS last FROM outbox
       WHERE exception_id = ${exceptionId} AND kind = 'thread' AND payload = ${REPEATS_PAYLOAD}`;
-    const dueAt = repeatNoteDueAt(
-      { pending: found?.pending === true, lastSentAt: found?.last ?? null },
-      now,
-    );
+    const dueAt = repeatNoteDueAt({ pending: found?.pending === true, lastSentAt: found?.last ?? null }, now);
     if (dueAt === undefined) return;
     await this.insert(tx, {
       exceptionId,
