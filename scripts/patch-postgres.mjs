@@ -23,20 +23,35 @@ const edits = [
   ],
 ];
 
-for (const dir of ['src', 'cjs/src', 'cf/src']) {
-  const file = path.join(root, dir, 'connection.js');
-  if (!existsSync(file)) continue;
-  let text = readFileSync(file, 'utf8');
-  if (text.includes(MARK)) continue;
-  for (const [from, to] of edits) {
+// A new connection's array-type query runs before the connection is handed out; when Postgres cuts
+// the connection then (pg_terminate_backend, a restart), the queries waiting on it are failed, but the
+// promise of the type fetch itself is dropped and its rejection ends the process (porsager/postgres
+// #1192, #1205, #1223). It is handled; the failure still reaches the waiting queries.
+const FETCH_MARK = '/* cartwatch: handled fetchArrayTypes */';
+const fetchEdits = [
+  ['return fetchArrayTypes()\n', `return fetchArrayTypes().catch(() => {}) ${FETCH_MARK}\n`],
+];
+
+/** Applies a group of edits unless its mark shows it was applied; undefined when the file changed. */
+function applied(text, dir, mark, group) {
+  if (text.includes(mark)) return text;
+  for (const [from, to] of group) {
     if (!text.includes(from)) {
       console.warn(
         `patch-postgres: ${dir}/connection.js has changed; not patched (check whether the release fixed it)`,
       );
-      text = undefined;
-      break;
+      return undefined;
     }
     text = text.split(from).join(to);
   }
-  if (text !== undefined) writeFileSync(file, text);
+  return text;
+}
+
+for (const dir of ['src', 'cjs/src', 'cf/src']) {
+  const file = path.join(root, dir, 'connection.js');
+  if (!existsSync(file)) continue;
+  const before = readFileSync(file, 'utf8');
+  let text = applied(before, dir, MARK, edits);
+  if (text !== undefined) text = applied(text, dir, FETCH_MARK, fetchEdits);
+  if (text !== undefined && text !== before) writeFileSync(file, text);
 }
