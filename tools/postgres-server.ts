@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /**
- * A throwaway PostgreSQL server for the tests: Debian's package (installed when missing), a cluster
+ * A throwaway PostgreSQL server for the tests and the bench: Debian's package (installed when missing), a cluster
  * initialised into a temporary directory as the `postgres` user (initdb refuses root), listening on
  * a Unix socket in that directory only, and removed when stopped. No Docker.
  */
@@ -54,8 +54,13 @@ function asPostgres(command: string, args: string[]): void {
   }
 }
 
-/** Starts a fresh cluster; `fsync=off` is fine for a cluster that is thrown away. */
-export function startPostgresServer(): PostgresServer {
+function serverOptions(dir: string, durable: boolean): string {
+  // fsync=off is fine for a cluster the tests throw away; the bench keeps it on, as production does.
+  return `-k ${dir} -c listen_addresses='' ${durable ? '' : '-c fsync=off '}-c max_connections=300 -c shared_buffers=64MB`;
+}
+
+/** Starts a fresh cluster; `durable` keeps fsync on (the bench), otherwise it is off (tests). */
+export function startPostgresServer(options: { durable?: boolean } = {}): PostgresServer {
   const bin = ensurePostgresInstalled();
   const dir = mkdtempSync(path.join(tmpdir(), 'cartwatch-pg-'));
   chmodSync(dir, 0o777);
@@ -72,12 +77,11 @@ export function startPostgresServer(): PostgresServer {
     '-E',
     'UTF8',
   ]);
-  const serverOptions = `-k ${dir} -c listen_addresses='' -c fsync=off -c max_connections=300 -c shared_buffers=64MB`;
   asPostgres(path.join(bin, 'pg_ctl'), [
     '-D',
     data,
     '-o',
-    serverOptions,
+    serverOptions(dir, options.durable ?? false),
     '-l',
     path.join(dir, 'log'),
     '-w',
@@ -99,14 +103,13 @@ export function startPostgresServer(): PostgresServer {
 export function crashRestartPostgres(socketDir: string): void {
   const bin = ensurePostgresInstalled();
   const data = path.join(socketDir, 'data');
-  const serverOptions = `-k ${socketDir} -c listen_addresses='' -c fsync=off -c max_connections=300 -c shared_buffers=64MB`;
   asPostgres(path.join(bin, 'pg_ctl'), [
     '-D',
     data,
     '-m',
     'immediate',
     '-o',
-    serverOptions,
+    serverOptions(socketDir, false),
     '-l',
     path.join(socketDir, 'log'),
     '-w',
