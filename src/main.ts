@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { localFilesBase } from './config/env.js';
 import type { CartwatchConfig, Env } from './config.js';
@@ -8,7 +6,8 @@ import { feedDemo } from './demo/feeder.js';
 import { logStartupChecks } from './doctor/doctor.js';
 import { type DuePolicy, NO_DUE_POLICY } from './domain/due-policy.js';
 import { CARTS_PREFIX, cartsRoute } from './http/carts-route.js';
-import { healthRoute } from './http/health-route.js';
+import { databaseShown, healthRoute } from './http/health-route.js';
+import { closeServer, listen } from './http/listen.js';
 import { Metrics } from './http/metrics.js';
 import { createHttpServer, type Handler, type HttpTimeouts } from './http/server.js';
 import { eventsRoute } from './ingest/events-route.js';
@@ -17,6 +16,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createSandbox } from './sandbox/index.js';
 import type { SandboxWorkspace } from './sandbox/workspace.js';
 import { scheduleDigests } from './schedules/digest-schedule.js';
+import { scheduleRetention } from './schedules/retention-schedule.js';
 import { scheduleWeeklyDigests } from './schedules/weekly-digest-schedule.js';
 import { CartStatusService } from './services/cart-status.js';
 import { type Clock, systemClock } from './services/clock.js';
@@ -41,11 +41,8 @@ import {
   resolveIngestSecret,
   type SlackMode,
 } from './startup-checks.js';
-import { isPostgresUrl, redactUrl } from './store/database-target.js';
 import { isNewDatabase, openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
-
-const RETENTION_EVERY_MS = 60 * 60 * 1000;
 
 export interface StartOptions {
   env: Env;
@@ -181,9 +178,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     '/healthz': healthRoute({
       store,
       instance,
-      database: isPostgresUrl(env.dbPath)
-        ? { kind: 'postgres', url: redactUrl(env.dbPath) }
-        : { kind: 'sqlite' },
+      database: databaseShown(env.dbPath),
       slack: () => {
         if (!outbox) return { state: 'not configured' };
         const socket = slack?.socketMode();
@@ -250,12 +245,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
         }),
       })
     : undefined;
-  const prune = () => {
-    retention.pruneNow().catch((error: unknown) => logger.error('retention pruning failed:', error));
-  };
-  // Once soon after start (not during it), then hourly.
-  const firstPrune = setTimeout(prune, 10_000).unref();
-  const pruning = setInterval(prune, RETENTION_EVERY_MS).unref();
+  const stopRetention = scheduleRetention(retention, logger);
 
   return {
     port,
@@ -272,8 +262,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     digests,
     weeklyDigests,
     async stop() {
-      clearTimeout(firstPrune);
-      clearInterval(pruning);
+      stopRetention();
       for (const stopListening of wakeUps) stopListening();
       // Background work first (the sandbox's Slack stand-in lives on this server), then HTTP: the
       // server stops accepting and lets in-flight requests and their commits finish; the store last.
@@ -289,24 +278,6 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       await store.close();
     },
   };
-}
-
-function listen(server: Server, port: number, host: string | undefined): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-/** Stops accepting, lets in-flight requests finish (their commits included), then resolves. */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }
 
 /** The config's time rules, in the shape the store applies when it writes. */

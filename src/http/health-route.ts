@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isPostgresUrl, redactUrl } from '../store/database-target.js';
 import type { Store, StoreHealth } from '../store/store.js';
 import { sendError, sendJson } from './reply.js';
 
@@ -13,6 +14,11 @@ export interface DatabaseShown {
   kind: 'sqlite' | 'postgres';
   /** Postgres: the URL with its password masked. */
   url?: string;
+}
+
+/** How /healthz shows CARTWATCH_DB: a Postgres URL with its password masked; a file's path not at all. */
+export function databaseShown(target: string): DatabaseShown {
+  return isPostgresUrl(target) ? { kind: 'postgres', url: redactUrl(target) } : { kind: 'sqlite' };
 }
 
 /**

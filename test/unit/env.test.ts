@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { localFilesBase } from '../../src/config/env.js';
 import { ConfigError, loadEnv } from '../../src/config.js';
 
 const dirs: string[] = [];
@@ -134,5 +135,30 @@ describe('environment', () => {
     expect(loadEnv({ env: { SLACK_API_URL: 'http://127.0.0.1:9/api' }, readDotEnv: false }).slackApiUrl).toBe(
       'http://127.0.0.1:9/api/',
     );
+  });
+
+  it('when CARTWATCH_DB is a Postgres URL, then it is kept as given, not resolved as a path', () => {
+    for (const url of [
+      'postgres://cw:pw@db:5432/cartwatch',
+      'postgresql:///cartwatch?host=/run/postgresql',
+    ]) {
+      expect(loadEnv({ env: { CARTWATCH_DB: url }, cwd: '/srv/cartwatch', readDotEnv: false }).dbPath).toBe(
+        url,
+      );
+    }
+  });
+
+  it('when a local run is on Postgres, then its own files go to ./data, named after the database', () => {
+    expect(localFilesBase('postgres://cw@db/shop_cw', '/srv/cartwatch')).toBe('/srv/cartwatch/data/shop_cw');
+    expect(localFilesBase('/var/lib/cw.db', '/srv/cartwatch')).toBe('/var/lib/cw.db');
+  });
+
+  it('when CARTWATCH_INSTANCE is set, then it names the instance; a name with spaces is refused', () => {
+    expect(loadEnv({ env: { CARTWATCH_INSTANCE: 'checkout-a' }, readDotEnv: false }).instance).toBe(
+      'checkout-a',
+    );
+    expect(envProblems({ CARTWATCH_INSTANCE: 'checkout a' })).toEqual([
+      'CARTWATCH_INSTANCE: must be 1 to 64 letters, digits, dots, dashes, colons or underscores',
+    ]);
   });
 });
