@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NO_DUE_POLICY } from '../../src/domain/due-policy.js';
 import { ACTION } from '../../src/slack/ids.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { TestAppOptions } from '../support/app.js';
 import { anEvent, newEvents } from '../support/events.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { freshPostgresUrl } from '../support/postgres.js';
@@ -23,7 +24,7 @@ async function fakeSlack(): Promise<FakeSlack> {
 async function appOn(
   url: string,
   slack: FakeSlack,
-  options: { instance: string; tuning?: Parameters<typeof startSlackTestApp>[0]['tuning'] },
+  options: { instance: string; tuning?: TestAppOptions['tuning'] },
 ): Promise<SlackTestApp> {
   const app = await startSlackTestApp({
     slack,
