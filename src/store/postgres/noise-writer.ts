@@ -4,6 +4,7 @@ import type { SweepOutcome } from '../exception-types.js';
 import type { RateStep } from '../noise-types.js';
 import { type RateStateRow, toRateState } from '../rows/noise-rows.js';
 import { countResolved } from '../shared/exception-plans.js';
+import { countRateRaise, redrawsRateFigures } from '../shared/rate-steps.js';
 import type { Tx } from './connection.js';
 import type { ExceptionWriter } from './exception-writer.js';
 import type { HeldFacts } from './silence-gate.js';
@@ -89,16 +90,12 @@ export class NoiseWriter {
       const result = await this.exceptions.raise(tx, facts, routing, now, now, { repeat: false });
       // Rendered when sent, so the figures stored now are what the first post shows.
       await this.setFigures(tx, facts.dedupKey, JSON.stringify(figures), facts.errorMessage ?? '', now);
-      if (result === 'opened') {
-        outcome.opened += 1;
-        outcome.raisedRates = [...(outcome.raisedRates ?? []), step.rule];
-      }
+      countRateRaise(outcome, step.rule, result);
     }
     if (step.update) {
       const { dedupKey, figures, summary } = step.update;
       const live = await this.setFigures(tx, dedupKey, JSON.stringify(figures), summary, now);
-      // Held back by a silence, it has no message yet: the figures wait for its release.
-      if (live && !(await this.exceptions.silences.isHeld(tx, live)))
+      if (live && redrawsRateFigures(live, await this.exceptions.silences.isHeld(tx, live)))
         await this.exceptions.outbox.rerender(tx, live.id, live.channel, now);
     }
     if (step.resolve)

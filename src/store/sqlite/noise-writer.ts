@@ -4,6 +4,7 @@ import type { Suppressed } from '../../domain/suppression.js';
 import type { SweepOutcome } from '../exception-types.js';
 import type { RateStep } from '../noise-types.js';
 import { type RateStateRow, toRateState } from '../rows/noise-rows.js';
+import { countRateRaise, redrawsRateFigures } from '../shared/rate-steps.js';
 import { countResolved, type ExceptionWriter } from './exception-writer.js';
 import type { HeldFacts } from './silence-gate.js';
 
@@ -68,16 +69,12 @@ export class NoiseWriter {
       // Rendered when sent, so the figures stored now are what the first post shows.
       const result = this.exceptions.raise(facts, routing, now, now, { repeat: false });
       this.s.setFigures.get(JSON.stringify(figures), facts.errorMessage ?? '', now, facts.dedupKey);
-      if (result === 'opened') {
-        outcome.opened += 1;
-        outcome.raisedRates = [...(outcome.raisedRates ?? []), step.rule];
-      }
+      countRateRaise(outcome, step.rule, result);
     }
     if (step.update) {
       const { dedupKey, figures, summary } = step.update;
       const live = this.s.setFigures.get(JSON.stringify(figures), summary, now, dedupKey);
-      // Held back by a silence, it has no message yet: the figures wait for its release.
-      if (live && !this.exceptions.silences.isHeld(live))
+      if (live && redrawsRateFigures(live, this.exceptions.silences.isHeld(live)))
         this.exceptions.outbox.rerender(live.id, live.channel, now);
     }
     if (step.resolve) countResolved(outcome, this.exceptions.resolveLive(step.resolve.dedupKey, now));
