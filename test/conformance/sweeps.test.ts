@@ -242,6 +242,34 @@ describe.each(STORE_KINDS)('%s store: sweeps', (kind) => {
     });
   });
 
+  describe('storms', () => {
+    it('when a whole storm falls due, then it escalates once, through its oldest open member, and the others stand down', async () => {
+      const stormy = await openTestStore(kind, {
+        policy: { ...POLICY, grouping: { min: 3, windowMs: 5 * MINUTE, waitMs: 0 } },
+        now: T0,
+      });
+      try {
+        const s = stormy.store;
+        for (let i = 0; i < 4; i++) await raiseFailure(s, `storm_${i}`, T0 + i);
+        const now = T0 + 3 + POLICY.escalateAfterMs;
+        const due = await s.dueWork(now, 10);
+        expect(due.escalations.map((e) => e.groupId !== undefined)).toEqual([true, true, true, true]);
+        const outcome = await s.applySweep(sweepBatchOf(due, now, POLICY));
+        expect(outcome).toMatchObject({ escalated: 1 });
+        const members = await Promise.all(due.escalations.map((e) => s.findException(e.id)));
+        expect(members.map((e) => [e?.escalationLevel, e?.escalateAt])).toEqual([
+          [1, undefined],
+          [0, undefined],
+          [0, undefined],
+          [0, undefined],
+        ]);
+        expect((await s.dueWork(now + 10 * POLICY.escalateAfterMs, 10)).escalations).toEqual([]);
+      } finally {
+        await stormy.close();
+      }
+    });
+  });
+
   describe('holding back', () => {
     it('when a maintenance window holds due checks back, then they are due again at its end, unconsumed', async () => {
       await started('cart_h', T0);

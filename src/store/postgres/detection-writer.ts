@@ -1,6 +1,11 @@
 import { SLA_EXCEEDED, silentSourceKey } from '../../domain/sweep-rules.js';
 import type { DetectionBatch, DetectionChange, DetectionOutcome } from '../exception-types.js';
-import { countResolved, SETTLED_BY_SUCCESS } from '../shared/exception-plans.js';
+import {
+  countRaise,
+  countResolved,
+  emptyDetectionOutcome,
+  SETTLED_BY_SUCCESS,
+} from '../shared/exception-plans.js';
 import { type Sql, type Tx, transaction } from './connection.js';
 import type { ExceptionWriter } from './exception-writer.js';
 import type { NoiseWriter } from './noise-writer.js';
@@ -21,7 +26,7 @@ export class DetectionWriter {
 
   applyDetection(batch: DetectionBatch): Promise<DetectionOutcome> {
     return transaction(this.sql, async (tx) => {
-      const outcome: DetectionOutcome = { opened: 0, repeated: 0, resolved: 0, resolvedAfterMs: [] };
+      const outcome = emptyDetectionOutcome();
       if (!(await this.claimRange(tx, batch.from))) return outcome;
       await this.lockLiveKeys(tx, batch.changes);
       for (const change of batch.changes) await this.applyChange(tx, change, batch.now, outcome);
@@ -60,8 +65,7 @@ export class DetectionWriter {
     switch (change.type) {
       case 'raise': {
         const result = await this.exceptions.raise(tx, change.facts, change.routing, change.at, now);
-        if (result === 'opened') outcome.opened += 1;
-        else if (result === 'repeated') outcome.repeated += 1;
+        countRaise(outcome, result);
         return;
       }
       case 'resolve': {

@@ -9,7 +9,10 @@ import {
   planEscalation,
   planReminder,
   raiseOptions,
+  type StormMember,
   stallTally,
+  stormReminder,
+  stormSpokesman,
 } from '../shared/sweep-plans.js';
 import type { HoldBackInput } from '../silence-types.js';
 import { type Sql, type Tx, transaction } from './connection.js';
@@ -87,7 +90,8 @@ export class SweepWriter {
     step: SweepBatch['escalations'][number],
     batch: SweepBatch,
   ): Promise<boolean> {
-    const spokesmanId = row?.group_id != null ? await spokesmanOf(tx, row.group_id) : undefined;
+    const spokesmanId =
+      row?.group_id != null ? stormSpokesman(await stormMembers(tx, row.group_id)) : undefined;
     const plan = planEscalation(row, step, {
       policy: this.policy,
       ...(batch.escalationChannel !== undefined && { escalationChannel: batch.escalationChannel }),
@@ -114,7 +118,8 @@ export class SweepWriter {
     step: SweepBatch['reminders'][number],
     now: number,
   ): Promise<boolean> {
-    const reminderId = row?.group_id != null ? await firstAcknowledgedOf(tx, row.group_id) : undefined;
+    const reminderId =
+      row?.group_id != null ? stormReminder(await stormMembers(tx, row.group_id)) : undefined;
     const plan = planReminder(row, step, {
       now,
       policy: this.policy,
@@ -179,17 +184,8 @@ async function lockExceptions(tx: Tx, ids: readonly number[]): Promise<Map<numbe
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-/** The storm's oldest open member still escalating: it escalates for the storm. */
-async function spokesmanOf(tx: Tx, groupId: number): Promise<number | undefined> {
-  const [row] = await tx<{ id: number | null }[]>`
-    SELECT min(id) AS id FROM exceptions WHERE group_id = ${groupId} AND state = 'open' AND escalate_at IS NOT NULL`;
-  return row?.id ?? undefined;
-}
-
-/** The storm's first acknowledged member still reminded of: the storm's reminder goes through it. */
-async function firstAcknowledgedOf(tx: Tx, groupId: number): Promise<number | undefined> {
-  const [row] = await tx<{ id: number | null }[]>`
-    SELECT min(id) AS id FROM exceptions WHERE group_id = ${groupId} AND state = 'acknowledged'
-      AND remind_at IS NOT NULL`;
-  return row?.id ?? undefined;
+/** A storm's live members: which of them speaks for it is shared/sweep-plans.ts's call. */
+function stormMembers(tx: Tx, groupId: number): Promise<StormMember[]> {
+  return tx<StormMember[]>`SELECT id, state, escalate_at, escalation_level, remind_at FROM exceptions
+    WHERE group_id = ${groupId} AND state != 'resolved'`;
 }

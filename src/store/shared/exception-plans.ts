@@ -15,7 +15,7 @@ import {
 } from '../../domain/exception.js';
 import type { Silence } from '../../domain/silence.js';
 import { mergeStall } from '../../domain/sweep-rules.js';
-import type { ActionInput, ThreadNote } from '../exception-types.js';
+import type { ActionInput, DetectionOutcome, ThreadNote } from '../exception-types.js';
 import type { ExceptionRow } from '../rows/exception-rows.js';
 
 /** Which states a person's action moves an exception from, to which, and how the audit names it. */
@@ -230,6 +230,17 @@ export function redrawTarget(row: Pick<ExceptionRow, 'group_id'>, held: boolean)
  */
 export function mayDropUnsentPost(row: Pick<ExceptionRow, 'group_id' | 'slack_ts'>): boolean {
   return row.group_id === null && row.slack_ts === null;
+}
+
+/** A detection batch's outcome before any change: what a batch from a moved cursor reports. */
+export function emptyDetectionOutcome(): DetectionOutcome {
+  return { opened: 0, repeated: 0, resolved: 0, resolvedAfterMs: [] };
+}
+
+/** Counts a raise in a detection batch's outcome: opened, or a repeat (a skipped one is neither). */
+export function countRaise(outcome: DetectionOutcome, result: 'opened' | 'repeated' | 'skipped'): void {
+  if (result === 'opened') outcome.opened += 1;
+  else if (result === 'repeated') outcome.repeated += 1;
 }
 
 /** Counts an automatic resolution (when there was one) and how long it took. */

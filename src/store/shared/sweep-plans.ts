@@ -119,3 +119,35 @@ export function planReminder(
   const waitedMs = now - (row.acknowledged_at ?? now);
   return { type: 'remind', note: { type: 'reminder', assignee: row.assignee, waitedMs }, remindAt };
 }
+
+/** A live member of a storm, as the sweep weighs which member speaks for it. */
+export interface StormMember {
+  id: number;
+  state: string;
+  escalate_at: number | null;
+  escalation_level: number;
+  remind_at: number | null;
+}
+
+/**
+ * The member a storm escalates through: its oldest open member still escalating, or one that has
+ * already escalated (its last step leaves no due time, yet the storm has been told): a storm
+ * escalates once, however many of its members fall due.
+ */
+export function stormSpokesman(members: readonly StormMember[]): number | undefined {
+  return oldest(
+    members.filter((m) => m.state === 'open' && (m.escalate_at !== null || m.escalation_level > 0)),
+  );
+}
+
+/** The member a storm is reminded of through: its first acknowledged member still reminded of. */
+export function stormReminder(members: readonly StormMember[]): number | undefined {
+  return oldest(members.filter((m) => m.state === 'acknowledged' && m.remind_at !== null));
+}
+
+function oldest(members: readonly StormMember[]): number | undefined {
+  return members.reduce<number | undefined>(
+    (min, m) => (min === undefined || m.id < min ? m.id : min),
+    undefined,
+  );
+}

@@ -22,7 +22,9 @@ import {
   actionIsStale,
   actionNote,
   cartToValue,
+  countRaise,
   countResolved,
+  emptyDetectionOutcome,
   mayDropUnsentPost,
   maySettleOnArrival,
   NEXT_STATE,
@@ -132,7 +134,7 @@ export class ExceptionWriter {
 
   applyDetection(batch: DetectionBatch): DetectionOutcome {
     return this.db.transaction(() => {
-      const outcome: DetectionOutcome = { opened: 0, repeated: 0, resolved: 0, resolvedAfterMs: [] };
+      const outcome = emptyDetectionOutcome();
       // Exactly once: a batch read after a cursor that has since moved was applied by someone else.
       if (String(this.s.getCursor.get()?.value ?? 0) !== batch.from) return outcome;
       for (const change of batch.changes) this.applyChange(change, batch.now, outcome);
@@ -148,8 +150,7 @@ export class ExceptionWriter {
     switch (change.type) {
       case 'raise': {
         const result = this.raise(change.facts, change.routing, change.at, now);
-        if (result === 'opened') outcome.opened += 1;
-        else if (result === 'repeated') outcome.repeated += 1;
+        countRaise(outcome, result);
         return;
       }
       case 'resolve':

@@ -8,7 +8,10 @@ import {
   planEscalation,
   planReminder,
   raiseOptions,
+  type StormMember,
   stallTally,
+  stormReminder,
+  stormSpokesman,
 } from '../shared/sweep-plans.js';
 import type { ExceptionWriter } from './exception-writer.js';
 
@@ -31,13 +34,12 @@ export class SweepWriter {
       claimExpectation: db.prepare('DELETE FROM expectations WHERE cart_id = ? AND rule = ? AND due_at = ?'),
       byId: db.prepare<[number], ExceptionRow>('SELECT * FROM exceptions WHERE id = ?'),
       escalate: db.prepare('UPDATE exceptions SET escalation_level = ?, escalate_at = ? WHERE id = ?'),
-      groupSpokesman: db.prepare<[number], { id: number }>(
-        "SELECT min(id) AS id FROM exceptions WHERE group_id = ? AND state = 'open' AND escalate_at IS NOT NULL",
+      // Its live members: which of them speaks for the storm is shared/sweep-plans.ts's call.
+      stormMembers: db.prepare<[number], StormMember>(
+        `SELECT id, state, escalate_at, escalation_level, remind_at FROM exceptions
+         WHERE group_id = ? AND state != 'resolved'`,
       ),
       remind: db.prepare('UPDATE exceptions SET remind_at = ? WHERE id = ?'),
-      groupReminder: db.prepare<[number], { id: number }>(
-        "SELECT min(id) AS id FROM exceptions WHERE group_id = ? AND state = 'acknowledged' AND remind_at IS NOT NULL",
-      ),
     };
   }
 
@@ -79,7 +81,8 @@ export class SweepWriter {
 
   private escalate(step: SweepBatch['escalations'][number], batch: SweepBatch): boolean {
     const row = this.s.byId.get(step.id);
-    const spokesmanId = row?.group_id != null ? this.s.groupSpokesman.get(row.group_id)?.id : undefined;
+    const spokesmanId =
+      row?.group_id != null ? stormSpokesman(this.s.stormMembers.all(row.group_id)) : undefined;
     const plan = planEscalation(row, step, {
       policy: this.policy,
       ...(batch.escalationChannel !== undefined && { escalationChannel: batch.escalationChannel }),
@@ -100,7 +103,8 @@ export class SweepWriter {
 
   private remind(step: SweepBatch['reminders'][number], now: number): boolean {
     const row = this.s.byId.get(step.id);
-    const reminderId = row?.group_id != null ? this.s.groupReminder.get(row.group_id)?.id : undefined;
+    const reminderId =
+      row?.group_id != null ? stormReminder(this.s.stormMembers.all(row.group_id)) : undefined;
     const plan = planReminder(row, step, {
       now,
       policy: this.policy,
