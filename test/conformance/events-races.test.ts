@@ -11,6 +11,8 @@ import { waitFor } from '../support/wait-for.js';
 // connections lost mid-transaction. The behaviour each test checks is the Store's, as everywhere.
 const T0 = 1_800_000_000_000;
 const PRUNE_LOCK = 0x7072756e65;
+/** The feed stops below the oldest transaction running anywhere on the server, other test files' too. */
+const FEED_WAIT = { timeoutMs: 15_000, what: 'the feed' };
 
 let t: TestStore;
 let store: Store;
@@ -71,7 +73,7 @@ async function follow(s: Store, cursor: DetectionCursor, count: number) {
     ids.push(...page.events.map((e) => e.id));
     next = page.next;
     return ids.length >= count;
-  });
+  }, FEED_WAIT);
   return { ids, next };
 }
 
@@ -238,7 +240,7 @@ describe('postgres store: events across instances', () => {
       if (page.events.length > 0) xids.add(page.next.split(':')[0] as string);
       cursor = page.next;
       return cursor !== start && page.events.length === 0 && xids.size > 0;
-    });
+    }, FEED_WAIT);
     expect(xids.size).toBe(1);
   });
 
