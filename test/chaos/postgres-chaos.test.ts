@@ -127,7 +127,8 @@ async function chaosRun(seed: number, pg: ChaosPostgres): Promise<void> {
     });
     for (const exit of cluster.unexpectedExits)
       problems.push(`${exit.instance} (run ${exit.run}) ended on its own: ${exit.code}`);
-    expect(problems).toEqual([]);
+    // As text, so that every problem is shown in full.
+    expect(problems.join('\n'), 'what the cluster got wrong').toBe('');
     expect(producer.record.acked.size).toBeGreaterThan(300);
     expect(monkey.log.kills).toBeGreaterThanOrEqual(12);
     expect(monkey.log.midPostKills).toBeGreaterThanOrEqual(1);
