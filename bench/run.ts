@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { type BenchDatabases, benchDatabases, benchStoreKind } from './databases.js';
 import { measureNoise } from './noise.js';
 import { measureOutboxDrain } from './outbox.js';
 import { cpuSeconds, rssMb, type Served, serve } from './processes.js';
@@ -14,6 +13,8 @@ import { measureTrends } from './trends.js';
  * `npm run bench`: drives a bare node:http server and Cartwatch with the same load and prints
  * one figure a line (`name value unit`), then each SPEC budget it was held against.
  * `npm run bench -- --soak` adds a few minutes of steady ingest (SOAK_SECONDS, default 180).
+ * `npm run bench -- --store postgres` measures ingest (one instance, then two sharing the database),
+ * the timeline and the sweep on a local durable Postgres server the bench starts and removes.
  */
 const SECRET = 'bench-ingest-secret-0123456789';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -67,23 +68,64 @@ async function load(
   return { rps: result['2xx'] / (result.duration || SECONDS), cpuUs };
 }
 
-async function withCartwatch<T>(run: (served: Served) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cartwatch-bench-'));
-  const served = await serve(cli, ['start', '--no-demo'], {
-    PORT: '0',
-    CARTWATCH_DB: path.join(dir, 'bench.db'),
-    CARTWATCH_INGEST_SECRET: SECRET,
-    LOG_LEVEL: 'error',
-  });
+/** Runs `run` against `count` Cartwatch processes sharing one fresh database (two: Postgres only). */
+async function withCartwatch<T>(
+  databases: BenchDatabases,
+  run: (served: Served[]) => Promise<T>,
+  count = 1,
+): Promise<T> {
+  const database = await databases.fresh();
+  const instances: Served[] = [];
   try {
-    return await run(served);
+    for (let i = 1; i <= count; i++) {
+      instances.push(
+        await serve(cli, ['start', '--no-demo'], {
+          PORT: '0',
+          CARTWATCH_DB: database.target,
+          CARTWATCH_INSTANCE: `bench-${i}`,
+          CARTWATCH_INGEST_SECRET: SECRET,
+          LOG_LEVEL: 'error',
+        }),
+      );
+    }
+    return await run(instances);
   } finally {
-    await served.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await Promise.all(instances.map((served) => served.stop()));
+    await database.drop();
   }
 }
 
+/** The same load split over several instances at once (a load balancer's view): their rates summed. */
+async function loadAll(
+  instances: readonly Served[],
+  options: { body: () => string; connections: number },
+): Promise<{ rps: number; cpuUs: number }> {
+  const runs = await Promise.all(
+    instances.map((served) =>
+      load(served.url, {
+        body: options.body,
+        connections: Math.max(1, Math.floor(options.connections / instances.length)),
+        pid: served.child.pid as number,
+      }),
+    ),
+  );
+  const rps = runs.reduce((sum, r) => sum + r.rps, 0);
+  const cpuUs = runs.reduce((sum, r) => sum + r.cpuUs * r.rps, 0) / Math.max(1, rps);
+  return { rps, cpuUs };
+}
+
 async function main(): Promise<void> {
+  const databases = benchDatabases(benchStoreKind(process.argv));
+  try {
+    await measureAll(databases);
+  } finally {
+    await databases.stop();
+  }
+}
+
+async function measureAll(databases: BenchDatabases): Promise<void> {
+  const onPostgres = databases.kind === 'postgres';
+  if (onPostgres) process.stdout.write('store postgres (a local server with fsync on)\n');
   let seq = 0;
   const single = () => eventBody(`evt_${process.pid}_${++seq}`, seq % 10_000);
 
@@ -98,7 +140,11 @@ async function main(): Promise<void> {
   await bare.stop();
 
   let peakRss = 0;
-  await withCartwatch(async (served) => {
+  const template = Array.from({ length: 1000 }, (_, i) => eventBody(`evt_B_${i}`, i)).join(',');
+  let batchNo = 0;
+  const batch = () => `[${template.replaceAll('evt_B_', `evt_${process.pid}_b${++batchNo}_`)}]`;
+  await withCartwatch(databases, async ([served]) => {
+    if (served === undefined) throw new Error('no Cartwatch started');
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, rssMb(served.child.pid as number));
     }, 100);
@@ -110,9 +156,6 @@ async function main(): Promise<void> {
     const ratio = report('ingest.single.ratio', singleRps / bareRps, 'ratio');
     budget('ingest.single.ratio', ratio >= 0.6, '>= 0.60 of bare node:http');
 
-    const template = Array.from({ length: 1000 }, (_, i) => eventBody(`evt_B_${i}`, i)).join(',');
-    let batchNo = 0;
-    const batch = () => `[${template.replaceAll('evt_B_', `evt_${process.pid}_b${++batchNo}_`)}]`;
     const batchRun = await load(served.url, { body: batch, connections: 4, pid });
     const eps = report('ingest.batch.eps', batchRun.rps * 1000, 'events/s');
     report('ingest.batch.cpu_us_per_event', batchRun.cpuUs / 1000, 'us');
@@ -122,8 +165,24 @@ async function main(): Promise<void> {
   report('ingest.rss.mb', peakRss, 'MB');
   budget('ingest.rss.mb', peakRss < 200, '< 200 MB resident while ingesting');
 
+  if (onPostgres) {
+    // Two instances sharing the database, the load split between them. On two cores this measures
+    // the cost of sharing, not scaling: the instances, Postgres and the load generator share them.
+    await withCartwatch(
+      databases,
+      async (instances) => {
+        const two = await loadAll(instances, { body: single, connections: CONNECTIONS });
+        report('ingest.two_instances.single.rps', two.rps, 'req/s');
+        report('ingest.two_instances.single.cpu_us_per_req', two.cpuUs, 'us');
+        const twoBatch = await loadAll(instances, { body: batch, connections: 4 });
+        report('ingest.two_instances.batch.eps', twoBatch.rps * 1000, 'events/s');
+      },
+      2,
+    );
+  }
+
   const carts = Number(process.env.BENCH_CARTS ?? 100_000);
-  const status = await measureStatus(carts);
+  const status = await measureStatus(carts, databases);
   for (const figure of status) report(figure.name, figure.value, figure.unit);
   const value = (name: string) => status.find((f) => f.name === name)?.value ?? Number.POSITIVE_INFINITY;
   budget(
@@ -134,12 +193,18 @@ async function main(): Promise<void> {
   budget('status.overview.ms', value('status.overview.ms') < 50, '< 50 ms');
   budget('digest.team.ms', value('digest.team.ms') < 1000, '< 1 s for a busy day');
 
+  if (onPostgres) {
+    // Trends, the outbox drain, noise and the soak are the same code above either store; they run on SQLite.
+    printBudgets();
+    return;
+  }
+
   const trends = await measureTrends(carts * 10);
   for (const figure of trends) report(figure.name, figure.value, figure.unit);
   const trendsMs = trends.find((f) => f.name === 'status.trends.ms')?.value ?? Number.POSITIVE_INFINITY;
   budget('status.trends.ms', trendsMs < 50, `< 50 ms with ${carts * 10} events over 28 days`);
 
-  const sweep = await measureIdleSweep(carts);
+  const sweep = await measureIdleSweep(carts, databases);
   for (const figure of sweep) report(figure.name, figure.value, figure.unit);
   const idle = sweep.find((f) => f.name === 'sweep.idle.ms')?.value ?? Number.POSITIVE_INFINITY;
   // SPEC names no figure, only that checks cost what is due: a sweep of a large, healthy store
@@ -181,7 +246,10 @@ async function main(): Promise<void> {
 
   if (process.argv.includes('--soak')) {
     const seconds = Number(process.env.SOAK_SECONDS ?? 180);
-    const soak = await withCartwatch((served) => measureSoak(served, SECRET, seconds));
+    const soak = await withCartwatch(databases, ([served]) => {
+      if (served === undefined) throw new Error('no Cartwatch started');
+      return measureSoak(served, SECRET, seconds);
+    });
     for (const figure of soak) report(figure.name, figure.value, figure.unit);
     const growth = soak.find((f) => f.name === 'soak.rss.growth.mb')?.value ?? Number.POSITIVE_INFINITY;
     const peak = soak.find((f) => f.name === 'soak.rss.peak.mb')?.value ?? Number.POSITIVE_INFINITY;
@@ -189,6 +257,10 @@ async function main(): Promise<void> {
     budget('soak.rss.peak.mb', peak < 200, '< 200 MB resident while ingesting');
   }
 
+  printBudgets();
+}
+
+function printBudgets(): void {
   process.stdout.write('\n');
   for (const b of budgets) process.stdout.write(`# ${b.ok ? 'ok  ' : 'MISS'} ${b.name} ${b.text}\n`);
 }

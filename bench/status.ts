@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { DEFAULT_CONFIG } from '../src/config.js';
+import { NO_DUE_POLICY } from '../src/domain/due-policy.js';
 import { validateEvents } from '../src/ingest/event-schema.js';
 import { createLogger } from '../src/logger.js';
 import { CartStatusService } from '../src/services/cart-status.js';
@@ -9,8 +7,9 @@ import { Detector } from '../src/services/detector.js';
 import { DigestService } from '../src/services/digest.js';
 import { renderCartReport } from '../src/slack/blocks/status/cart-report.js';
 import { renderOverview } from '../src/slack/blocks/status/overview.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../src/store/open-store.js';
 import type { NewEvent } from '../src/store/store.js';
+import type { BenchDatabases } from './databases.js';
 
 /** A cart's steps, in order, shared by the benches that build a busy history. */
 export const STEPS = [
@@ -70,10 +69,10 @@ function dayOfEvents(carts: number, now: number): NewEvent[][] {
 }
 
 /** Builds a store of `carts` × 10 events, then times /cart-status, the overview and a digest. */
-export async function measureStatus(carts: number): Promise<Figure[]> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cartwatch-bench-status-'));
-  const store = SqliteStore.open(path.join(dir, 'status.db'));
+export async function measureStatus(carts: number, databases: BenchDatabases): Promise<Figure[]> {
+  const database = await databases.fresh();
   const now = Date.now();
+  const store = await openStore(database.target, NO_DUE_POLICY, { now });
   const clock = { now: () => now };
   const logger = createLogger('error');
   const config = DEFAULT_CONFIG;
@@ -111,6 +110,6 @@ export async function measureStatus(carts: number): Promise<Figure[]> {
     ];
   } finally {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await database.drop();
   }
 }

@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { DEFAULT_CONFIG } from '../src/config.js';
 import { validateEvents } from '../src/ingest/event-schema.js';
 import { createLogger } from '../src/logger.js';
 import { Detector } from '../src/services/detector.js';
 import { Sweeper } from '../src/services/sweeper.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../src/store/open-store.js';
+import type { Store } from '../src/store/store.js';
+import type { BenchDatabases } from './databases.js';
 import type { Figure } from './status.js';
 
 const SLA_MS = 24 * 3_600_000;
@@ -17,19 +16,21 @@ const STAGES = ['checkout', 'payment', 'fulfillment'] as const;
  * none near it, and the default backlog rule watching fulfillment: what a sweep costs when nothing
  * is due. SPEC: checks cost what is due, not what is stored.
  */
-export async function measureIdleSweep(carts: number): Promise<Figure[]> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cartwatch-bench-sweep-'));
+export async function measureIdleSweep(carts: number, databases: BenchDatabases): Promise<Figure[]> {
+  const database = await databases.fresh();
   const now = Date.now();
   // SLAs long enough that nothing falls due while the bench runs.
   const config = { ...DEFAULT_CONFIG, slaMs: { checkout: SLA_MS, payment: SLA_MS, fulfillment: SLA_MS } };
-  const store = SqliteStore.open(path.join(dir, 'sweep.db'), {
+  const policy = {
     slaMs: config.slaMs,
     expect: config.expect,
     watchedSources: [],
     escalateAfterMs: config.escalation.afterMs,
     remindAfterMs: config.escalation.remindAcknowledgedAfterMs,
     grouping: { min: 5, windowMs: 300_000, waitMs: 10_000 },
-  });
+  };
+  const store = await openStore(database.target, policy, { now });
+  const stores: Store[] = [store];
   const clock = { now: () => now };
   const logger = createLogger('error');
   try {
@@ -48,21 +49,38 @@ export async function measureIdleSweep(carts: number): Promise<Figure[]> {
       await store.recordEvents(result.events, { receivedAt: now });
     }
     await new Detector({ store, clock, config, logger }).catchUp();
-    const sweeper = new Sweeper({ store, clock, config, logger });
-    const times: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const start = performance.now();
-      const outcome = await sweeper.sweepNow();
-      times.push(performance.now() - start);
-      if (outcome.opened > 0) throw new Error('the idle sweep raised exceptions: nothing should be due');
-    }
-    times.sort((a, b) => a - b);
-    return [
+    const figures: Figure[] = [
       { name: 'sweep.open_carts', value: carts, unit: 'carts' },
-      { name: 'sweep.idle.ms', value: times[Math.floor(times.length / 2)] ?? 0, unit: 'ms' },
+      {
+        name: 'sweep.idle.ms',
+        value: await medianSweep([new Sweeper({ store, clock, config, logger })]),
+        unit: 'ms',
+      },
     ];
+    if (databases.kind === 'postgres') {
+      // A second instance on the same database, both sweeping at once, as a cluster does.
+      const other = await openStore(database.target, policy, { now, instance: 'bench-2' });
+      stores.push(other);
+      const sweepers = [store, other].map((s) => new Sweeper({ store: s, clock, config, logger }));
+      figures.push({ name: 'sweep.idle.two_instances.ms', value: await medianSweep(sweepers), unit: 'ms' });
+    }
+    return figures;
   } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await Promise.all(stores.map((s) => s.close()));
+    await database.drop();
   }
+}
+
+/** The median, over seven rounds, of the time for these sweepers to sweep at once (nothing is due). */
+async function medianSweep(sweepers: readonly Sweeper[]): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const start = performance.now();
+    const outcomes = await Promise.all(sweepers.map((sweeper) => sweeper.sweepNow()));
+    times.push(performance.now() - start);
+    if (outcomes.some((outcome) => outcome.opened > 0))
+      throw new Error('the idle sweep raised exceptions: nothing should be due');
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] ?? 0;
 }
