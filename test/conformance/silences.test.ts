@@ -1,67 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DuePolicy } from '../../src/domain/due-policy.js';
-import { NO_DUE_POLICY } from '../../src/domain/due-policy.js';
-import type { ExceptionFacts } from '../../src/domain/exception.js';
 import { ALL_TEAMS } from '../../src/domain/silence.js';
 import { connect } from '../../src/store/postgres/connection.js';
-import type { SilenceNote } from '../../src/store/silence-types.js';
 import type { Store } from '../../src/store/store.js';
+import {
+  failure,
+  HOUR,
+  MINUTE,
+  POLICY,
+  raise,
+  silence,
+  silenceNotes,
+  sweep,
+  T0,
+} from '../support/silence-store.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
-
-const T0 = 1_800_000_000_000;
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-
-// Storms need many: these tests place held-back exceptions one by one.
-const POLICY: DuePolicy = { ...NO_DUE_POLICY, grouping: { min: 50, windowMs: 5 * MINUTE, waitMs: 0 } };
-
-const silence = (overrides: Partial<Parameters<Store['createSilence']>[0]> = {}) => ({
-  team: 'payments',
-  match: { stage: ['payment' as const], error_code: ['processing_error'] },
-  reason: 'PSP maintenance',
-  createdBy: 'U0ALICE',
-  at: T0,
-  endsAt: T0 + HOUR,
-  ...overrides,
-});
-
-function failure(cart: string, overrides: Partial<ExceptionFacts> = {}): ExceptionFacts {
-  return {
-    kind: 'failed',
-    dedupKey: `failed:${cart}:payment`,
-    cartId: cart,
-    stage: 'payment',
-    step: 'authorize',
-    errorCode: 'processing_error',
-    source: 'stripe',
-    ...overrides,
-  };
-}
-
-const PAYMENTS = { team: 'payments', channel: 'C_PAY', reason: 'stage is payment' };
-
-/** Raises exceptions as detection does, at `now`, moving the cursor by one. */
-async function raise(store: Store, now: number, ...facts: ExceptionFacts[]) {
-  const from = await store.detectionCursor();
-  const page = await store.eventsAfter(from, 1);
-  return store.applyDetection({
-    from,
-    cursor: page.next,
-    now,
-    changes: facts.map((f) => ({ type: 'raise' as const, facts: f, routing: PAYMENTS, at: now })),
-  });
-}
-
-/** The silence notes queued for Slack by `now`, taken off the outbox as a sender would. */
-async function silenceNotes(store: Store, now: number): Promise<{ channel: string; note: SilenceNote }[]> {
-  const jobs = await store.claimOutbox({ now, limit: 100, leaseMs: MINUTE });
-  for (const job of jobs)
-    await store.completeOutbox({ id: job.id, at: now, ...(job.token !== undefined && { token: job.token }) });
-  return jobs.flatMap((job) => (job.kind === 'silence' ? [{ channel: job.channel, note: job.note }] : []));
-}
-
-const sweep = (store: Store, now: number, extra: Partial<Parameters<Store['sweepNoise']>[0]> = {}) =>
-  store.sweepNoise({ now, maintenance: [], channels: { payments: 'C_PAY' }, limit: 100, ...extra });
 
 describe.each(STORE_KINDS)('%s store: silences', (kind) => {
   let t: TestStore;
@@ -255,105 +207,6 @@ describe.each(STORE_KINDS)('%s store: silences', (kind) => {
     });
   });
 
-  describe('snoozes', () => {
-    const raiseOne = async () => {
-      await raise(store, T0, failure('cart_s'));
-      return (await store.exceptionsOfCart('cart_s'))[0] as NonNullable<
-        Awaited<ReturnType<Store['findException']>>
-      >;
-    };
-
-    it('when snoozed, then escalation stops, the audit says until when, and a stale click changes nothing', async () => {
-      const before = await raiseOne();
-      const until = T0 + 30 * MINUTE;
-      const stale = await store.snoozeException({
-        exceptionId: before.id,
-        revision: before.revision + 1,
-        actor: 'U0BOB',
-        until,
-        at: T0,
-      });
-      expect(stale).toMatchObject({ ok: false, reason: 'stale', exception: { id: before.id } });
-      const outcome = await store.snoozeException({
-        exceptionId: before.id,
-        revision: before.revision,
-        actor: 'U0BOB',
-        until,
-        at: T0 + MINUTE,
-      });
-      expect(outcome).toMatchObject({
-        ok: true,
-        exception: {
-          snoozedUntil: until,
-          snoozedBy: 'U0BOB',
-          revision: before.revision + 1,
-          escalationLevel: 0,
-        },
-      });
-      if (outcome.ok) expect(outcome.exception.escalateAt).toBeUndefined();
-      expect((await store.auditOf(before.id)).at(-1)).toMatchObject({
-        actor: 'U0BOB',
-        action: 'snoozed',
-        note: `until ${new Date(until).toISOString()}`,
-      });
-      expect(
-        await store.snoozeException({
-          exceptionId: before.id + 1000,
-          revision: 0,
-          actor: 'U0BOB',
-          until,
-          at: T0,
-        }),
-      ).toEqual({ ok: false, reason: 'not_found' });
-    });
-
-    it('when a snooze runs out, then the sweep ends it once and escalation starts over from its end', async () => {
-      const before = await raiseOne();
-      const until = T0 + 30 * MINUTE;
-      await store.snoozeException({
-        exceptionId: before.id,
-        revision: before.revision,
-        actor: 'U0BOB',
-        until,
-        at: T0,
-      });
-      expect(await sweep(store, until - 1)).toMatchObject({ snoozesEnded: 0 });
-      expect(await sweep(store, until + 5_000)).toMatchObject({ snoozesEnded: 1 });
-      const woken = await store.findException(before.id);
-      expect(woken).toMatchObject({ escalateAt: until + POLICY.escalateAfterMs, escalationLevel: 0 });
-      expect(woken?.snoozedUntil).toBeUndefined();
-      expect((await store.auditOf(before.id)).at(-1)).toMatchObject({
-        actor: 'cartwatch',
-        action: 'snooze_ended',
-      });
-      expect(await sweep(store, until + MINUTE)).toMatchObject({ snoozesEnded: 0 });
-    });
-
-    it("when an acknowledged one's snooze runs out, then its reminders start over from the snooze's end", async () => {
-      const raised = await raiseOne();
-      const acked = await store.applyAction({
-        exceptionId: raised.id,
-        revision: raised.revision,
-        action: 'acknowledge',
-        actor: 'U0BOB',
-        at: T0,
-      });
-      if (!acked.ok) throw new Error('acknowledge refused');
-      const until = T0 + HOUR;
-      await store.snoozeException({
-        exceptionId: raised.id,
-        revision: acked.exception.revision,
-        actor: 'U0BOB',
-        until,
-        at: T0,
-      });
-      await sweep(store, until);
-      const woken = await store.findException(raised.id);
-      expect(woken).toMatchObject({ state: 'acknowledged', remindAt: until + POLICY.remindAfterMs });
-      expect(woken?.escalateAt).toBeUndefined();
-    });
-  });
-
   describe('maintenance windows', () => {
     const occurrence = {
       key: 'psp@2027-01-15T08:00:00.000Z',
@@ -431,25 +284,6 @@ describe('postgres store: silences with two instances at once', () => {
     ]);
     expect(new Set(outcomes.map((o) => o.silence.id)).size).toBe(1);
     expect(await store.activeSilences(T0 + MINUTE)).toHaveLength(1);
-  });
-
-  it('when two instances sweep as a snooze runs out, then it is ended once', async () => {
-    const other = await t.openAnother();
-    await raise(store, T0, failure('cart_s'));
-    const [raised] = await store.exceptionsOfCart('cart_s');
-    const until = T0 + 30 * MINUTE;
-    await store.snoozeException({
-      exceptionId: raised?.id as number,
-      revision: raised?.revision as number,
-      actor: 'U0BOB',
-      until,
-      at: T0,
-    });
-    const outcomes = await Promise.all([sweep(store, until), sweep(other, until), sweep(store, until)]);
-    expect(outcomes.reduce((n, o) => n + o.snoozesEnded, 0)).toBe(1);
-    expect(
-      (await store.auditOf(raised?.id as number)).filter((a) => a.action === 'snooze_ended'),
-    ).toHaveLength(1);
   });
 
   it("when a silence's end is being told as a matching failure is raised, then the failure waits and is not held back by it", async () => {
