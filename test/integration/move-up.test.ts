@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
+import { ROLLUPS_SINCE_VERSION } from '../../src/store/sqlite/migrations.js';
 import type { Store } from '../../src/store/store.js';
 import { CLI } from '../support/child.js';
 import { sharedClockEnv } from '../support/clock-env.js';
@@ -53,6 +55,7 @@ async function whatUsersSee(store: Store, silenceId: number) {
     silence: await store.findSilence(silenceId),
     silenceAudit: await store.silenceAudit(silenceId),
     createdAt: await store.createdAt(),
+    trendsSince: await store.trendsSince(),
     cursorEventsLeft: (await store.eventsAfter(await store.detectionCursor(), 100)).events.length,
   };
 }
@@ -98,6 +101,13 @@ describe('moving up: cartwatch migrate --to postgres://…', () => {
     const seen = await whatUsersSee(before.running.store, silence.id);
     const posted = slack.callsOf('chat.postMessage').length;
     await before.stop();
+    // As a database made before trends were counted: its trends began a day after it did.
+    const sqlite = new Database(file);
+    sqlite
+      .prepare('UPDATE schema_migrations SET applied_at = ? WHERE version = ?')
+      .run(new Date(seen.createdAt + 24 * HOUR).toISOString(), ROLLUPS_SINCE_VERSION);
+    sqlite.close();
+    seen.trendsSince = seen.createdAt + 24 * HOUR;
 
     const url = await freshPostgresUrl();
     const moved = await migrate(file, url);

@@ -57,8 +57,13 @@ export class PostgresTarget {
     return cursor;
   }
 
-  /** The database began when the SQLite one did: digests skip that first day, as they would have. */
+  /**
+   * The database began when the SQLite one did (digests skip that first day, as they would have),
+   * and trends began counting when SQLite's did (weeks before that are not reported as empty).
+   */
   async keepOrigins(origins: { createdAt: number; trendsSince: number }): Promise<void> {
     await this.tx`UPDATE schema_migrations SET applied_at = ${origins.createdAt} WHERE version = 1`;
+    await this.tx`INSERT INTO cursors (name, value) VALUES ('trends_since', ${String(origins.trendsSince)})
+      ON CONFLICT (name) DO UPDATE SET value = excluded.value`;
   }
 }

@@ -23,10 +23,14 @@ const ROLLUPS_SINCE_VERSION = 1;
 export class TrendQueries {
   constructor(private readonly sql: Sql) {}
 
-  /** When the roll-ups began: the first migration was applied then, by its opener's clock. */
+  /**
+   * When the roll-ups began: the first migration was applied then, by its opener's clock; a database
+   * moved up from SQLite (`cartwatch migrate --to`) keeps SQLite's own start of trends in `cursors`.
+   */
   async since(): Promise<number> {
-    const [row] = await this.sql<{ applied_at: number }[]>`SELECT applied_at FROM schema_migrations
-      WHERE version = ${ROLLUPS_SINCE_VERSION}`;
+    const [row] = await this.sql<{ applied_at: number | null }[]>`SELECT coalesce(
+        (SELECT value::bigint FROM cursors WHERE name = 'trends_since'),
+        (SELECT applied_at FROM schema_migrations WHERE version = ${ROLLUPS_SINCE_VERSION})) AS applied_at`;
     return row?.applied_at ?? 0;
   }
 
