@@ -107,6 +107,20 @@ describe('postgres store: the outbox sent by several instances', () => {
     ]);
   });
 
+  it("when an instance restarts under its name, then it keeps the pace of its former self's last post", async () => {
+    await raiseFailure(a, 'cart_6', T0);
+    const [post] = await claim(a, T0);
+    await a.completeOutbox({ id: post?.id ?? 0, at: T0, ts: '1700.0006', ...fence(post) });
+    await raiseFailure(a, 'cart_7', T0 + 10 * MINUTE);
+    const restarted = await PostgresStore.open(t.target, POLICY, { instance: 'test-1' });
+    try {
+      await restarted.releaseAbandonedOutbox();
+      expect(await claim(restarted, T0 + 10 * MINUTE, { paceMs: 60_000 })).toEqual([]);
+    } finally {
+      await restarted.close();
+    }
+  });
+
   it('when an instance restarts under its name, then only its own abandoned rows come back, never another live instance’s', async () => {
     await ephemeral('C0A', 'mine');
     const [mine] = await claim(a, T0);

@@ -46,10 +46,12 @@ export async function notePosted(tx: Tx, channel: string, instance: string): Pro
 
 /**
  * After a restart under the same name: the leases it held are still its own, but whatever the dead
- * process still had in flight is fenced out by a new token.
+ * process still had in flight is fenced out by a new token, and its last posts count as another
+ * sender's (the new process has no memory of their pace).
  */
 export async function refenceOwnLeases(tx: Tx, instance: string): Promise<string[]> {
   const rows = await tx<{ channel: string }[]>`
-    UPDATE channel_leases SET token = token + 1 WHERE holder = ${instance} RETURNING channel`;
+    UPDATE channel_leases SET token = token + 1, last_sent_by = NULL WHERE holder = ${instance}
+    RETURNING channel`;
   return rows.map((row) => row.channel);
 }
