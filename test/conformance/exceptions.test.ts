@@ -153,6 +153,27 @@ describe.each(STORE_KINDS)('%s store: exceptions', (kind) => {
     expect(await sendAll(T0 + MINUTE)).toEqual([]);
   });
 
+  it("when a failure carries no amount, then the cart's known value is what it puts at risk", async () => {
+    const paid = anEvent({
+      cart_id: 'c9',
+      stage: 'payment',
+      step: 'capture',
+      amount: { value: 12_500, currency: 'EUR' },
+    });
+    await store.recordEvents(newEvents(paid), { receivedAt: T0 });
+    const shipping = facts('c9', {
+      stage: 'fulfillment',
+      step: 'ship',
+      dedupKey: 'failed:c9:fulfillment.ship',
+    });
+    const { amount: _none, ...unpriced } = shipping;
+    await detect([{ type: 'raise', facts: unpriced, routing, at: T0 }], T0);
+    expect(await store.findException(1)).toMatchObject({
+      amount: { value: 12_500, currency: 'EUR' },
+      amountFrom: 'cart',
+    });
+  });
+
   it('when a batch was read from a cursor that has since moved, then it changes nothing', async () => {
     const cursor = await store.detectionCursor();
     const stale = { from: `${cursor}-elsewhere`, cursor, now: T0, changes: [raiseOf('c1', T0)] };
