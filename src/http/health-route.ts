@@ -16,6 +16,8 @@ export interface DatabaseShown {
   url?: string;
 }
 
+const HEALTH_TIMEOUT_MS = 3_000;
+
 /** How /healthz shows CARTWATCH_DB: a Postgres URL with its password masked; a file's path not at all. */
 export function databaseShown(target: string): DatabaseShown {
   return isPostgresUrl(target) ? { kind: 'postgres', url: redactUrl(target) } : { kind: 'sqlite' };
@@ -30,11 +32,13 @@ export function healthRoute(deps: {
   slack: () => SlackStatus;
   instance: string;
   database: DatabaseShown;
+  /** How long the database may take to answer before the check fails (default 3 s). */
+  timeoutMs?: number;
 }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendError(res, 405, 'use GET', {}, { allow: 'GET' });
-    const health = await answerOf(deps.store);
+    const health = await answerOf(deps.store, deps.timeoutMs ?? HEALTH_TIMEOUT_MS);
     const outbox = health.ok ? await deps.store.outboxHealth().catch(() => undefined) : undefined;
     sendJson(res, health.ok ? 200 : 503, {
       status: health.ok ? 'ok' : 'failing',
@@ -46,11 +50,20 @@ export function healthRoute(deps: {
   };
 }
 
-/** A database that cannot be reached rejects rather than answering: that is a failing health too. */
-async function answerOf(store: Store): Promise<StoreHealth> {
+/**
+ * A database that cannot be reached rejects, or does not answer at all while a connection attempt
+ * waits out its timeout: both are a failing health, told before a load balancer's check gives up.
+ */
+async function answerOf(store: Store, timeoutMs: number): Promise<StoreHealth> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<StoreHealth>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${timeoutMs} ms` }), timeoutMs);
+  });
   try {
-    return await store.health();
+    return await Promise.race([store.health(), late]);
   } catch (error) {
     return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
   }
 }
