@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { DuePolicy } from '../domain/due-policy.js';
 import { isPostgresUrl } from './database-target.js';
-import { inspectPostgres } from './postgres/inspect.js';
-import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -13,13 +11,20 @@ export interface OpenStoreOptions {
   instance?: string;
 }
 
-/** CARTWATCH_DB's one switch: a `postgres://` or `postgresql://` URL opens Postgres, anything else is a SQLite file. */
+/**
+ * CARTWATCH_DB's one switch: a `postgres://` or `postgresql://` URL opens Postgres, anything else is a
+ * SQLite file. The Postgres store and its client are loaded only when asked for, so a SQLite run and
+ * every command on a file start no slower than before.
+ */
 export async function openStore(
   target: string,
   policy: DuePolicy,
   options: OpenStoreOptions = {},
 ): Promise<Store> {
-  if (isPostgresUrl(target)) return PostgresStore.open(target, policy, options);
+  if (isPostgresUrl(target)) {
+    const { PostgresStore } = await import('./postgres/postgres-store.js');
+    return PostgresStore.open(target, policy, options);
+  }
   return SqliteStore.open(target, policy, options.now === undefined ? {} : { now: options.now });
 }
 
@@ -31,5 +36,6 @@ export async function openStore(
  */
 export async function isNewDatabase(target: string): Promise<boolean> {
   if (!isPostgresUrl(target)) return !existsSync(target);
+  const { inspectPostgres } = await import('./postgres/inspect.js');
   return (await inspectPostgres(target)).state === 'empty';
 }
