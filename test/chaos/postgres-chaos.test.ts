@@ -8,6 +8,7 @@ import { INGEST_SECRET } from '../support/app.js';
 import { findProblems, readClusterState, settleProgress } from '../support/chaos-checks.js';
 import { ChaosCluster } from '../support/chaos-cluster.js';
 import { type ChaosLog, ChaosMonkey, chaosSchedule } from '../support/chaos-monkey.js';
+import { closestPosts } from '../support/chaos-pace.js';
 import { ChaosPostgres } from '../support/chaos-postgres.js';
 import { runCli } from '../support/chaos-process.js';
 import { Producer } from '../support/chaos-producer.js';
@@ -83,21 +84,27 @@ async function chaosRun(seed: number, pg: ChaosPostgres): Promise<void> {
   });
   let sending: Promise<void> = Promise.resolve();
   let progress = 'not looked at yet';
+  const phases: string[] = [];
   try {
     // The first post is a digest at start-up: the instance making it dies before Slack's answer.
     monkey.killMidPost();
+    const began = Date.now();
     await cluster.startAll();
+    phases.push(`started ${seconds(began)}`);
     sending = producer.run(stream.lanes);
     // Awaited once the blows are dealt; a producer that gives up earlier is not an unhandled rejection.
     sending.catch(() => {});
     // Today's digest asked for from the shell too, racing the instances' start-up catch-ups.
     const digestCli = runCli(['digest', '--team', 'payments'], env, temp.dir);
+    const chaosBegan = Date.now();
     await monkey.run(schedule);
     producer.stop();
     await sending;
     const cli = await digestCli;
     expect(cli.code, cli.output).toBe(0);
 
+    phases.push(`chaos ${seconds(chaosBegan)}`);
+    const settling = Date.now();
     await waitFor(
       async () => {
         const now = await settleProgress(sql, stream.expected, TEAMS);
@@ -110,6 +117,7 @@ async function chaosRun(seed: number, pg: ChaosPostgres): Promise<void> {
         what: 'the cluster to settle',
       },
     );
+    phases.push(`settled ${seconds(settling)}`);
     // A post caught in flight during settling has had its instance killed and started again by now.
     await monkey.stop();
     await cluster.settled();
@@ -134,14 +142,17 @@ async function chaosRun(seed: number, pg: ChaosPostgres): Promise<void> {
     expect(monkey.log.midPostKills).toBeGreaterThanOrEqual(1);
     expect(monkey.log.postgresCrashes).toBe(1);
     expect(monkey.log.terminations).toBe(5);
-    console.log(`chaos seed ${seed}: ${story(monkey.log, producer, cluster).split('\n')[0]}`);
+    console.log(
+      `chaos seed ${seed} (${phases.join(', ')}; closest posts: ${closestPosts(slack.callsOf('chat.postMessage'))}): ` +
+        story(monkey.log, producer, cluster).split('\n')[0],
+    );
   } catch (error) {
     const failure = error instanceof Error ? error : new Error(String(error));
     const missing = cluster.missingOperations();
     if (missing.length > 0) failure.message += `\nnot yet on Postgres: ${missing.join(', ')}`;
     const logs = cluster.saveOutput(path.resolve('test-results', 'chaos', `seed-${seed}`));
     failure.message +=
-      `\nsettling: ${progress}; Slack calls: ${callCounts(slack)}\n${story(monkey.log, producer, cluster)}` +
+      `\n${phases.join(', ')}; settling: ${progress}; Slack calls: ${callCounts(slack)}\n${story(monkey.log, producer, cluster)}` +
       `\n${cluster.crashTails()}\nevery instance's output: ${logs}`;
     throw failure;
   } finally {
@@ -159,6 +170,8 @@ function callCounts(slack: FakeSlack): string {
   for (const call of slack.calls) counts.set(call.method, (counts.get(call.method) ?? 0) + 1);
   return [...counts].map(([method, n]) => `${method}×${n}`).join(' ') || 'none';
 }
+
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 function story(log: ChaosLog, producer: Producer, cluster: ChaosCluster): string {
   const { acked, requests, retries, refusals } = producer.record;

@@ -1,4 +1,5 @@
 import type { Sql } from '../../src/store/postgres/connection.js';
+import { paceProblems } from './chaos-pace.js';
 import type { ExpectedException } from './chaos-stream.js';
 import type { SlackCall } from './fake-slack.js';
 
@@ -221,24 +222,4 @@ function outboxProblems(state: ClusterState): string[] {
         `outbox ${row.id} (${row.kind} to ${row.channel}, exception ${row.exception_id}) left ${row.state}` +
         (row.last_error ? `: ${row.last_error}` : ''),
     );
-}
-
-/** Slack's pace per channel, cluster-wide, from when the fake Slack received each post. */
-function paceProblems(posts: readonly SlackCall[], paceMs: number): string[] {
-  const byChannel = new Map<string, number[]>();
-  for (const call of posts) {
-    const channel = String(call.args.channel);
-    byChannel.set(channel, [...(byChannel.get(channel) ?? []), call.at]);
-  }
-  const problems: string[] = [];
-  for (const [channel, times] of byChannel) {
-    times.sort((a, b) => a - b);
-    const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
-    const tooSoon = gaps.filter((gap) => gap < paceMs);
-    if (tooSoon.length > 0)
-      problems.push(
-        `${channel}: ${tooSoon.length} post(s) sooner than ${paceMs} ms after the last: ${tooSoon.join(', ')} ms`,
-      );
-  }
-  return problems;
 }
