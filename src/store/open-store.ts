@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { DuePolicy } from '../domain/due-policy.js';
-import { isPostgresUrl } from './database-target.js';
+import { CartwatchError } from '../errors.js';
+import { isPostgresUrl, redactUrl } from './database-target.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -23,7 +24,14 @@ export async function openStore(
 ): Promise<Store> {
   if (isPostgresUrl(target)) {
     const { PostgresStore } = await import('./postgres/postgres-store.js');
-    return PostgresStore.open(target, policy, options);
+    return PostgresStore.open(target, policy, options).catch((error: unknown) => {
+      throw new CartwatchError(
+        'DB_OPEN_FAILED',
+        `cannot open the Postgres database ${redactUrl(target)}: ${error instanceof Error ? error.message : String(error)}. ` +
+          'Check CARTWATCH_DB and that the server is running and reachable; `cartwatch doctor` checks it',
+        { cause: error },
+      );
+    });
   }
   return SqliteStore.open(target, policy, options.now === undefined ? {} : { now: options.now });
 }

@@ -73,6 +73,18 @@ describe('the command line on a Postgres CARTWATCH_DB', () => {
     expect(existsSync(path.join(temp.dir, 'postgres:'))).toBe(false);
   });
 
+  it('when the server cannot be reached, then a command says which database (password masked) and what to check', async () => {
+    url = `postgres://cartwatch:s3cret@localhost/cartwatch?host=${encodeURIComponent(temp.dir)}`;
+    const result = await cartwatch('silence', 'list');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^cartwatch: cannot open the Postgres database postgres:\/\/cartwatch:\*\*\*@localhost\/cartwatch/,
+    );
+    expect(result.stderr).toContain('`cartwatch doctor` checks it');
+    expect(result.stderr).not.toContain('s3cret');
+    expect(result.stderr).not.toContain('    at ');
+  });
+
   it('when backup is asked for, then it copies nothing and points to pg_dump, without the password', async () => {
     const result = await cartwatch('backup', 'copy.db');
     expect(result.code).toBe(1);
