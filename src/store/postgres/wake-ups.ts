@@ -24,15 +24,17 @@ export class WakeUps {
     let retry: NodeJS.Timeout | undefined;
     let ended = false;
     const listen = () => {
-      this.sql.listen(CHANNELS[topic], () => listener(), listener).then(
-        (subscription) => {
-          if (ended) void subscription.unlisten().catch(() => {});
-          else unlisten = subscription.unlisten;
-        },
-        () => {
-          if (!ended) retry = setTimeout(listen, RETRY_MS).unref();
-        },
-      );
+      this.sql
+        .listen(CHANNELS[topic], () => listener(), listener)
+        .then(
+          (subscription) => {
+            if (ended) void subscription.unlisten().catch(() => {});
+            else unlisten = subscription.unlisten;
+          },
+          () => {
+            if (!ended) retry = setTimeout(listen, RETRY_MS).unref();
+          },
+        );
     };
     listen();
     return () => {
