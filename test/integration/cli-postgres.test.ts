@@ -35,7 +35,7 @@ async function cartwatch(...args: string[]): Promise<{ code: number; stdout: str
 
 // Each command is a process of its own that connects and checks the schema: a few seconds apiece here.
 describe('the command line on a Postgres CARTWATCH_DB', () => {
-  it('when events are imported and a silence added and listed, then they are in the Postgres database', {
+  it('when events are imported, a silence added and listed, a digest and a report asked for, then each works on the Postgres database', {
     timeout: 60_000,
   }, async () => {
     const file = path.join(temp.dir, 'events.ndjson');
@@ -69,6 +69,12 @@ describe('the command line on a Postgres CARTWATCH_DB', () => {
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain('psp maintenance');
     expect((await cartwatch('webhooks', 'failed')).stdout).toBe('No webhook bodies have been refused.\n');
+    const digest = await cartwatch('digest', '--team', 'payments', '--dry-run');
+    expect(digest.code).toBe(0);
+    expect(digest.stdout).not.toBe('');
+    const report = await cartwatch('report', '--days', '1', '--format', 'csv');
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain('exceptions,all,raised,0,0,');
     // Nothing of the URL was taken for a path: no folder named after it appeared here.
     expect(existsSync(path.join(temp.dir, 'postgres:'))).toBe(false);
   });
