@@ -106,6 +106,13 @@ describe('moving up: cartwatch migrate --to postgres://…', () => {
     sqlite
       .prepare('UPDATE schema_migrations SET applied_at = ? WHERE version = ?')
       .run(new Date(seen.createdAt + 24 * HOUR).toISOString(), ROLLUPS_SINCE_VERSION);
+    // And as if it had stopped in the middle of a Slack call: a row still leased.
+    sqlite
+      .prepare(
+        `INSERT INTO outbox (kind, channel, payload, state, due_at, claimed_until, created_at)
+         VALUES ('ephemeral', 'C0PAYMENTS', ?, 'pending', ?, ?, ?)`,
+      )
+      .run(JSON.stringify({ user: 'U0ALICE', text: 'cut off by the stop' }), now, now + HOUR, now);
     sqlite.close();
     seen.trendsSince = seen.createdAt + 24 * HOUR;
 
@@ -115,6 +122,7 @@ describe('moving up: cartwatch migrate --to postgres://…', () => {
     expect(moved.code).toBe(0);
     expect(moved.stdout).toMatch(/ {2}events +3 +3\n/);
     expect(moved.stdout).toMatch(/ {2}exceptions +2 +2\n/);
+    expect(moved.stdout).toMatch(/ {2}outbox +7 +7\n/);
     expect(moved.stdout).toContain('set CARTWATCH_DB=');
 
     const after = await startSlackTestApp({ slack, dbPath: url });
@@ -126,6 +134,9 @@ describe('moving up: cartwatch migrate --to postgres://…', () => {
     expect({ ...rest, cursorEventsLeft: 0 }).toEqual({ ...seen, cursorEventsLeft: 0 });
     expect(cursorEventsLeft).toBe(0);
     expect(slack.callsOf('chat.postMessage')).toHaveLength(posted);
+    // The write cut off by the stop was released as a restart would, and sent by the new instance.
+    const [cutOff] = await slack.waitForCalls('chat.postEphemeral', 1);
+    expect(cutOff?.args.text).toBe('cut off by the stop');
     expect(await after.running.digests.run('payments', { evenOnFirstDay: true })).toBe('already_ran');
 
     // A message posted from SQLite keeps working: its button acts on the moved exception, and the

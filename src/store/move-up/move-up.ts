@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { CartwatchError } from '../../errors.js';
 import { redactUrl } from '../database-target.js';
 import { connect, MIGRATION_LOCK, migrate, type Tx } from '../postgres/connection.js';
 import { inspectPostgres } from '../postgres/inspect.js';
+import { SqliteStore } from '../sqlite/sqlite-store.js';
 import { COPIED_TABLES, TRANSLATED_TABLES } from './copied-tables.js';
 import { PostgresTarget } from './postgres-target.js';
 import { SqliteSource } from './sqlite-source.js';
@@ -32,6 +34,7 @@ export class MoveUpError extends CartwatchError {
  */
 export async function moveUpToPostgres(file: string, url: string): Promise<MoveUpReport> {
   await refuseUnlessEmpty(url);
+  if (existsSync(file)) await releaseAbandonedSends(file);
   const source = SqliteSource.open(file);
   if (source === undefined) throw new MoveUpError(`no SQLite database at ${file}: point CARTWATCH_DB at it`);
   const sql = connect(url, { max: 1, applicationName: 'cartwatch-migrate' });
@@ -47,6 +50,20 @@ export async function moveUpToPostgres(file: string, url: string): Promise<MoveU
   } finally {
     source.close();
     await sql.end({ timeout: 5 });
+  }
+}
+
+/**
+ * Slack writes the stopped SQLite process had under way are released as its own next start would
+ * release them (due again, in doubt, so a post is looked for in Slack before it is sent again):
+ * on Postgres nobody would, because the leases there are per instance and none held these.
+ */
+async function releaseAbandonedSends(file: string): Promise<void> {
+  const store = SqliteStore.open(file);
+  try {
+    await store.releaseAbandonedOutbox();
+  } finally {
+    await store.close();
   }
 }
 
