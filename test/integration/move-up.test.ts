@@ -5,10 +5,11 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.js';
 import { ROLLUPS_SINCE_VERSION } from '../../src/store/sqlite/migrations.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { CLI } from '../support/child.js';
 import { sharedClockEnv } from '../support/clock-env.js';
-import { anEvent } from '../support/events.js';
+import { anEvent, newEvents } from '../support/events.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { freshPostgresUrl } from '../support/postgres.js';
 import { type SlackTestApp, startSlackTestApp } from '../support/slack-app.js';
@@ -115,12 +116,27 @@ describe('moving up: cartwatch migrate --to postgres://…', () => {
       .run(JSON.stringify({ user: 'U0ALICE', text: 'cut off by the stop' }), now, now + HOUR, now);
     sqlite.close();
     seen.trendsSince = seen.createdAt + 24 * HOUR;
+    // And an event stored after detection's last batch: the one thing Postgres must still detect.
+    const late = SqliteStore.open(file);
+    await late.recordEvents(
+      newEvents(
+        anEvent({
+          cart_id: 'cart_up_4',
+          stage: 'order',
+          step: 'create',
+          status: 'failed',
+          error: { code: 'db_down' },
+        }),
+      ),
+      { receivedAt: Date.now() },
+    );
+    await late.close();
 
     const url = await freshPostgresUrl();
     const moved = await migrate(file, url);
     expect(moved.stderr).toBe(`copying ${file} into ${url} in one transaction…\n`);
     expect(moved.code).toBe(0);
-    expect(moved.stdout).toMatch(/ {2}events +3 +3\n/);
+    expect(moved.stdout).toMatch(/ {2}events +4 +4\n/);
     expect(moved.stdout).toMatch(/ {2}exceptions +2 +2\n/);
     expect(moved.stdout).toMatch(/ {2}outbox +7 +7\n/);
     expect(moved.stdout).toContain('set CARTWATCH_DB=');
@@ -133,7 +149,10 @@ describe('moving up: cartwatch migrate --to postgres://…', () => {
     const { cursorEventsLeft, ...rest } = await whatUsersSee(after.running.store, silence.id);
     expect({ ...rest, cursorEventsLeft: 0 }).toEqual({ ...seen, cursorEventsLeft: 0 });
     expect(cursorEventsLeft).toBe(0);
-    expect(slack.callsOf('chat.postMessage')).toHaveLength(posted);
+    // Nothing detected on SQLite was raised or posted again; the late event was, once.
+    expect(await after.running.store.exceptionsOfCart('cart_up_4')).toMatchObject([{ id: 3, state: 'open' }]);
+    await slack.waitForCalls('chat.postMessage', posted + 1);
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(posted + 1);
     // The write cut off by the stop was released as a restart would, and sent by the new instance.
     const [cutOff] = await slack.waitForCalls('chat.postEphemeral', 1);
     expect(cutOff?.args.text).toBe('cut off by the stop');
@@ -160,9 +179,9 @@ describe('moving up: cartwatch migrate --to postgres://…', () => {
       }),
     );
     await after.running.detectNow();
-    await slack.waitForCalls('chat.postMessage', posted + 1);
+    await slack.waitForCalls('chat.postMessage', posted + 2);
     const [raised] = await after.running.store.exceptionsOfCart('cart_up_3');
-    expect(raised?.id).toBe(3);
+    expect(raised?.id).toBe(4);
   });
 
   it('when the Postgres database already holds Cartwatch data, then migrate refuses and changes nothing', async () => {
