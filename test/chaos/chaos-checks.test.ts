@@ -68,6 +68,7 @@ function healthy(): { state: ClusterState; posts: SlackCall[] } {
       ],
       digestRuns: [{ team: 'payments', local_date: '2027-01-15' }],
       suppressed: 3,
+      trails: [1, 2, 3, 4].map((id) => ({ exception_id: id, opened: 1, auto_resolved: id === 2 ? 1 : 0 })),
     },
     posts: [post(13, 'C0PAY', T0, '0.1'), post(10, 'C0PAY', T0 + 1000, '1.1'), post(12, 'C0SHIP', T0, '2.1')],
   };
@@ -113,6 +114,20 @@ describe('chaos checks', () => {
     );
     expect(problems).toContain('storm_2: expected one exception failed/open×1 in C0SHIP, found none');
     expect(problems).toContain('an exception the stream does not imply: failed/open of flow_1');
+  });
+
+  it('name a trail that tells an opening or a resolution twice', () => {
+    const cluster = healthy();
+    cluster.state.trails = [
+      { exception_id: 1, opened: 2, auto_resolved: 0 },
+      { exception_id: 2, opened: 1, auto_resolved: 2 },
+      { exception_id: 3, opened: 1, auto_resolved: 0 },
+    ];
+    expect(problemsOf(cluster)).toEqual([
+      'open_1: its trail says opened 2, resolved 0 time(s)',
+      'fixed_1: its trail says opened 1, resolved 2 time(s)',
+      'storm_2: its trail says opened 0, resolved 0 time(s)',
+    ]);
   });
 
   it('name a root message posted twice, and an open exception never posted', () => {

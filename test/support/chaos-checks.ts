@@ -29,6 +29,8 @@ export interface ClusterState {
   }[];
   digestRuns: { team: string; local_date: string }[];
   suppressed: number;
+  /** How often each exception's trail says it opened and was resolved automatically. */
+  trails: { exception_id: number; opened: number; auto_resolved: number }[];
 }
 
 export async function readClusterState(sql: Sql, acked: Iterable<string>): Promise<ClusterState> {
@@ -42,7 +44,12 @@ export async function readClusterState(sql: Sql, acked: Iterable<string>): Promi
     SELECT id, exception_id, group_id, kind, state, channel, last_error FROM outbox ORDER BY id`;
   const digestRuns = await sql<ClusterState['digestRuns']>`SELECT team, local_date FROM digest_runs`;
   const [suppressed] = await sql<{ n: number | null }[]>`SELECT sum(n)::int AS n FROM suppressed_counts`;
+  const trails = await sql<ClusterState['trails']>`
+    SELECT exception_id, count(*) FILTER (WHERE action = 'opened')::int AS opened,
+      count(*) FILTER (WHERE action = 'auto_resolved')::int AS auto_resolved
+    FROM exception_audit GROUP BY exception_id`;
   return {
+    trails: [...trails],
     storedOfAcked: new Set(stored.map((row) => row.id)),
     doubledEvents: doubled.map((row) => row.id),
     exceptions: [...exceptions],
@@ -145,9 +152,17 @@ function exceptionProblems(
     else if (rows[0]?.channel !== want.channel)
       problems.push(`${cart}: expected in ${want.channel}, found in ${rows[0]?.channel}`);
   }
-  for (const row of state.exceptions)
+  for (const row of state.exceptions) {
     if (row.cart_id === null || !expected.has(row.cart_id))
       problems.push(`an exception the stream does not imply: ${row.kind}/${row.state} of ${row.cart_id}`);
+    // Its trail tells each step once: opened once, and resolved once when a success settled it.
+    const trail = state.trails.find((t) => t.exception_id === row.id) ?? { opened: 0, auto_resolved: 0 };
+    const resolves = row.state === 'resolved' ? 1 : 0;
+    if (trail.opened !== 1 || trail.auto_resolved !== resolves)
+      problems.push(
+        `${row.cart_id}: its trail says opened ${trail.opened}, resolved ${trail.auto_resolved} time(s)`,
+      );
+  }
   if (state.suppressed !== suppressed)
     problems.push(`suppressed failures counted ${state.suppressed} times, sent ${suppressed}`);
   return problems;
