@@ -179,9 +179,13 @@ describe('moving up: cartwatch migrate --to postgres://…', () => {
       }),
     );
     await after.running.detectNow();
-    await slack.waitForCalls('chat.postMessage', posted + 2);
+    // (Counted by cart: the acknowledgement above adds a thread reply of its own, in its own time.)
+    const postsOf = (cart: string) =>
+      slack.callsOf('chat.postMessage').filter((call) => JSON.stringify(call.blocks ?? []).includes(cart));
+    await waitFor(() => postsOf('cart_up_3').length > 0, { what: 'the new exception posted' });
     const [raised] = await after.running.store.exceptionsOfCart('cart_up_3');
     expect(raised?.id).toBe(4);
+    expect(postsOf('cart_up_3')).toHaveLength(1);
   });
 
   it('when the Postgres database already holds Cartwatch data, then migrate refuses and changes nothing', async () => {
