@@ -68,7 +68,12 @@ function healthy(): { state: ClusterState; posts: SlackCall[] } {
       ],
       digestRuns: [{ team: 'payments', local_date: '2027-01-15' }],
       suppressed: 3,
-      trails: [1, 2, 3, 4].map((id) => ({ exception_id: id, opened: 1, auto_resolved: id === 2 ? 1 : 0 })),
+      trails: [1, 2, 3, 4].map((id) => ({
+        exception_id: id,
+        opened: 1,
+        acknowledged: 0,
+        auto_resolved: id === 2 ? 1 : 0,
+      })),
     },
     posts: [post(13, 'C0PAY', T0, '0.1'), post(10, 'C0PAY', T0 + 1000, '1.1'), post(12, 'C0SHIP', T0, '2.1')],
   };
@@ -116,17 +121,18 @@ describe('chaos checks', () => {
     expect(problems).toContain('an exception the stream does not imply: failed/open of flow_1');
   });
 
-  it('name a trail that tells an opening or a resolution twice', () => {
+  it('name a trail that tells an opening, an acknowledgement or a resolution it should not', () => {
     const cluster = healthy();
     cluster.state.trails = [
-      { exception_id: 1, opened: 2, auto_resolved: 0 },
-      { exception_id: 2, opened: 1, auto_resolved: 2 },
-      { exception_id: 3, opened: 1, auto_resolved: 0 },
+      { exception_id: 1, opened: 2, acknowledged: 0, auto_resolved: 0 },
+      { exception_id: 2, opened: 1, acknowledged: 0, auto_resolved: 2 },
+      { exception_id: 3, opened: 1, acknowledged: 1, auto_resolved: 0 },
     ];
     expect(problemsOf(cluster)).toEqual([
-      'open_1: its trail says opened 2, resolved 0 time(s)',
-      'fixed_1: its trail says opened 1, resolved 2 time(s)',
-      'storm_2: its trail says opened 0, resolved 0 time(s)',
+      'open_1: its trail says opened 2, acknowledged 0, resolved 0 time(s)',
+      'fixed_1: its trail says opened 1, acknowledged 0, resolved 2 time(s)',
+      'storm_1: its trail says opened 1, acknowledged 1, resolved 0 time(s)',
+      'storm_2: its trail says opened 0, acknowledged 0, resolved 0 time(s)',
     ]);
   });
 

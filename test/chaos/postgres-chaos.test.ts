@@ -9,6 +9,7 @@ import { findProblems, readClusterState, settleProgress } from '../support/chaos
 import { ChaosCluster } from '../support/chaos-cluster.js';
 import { type ChaosLog, ChaosMonkey, chaosSchedule } from '../support/chaos-monkey.js';
 import { closestPosts } from '../support/chaos-pace.js';
+import { People } from '../support/chaos-people.js';
 import { ChaosPostgres } from '../support/chaos-postgres.js';
 import { runCli } from '../support/chaos-process.js';
 import { Producer } from '../support/chaos-producer.js';
@@ -83,6 +84,8 @@ async function chaosRun(seed: number, pg: ChaosPostgres): Promise<void> {
     giveUpAfterMs: 60_000,
   });
   let sending: Promise<void> = Promise.resolve();
+  let acking: Promise<void> = Promise.resolve();
+  let finished = false;
   let progress = 'not looked at yet';
   const phases: string[] = [];
   try {
@@ -94,12 +97,22 @@ async function chaosRun(seed: number, pg: ChaosPostgres): Promise<void> {
     sending = producer.run(stream.lanes);
     // Awaited once the blows are dealt; a producer that gives up earlier is not an unhandled rejection.
     sending.catch(() => {});
+    const people = new People({
+      slack,
+      cluster,
+      sql,
+      random: new SeededRandom(seed + 3),
+      signingSecret: env.SLACK_SIGNING_SECRET,
+    });
+    acking = people.acknowledge(stream.acknowledged, () => finished);
+    acking.catch(() => {});
     // Today's digest asked for from the shell too, racing the instances' start-up catch-ups.
     const digestCli = runCli(['digest', '--team', 'payments'], env, temp.dir);
     const chaosBegan = Date.now();
     await monkey.run(schedule);
     producer.stop();
     await sending;
+    await acking;
     const cli = await digestCli;
     expect(cli.code, cli.output).toBe(0);
 
@@ -156,7 +169,9 @@ async function chaosRun(seed: number, pg: ChaosPostgres): Promise<void> {
       `\n${cluster.crashTails()}\nevery instance's output: ${logs}`;
     throw failure;
   } finally {
+    finished = true;
     producer.halt();
+    await acking.catch(() => {});
     await monkey.stop();
     await sending.catch(() => {});
     await cluster.stopAll();

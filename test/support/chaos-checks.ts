@@ -30,7 +30,7 @@ export interface ClusterState {
   digestRuns: { team: string; local_date: string }[];
   suppressed: number;
   /** How often each exception's trail says it opened and was resolved automatically. */
-  trails: { exception_id: number; opened: number; auto_resolved: number }[];
+  trails: { exception_id: number; opened: number; acknowledged: number; auto_resolved: number }[];
 }
 
 export async function readClusterState(sql: Sql, acked: Iterable<string>): Promise<ClusterState> {
@@ -46,6 +46,7 @@ export async function readClusterState(sql: Sql, acked: Iterable<string>): Promi
   const [suppressed] = await sql<{ n: number | null }[]>`SELECT sum(n)::int AS n FROM suppressed_counts`;
   const trails = await sql<ClusterState['trails']>`
     SELECT exception_id, count(*) FILTER (WHERE action = 'opened')::int AS opened,
+      count(*) FILTER (WHERE action = 'acknowledged')::int AS acknowledged,
       count(*) FILTER (WHERE action = 'auto_resolved')::int AS auto_resolved
     FROM exception_audit GROUP BY exception_id`;
   return {
@@ -137,6 +138,8 @@ function eventProblems(state: ClusterState, acked: ReadonlySet<string>): string[
   ];
 }
 
+const NO_TRAIL = { opened: 0, acknowledged: 0, auto_resolved: 0 };
+
 function exceptionProblems(
   state: ClusterState,
   expected: ReadonlyMap<string, ExpectedException>,
@@ -155,12 +158,15 @@ function exceptionProblems(
   for (const row of state.exceptions) {
     if (row.cart_id === null || !expected.has(row.cart_id))
       problems.push(`an exception the stream does not imply: ${row.kind}/${row.state} of ${row.cart_id}`);
-    // Its trail tells each step once: opened once, and resolved once when a success settled it.
-    const trail = state.trails.find((t) => t.exception_id === row.id) ?? { opened: 0, auto_resolved: 0 };
+    // Its trail tells each step once: opened, acknowledged by the person who clicked (however often),
+    // resolved when a success settled it.
+    const trail = state.trails.find((t) => t.exception_id === row.id) ?? NO_TRAIL;
+    const acks = row.state === 'acknowledged' ? 1 : 0;
     const resolves = row.state === 'resolved' ? 1 : 0;
-    if (trail.opened !== 1 || trail.auto_resolved !== resolves)
+    if (trail.opened !== 1 || trail.acknowledged !== acks || trail.auto_resolved !== resolves)
       problems.push(
-        `${row.cart_id}: its trail says opened ${trail.opened}, resolved ${trail.auto_resolved} time(s)`,
+        `${row.cart_id}: its trail says opened ${trail.opened}, acknowledged ${trail.acknowledged}, ` +
+          `resolved ${trail.auto_resolved} time(s)`,
       );
   }
   if (state.suppressed !== suppressed)
@@ -183,7 +189,7 @@ function messageProblems(
     const roots = rootsOf(
       state.outbox.filter((row) => row.exception_id === exception.id && row.kind === 'post'),
     );
-    const mustShow = want.state === 'open' && want.storm === undefined;
+    const mustShow = want.state !== 'resolved' && want.storm === undefined;
     if (roots.length > 1 || (mustShow && roots.length !== 1))
       problems.push(`${exception.cart_id}: its root message was posted ${roots.length} times`);
     const ts = roots[0]?.reply?.ts as string | undefined;

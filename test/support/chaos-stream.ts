@@ -7,7 +7,7 @@ export type WireEvent = Record<string, unknown>;
 export interface ExpectedException {
   cartId: string;
   kind: 'failed' | 'stalled';
-  state: 'open' | 'resolved';
+  state: 'open' | 'acknowledged' | 'resolved';
   channel: string;
   /** How many events it stands for (a repeated failure is one exception counting both). */
   count: number;
@@ -27,6 +27,8 @@ export interface ChaosStream {
   expected: Map<string, ExpectedException>;
   /** Failures held back by noise.suppress: counted, never raised. */
   suppressed: number;
+  /** Carts whose exception a person acknowledges in Slack once its message shows. */
+  acknowledged: string[];
 }
 
 export const CHANNELS = { payments: 'C0PAY', fulfillment: 'C0SHIP', ops: 'C0OPS' } as const;
@@ -85,10 +87,12 @@ export function chaosStream(random: SeededRandom, options: { lanes: number; now:
       const cart = `open_${stage}_${i}_${tag}`;
       const when = at();
       const repeated = i < 2;
+      const handled = i === 3;
       const own = lane();
       own.push({ at: when, events: [failure(cart, stage, `e_${cart}`, when)] });
       if (repeated) own.push({ at: when + 0.1, events: [failure(cart, stage, `e_${cart}`, when, 5_000)] });
-      expected.set(cart, { cartId: cart, kind: 'failed', state: 'open', channel, count: repeated ? 2 : 1 });
+      const state = handled ? 'acknowledged' : 'open';
+      expected.set(cart, { cartId: cart, kind: 'failed', state, channel, count: repeated ? 2 : 1 });
     }
     for (let i = 0; i < 4; i++) {
       const cart = `fixed_${stage}_${i}_${tag}`;
@@ -150,7 +154,8 @@ export function chaosStream(random: SeededRandom, options: { lanes: number; now:
   }
 
   for (const own of lanes) sortKeepingDependencies(own);
-  return { lanes, expected, suppressed };
+  const acknowledged = [...expected.values()].filter((e) => e.state === 'acknowledged').map((e) => e.cartId);
+  return { lanes, expected, suppressed, acknowledged };
 }
 
 /** By time; a lane's fix was pushed after its failure with a later time, so order by time keeps it. */
