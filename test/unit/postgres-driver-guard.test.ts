@@ -5,6 +5,8 @@
 // dead callback's own commit then sends early; statements queued behind a full pipeline never settle.
 // scripts/patch-postgres.mjs guards the driver: every statement of that transaction is rejected with
 // CONNECTION_CLOSED and the pool serves later work.
+import net from 'node:net';
+import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql, type Tx, transaction } from '../../src/store/postgres/connection.js';
@@ -250,6 +252,61 @@ describe('postgres.js: a transaction whose backend was killed', () => {
       value: [{ one: 1 }],
     });
     await poolStillCommits(sql, 10);
+  });
+
+  it('over TCP, a connection reset (ECONNRESET) in a transaction: late statements rejected, the pool keeps answering', async () => {
+    const url = new URL(await freshPostgresUrl());
+    const socketPath = path.join(url.searchParams.get('host') ?? '', '.s.PGSQL.5432');
+    const clients = new Set<net.Socket>();
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(socketPath);
+      clients.add(client);
+      client.on('close', () => {
+        clients.delete(client);
+        upstream.destroy();
+      });
+      upstream.on('close', () => client.destroy());
+      client.on('error', () => {});
+      upstream.on('error', () => {});
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const port = (proxy.address() as net.AddressInfo).port;
+    const sql = connect(`postgres://postgres@127.0.0.1:${port}${url.pathname}`, { max: 1 });
+    pools.push(sql);
+    try {
+      await sql`CREATE TABLE marks (n INTEGER NOT NULL)`;
+      const open = deferred();
+      const gate = deferred();
+      const late = deferred<Settled>();
+      const begun = settle(
+        sql.begin(async (tx) => {
+          await tx`INSERT INTO marks (n) VALUES (1)`;
+          open.resolve();
+          await tx`SELECT pg_sleep(0.3)`.catch(() => {}); // the reset cuts this one
+          await gate.promise;
+          late.resolve(await settle(tx`INSERT INTO marks (n) VALUES (2)`));
+        }),
+      );
+      await open.promise;
+      await sleep(100);
+      for (const client of clients) client.resetAndDestroy();
+      expect(await within(begun, 5_000)).toMatchObject({ ok: false });
+      for (let i = 0; i < 5; i += 1) await poolAnswers(sql);
+      gate.resolve();
+      expect(await within(late.promise, 5_000)).toMatchObject({ ok: false, code: 'CONNECTION_CLOSED' });
+      for (let i = 0; i < 5; i += 1)
+        expect(await within(settle(sql`SELECT ${i}::int AS i`), 5_000)).toMatchObject({
+          ok: true,
+          value: [{ i }],
+        });
+      expect(await rowsIn(sql)).toEqual([]);
+      await poolStillCommits(sql, 10);
+    } finally {
+      await sql.end({ timeout: 1 });
+      proxy.close();
+      for (const client of clients) client.destroy();
+    }
   });
 
   it("through Cartwatch's transaction(): not retried, late .execute() statements rejected, nothing stays", async () => {
