@@ -7,6 +7,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { INGEST_SECRET } from '../support/app.js';
 import { findProblems, readClusterState, settleProgress } from '../support/chaos-checks.js';
 import { ChaosCluster } from '../support/chaos-cluster.js';
+import { diagnose } from '../support/chaos-diagnosis.js';
 import { type ChaosLog, ChaosMonkey, chaosSchedule } from '../support/chaos-monkey.js';
 import { closestPosts } from '../support/chaos-pace.js';
 import { People } from '../support/chaos-people.js';
@@ -164,6 +165,7 @@ async function chaosRun(seed: number, pg: ChaosPostgres): Promise<void> {
     const missing = cluster.missingOperations();
     if (missing.length > 0) failure.message += `\nnot yet on Postgres: ${missing.join(', ')}`;
     const logs = cluster.saveOutput(path.resolve('test-results', 'chaos', `seed-${seed}`));
+    failure.message += `\n${await diagnose(sql)}`;
     failure.message +=
       `\n${phases.join(', ')}; settling: ${progress}; Slack calls: ${callCounts(slack)}\n${story(monkey.log, producer, cluster)}` +
       `\n${cluster.crashTails()}\nevery instance's output: ${logs}`;
