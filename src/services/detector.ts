@@ -14,6 +14,8 @@ import { type StagePass, StageTracker } from './stage-tracker.js';
 
 const BATCH = 500;
 const GATHER_MS = 25;
+/** How soon to look again when committed events wait behind a transaction still running. */
+const BEHIND_RETRY_MS = 50;
 /** Steps whose owner team is remembered; past this the memory starts over (step names are free text). */
 const OWNERS_KEPT = 10_000;
 
@@ -27,6 +29,8 @@ export class Detector {
   private queued = false;
   private soon: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private stopped = false;
   private readonly owners = new Map<string, string>();
   private lastOwner:
     | { stage: string; step: string; source: string; owner: string | undefined; team: string }
@@ -56,8 +60,10 @@ export class Detector {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.soon);
+    clearTimeout(this.retry);
     await this.queue;
   }
 
@@ -89,6 +95,13 @@ export class Detector {
       })
       .catch((error: unknown) => this.deps.logger.error('detection failed:', error));
     return this.queue;
+  }
+
+  private retrySoon(): void {
+    if (this.stopped) return;
+    clearTimeout(this.retry);
+    this.retry = setTimeout(() => this.wake(), BEHIND_RETRY_MS);
+    this.retry.unref();
   }
 
   /** Watched sources in this batch, once each: their silence, if any, is over. */
@@ -194,7 +207,9 @@ export class Detector {
     const { store, clock } = this.deps;
     const cursor = await store.detectionCursor();
     if (cursor !== this.leftCursorAt) this.stages.forget();
-    const { events, next } = await store.eventsAfter(cursor, BATCH);
+    const { events, next, behind } = await store.eventsAfter(cursor, BATCH);
+    // Held behind a transaction still running: their wake-up has come and gone, so look again soon.
+    if (behind) this.retrySoon();
     if (events.length === 0) return 0;
     const { changes, suppressed } = this.changesOf(events);
     const stages = await this.stages.pass(events);

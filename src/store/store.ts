@@ -61,6 +61,11 @@ export type DetectionCursor = string;
 export interface DetectionPage {
   events: StoredEvent[];
   next: DetectionCursor;
+  /**
+   * Committed events wait after `next` behind a transaction still running (Postgres): the feed
+   * cannot hand them over yet, and no further wake-up may come for them, so ask again shortly.
+   */
+  behind?: boolean;
 }
 
 export interface RecordOutcome {

@@ -25,7 +25,13 @@ function steadyIngest(app: SlackTestApp) {
   let n = 0;
   const loop = async () => {
     while (!stopped) {
-      const res = await app.postEvents([anEvent({ cart_id: `busy_${n++ % 50}`, stage: 'checkout' })]);
+      // Happening now: a fixture's past date would let the sweep find these carts stalled when the run is slow.
+      const busy = anEvent({
+        cart_id: `busy_${n++ % 50}`,
+        stage: 'checkout',
+        occurred_at: new Date().toISOString(),
+      });
+      const res = await app.postEvents([busy]);
       statuses.push(res.status);
       answeredAt.push(Date.now());
     }

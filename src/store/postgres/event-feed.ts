@@ -21,10 +21,25 @@ export class EventFeed {
       ORDER BY xid, seq
       LIMIT ${limit}`;
     const last = rows[rows.length - 1];
-    return {
-      events: rows.map(toStoredEvent),
-      next: last === undefined ? cursor : `${last.xid}:${last.seq}`,
-    };
+    const next = last === undefined ? cursor : `${last.xid}:${last.seq}`;
+    const page: DetectionPage = { events: rows.map(toStoredEvent), next };
+    if (rows.length < limit && (await this.heldBack(next))) page.behind = true;
+    return page;
+  }
+
+  /**
+   * Whether events after `cursor` have committed but sit at or above the horizon: their notification
+   * has already come, so the detector must look again rather than wait for the next one.
+   */
+  private async heldBack(cursor: DetectionCursor): Promise<boolean> {
+    const { xid, seq } = parseCursor(cursor);
+    const [row] = await this.sql<{ held: boolean }[]>`
+      SELECT EXISTS (
+        SELECT 1 FROM events
+        WHERE (xid, seq) > (${xid}::xid8, ${seq}::bigint)
+          AND xid >= pg_snapshot_xmin(pg_current_snapshot())
+      ) AS held`;
+    return row?.held === true;
   }
 
   async detectionCursor(): Promise<DetectionCursor> {
