@@ -27,6 +27,16 @@ export async function diagnose(sql: Sql, now = Date.now()): Promise<string> {
       sql`SELECT count(*)::int AS n, max(xid::text::numeric)::text AS last_xid, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon
           FROM events`,
     ),
+    // Counted more than once: when each of its cart's events was stored and what its trail says.
+    section(
+      'counted twice or more',
+      sql`SELECT e.cart_id, e.count, e.raised_at, e.last_seen_at,
+            (SELECT json_agg(json_build_object('id', v.id, 'xid', v.xid::text, 'seq', v.seq, 'at', v.received_at)
+               ORDER BY v.seq) FROM events v WHERE v.cart_id = e.cart_id) AS events,
+            (SELECT json_agg(json_build_object('action', a.action, 'at', a.at) ORDER BY a.id)
+               FROM exception_audit a WHERE a.exception_id = e.id) AS trail
+          FROM exceptions e WHERE e.count > 1 ORDER BY e.id`,
+    ),
     section(
       'sessions',
       sql`SELECT application_name AS app, state, wait_event_type AS waits,
