@@ -71,13 +71,22 @@ export async function settleProgress(
   const rows = await sql<{ cart_id: string; state: string }[]>`
     SELECT cart_id, state FROM exceptions WHERE cart_id = ANY(${carts}::text[])`;
   const reached = rows.filter((row) => expected.get(row.cart_id)?.state === row.state).length;
+  const behind = [...expected.values()]
+    .filter((want) => !rows.some((row) => row.cart_id === want.cartId && row.state === want.state))
+    .map((want) => {
+      const found = rows.filter((row) => row.cart_id === want.cartId).map((row) => row.state);
+      return `${want.cartId} ${found.join('+') || 'missing'}, not ${want.state}`;
+    });
   const [outbox] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM outbox WHERE state = 'pending'`;
   const [digests] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM digest_runs`;
   const pending = outbox?.n ?? 0;
   const ran = digests?.n ?? 0;
   return {
     done: reached >= expected.size && pending === 0 && ran === teams,
-    said: `${reached} of ${expected.size} exceptions in their final state, ${pending} outbox rows pending, ${ran} of ${teams} digests run`,
+    said:
+      `${reached} of ${expected.size} exceptions in their final state` +
+      (behind.length > 0 ? ` (${behind.slice(0, 5).join('; ')})` : '') +
+      `, ${pending} outbox rows pending, ${ran} of ${teams} digests run`,
   };
 }
 
