@@ -215,6 +215,30 @@ describe('postgres store: events across instances', () => {
     expect(await store.eventsAfter(rest.next, 100)).toEqual({ events: [], next: rest.next });
   });
 
+  it('when transaction ids gain a digit (999 to 1000), then the feed still delivers every event once, in xid order', async () => {
+    await record(
+      store,
+      ...['a', 'b', 'c', 'd', 'e'].map((id, i) => anEvent({ id, cart_id: `cart_${id}`, occurred_at: at(i) })),
+    );
+    // As if stored by transactions 98, 99, 99, 100 and 101: every one long finished, below the horizon.
+    await raw`UPDATE events SET xid = v.xid::xid8
+      FROM (VALUES ('a', '98'), ('b', '99'), ('c', '99'), ('d', '100'), ('e', '101')) AS v (id, xid)
+      WHERE events.id = v.id`;
+    for (const pageSize of [2, 3, 10]) {
+      const ids: string[] = [];
+      let cursor: DetectionCursor = '0:0';
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await store.eventsAfter(cursor, pageSize);
+        ids.push(...page.events.map((e) => e.id));
+        cursor = page.next;
+        if (page.events.length === 0) break;
+      }
+      // In text order "100" < "101" < "98" < "99": a page of 2 skipped 98 and 99, one of 10 read 100 and 101 twice.
+      expect(ids, `pages of ${pageSize}`).toEqual(['a', 'b', 'c', 'd', 'e']);
+      expect(cursor).toMatch(/^101:\d+$/);
+    }
+  });
+
   it('when another instance is pruning, then pruning returns 0 at once; two at once never delete twice', async () => {
     for (let i = 0; i < 6; i++) await record(store, anEvent());
     const session = await raw.reserve();

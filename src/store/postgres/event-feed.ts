@@ -14,11 +14,14 @@ export class EventFeed {
 
   async eventsAfter(cursor: DetectionCursor, limit: number): Promise<DetectionPage> {
     const { xid, seq } = parseCursor(cursor);
+    // Ordered by the xid8 column itself (qualified): a bare `xid` here would name the text output
+    // column, so "1000" would sort before "999" and the page and its last row (the next cursor)
+    // would follow text order: events read twice, or passed over, whenever xids gain a digit.
     const rows = await this.sql<(EventRow & { xid: string })[]>`
       SELECT xid::text AS xid, ${this.sql.unsafe(EVENT_FIELDS)} FROM events
       WHERE (xid, seq) > (${xid}::xid8, ${seq}::bigint)
         AND xid < pg_snapshot_xmin(pg_current_snapshot())
-      ORDER BY xid, seq
+      ORDER BY events.xid, events.seq
       LIMIT ${limit}`;
     const last = rows[rows.length - 1];
     const next = last === undefined ? cursor : `${last.xid}:${last.seq}`;
