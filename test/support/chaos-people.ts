@@ -38,7 +38,9 @@ export class People {
       { timeoutMs: 180_000, intervalMs: 250, what: `the message of ${cart}` },
     );
     const value = root?.blocks?.find((block) => block.type === 'actions')?.elements?.[0]?.value;
-    if (root === undefined || typeof value !== 'string') return;
+    if (root === undefined) return;
+    // A message without an Acknowledge button to press is a broken run, not an acknowledgement.
+    if (typeof value !== 'string') throw new Error(`the message of ${cart} has no button to click`);
     for (let click = 1; !stopped(); click++) {
       await this.click(root, value);
       const acknowledged = await this.waitUntil(cart, 'acknowledged', 3_000);

@@ -134,13 +134,15 @@ export class FakeSlack {
     const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     const fault = this.takeFault(method);
     if (fault && 'hang' in fault) return { status: 0, body: null, headers: {} };
-    if (fault && 'dropReply' in fault) {
-      this.calls.push({ method, args, at: Date.now(), reply: this.answer(method, args, token), token });
-      return { status: 0, body: null, headers: {} };
-    }
     const call: SlackCall = { method, args, at: Date.now(), ...(token !== undefined && { token }) };
     if (typeof args.blocks === 'string') call.blocks = JSON.parse(args.blocks);
     else if (Array.isArray(args.blocks)) call.blocks = args.blocks;
+    if (fault && 'dropReply' in fault) {
+      // Slack made the post (its blocks are what people see); only its answer is lost.
+      call.reply = this.answer(method, args, token);
+      this.calls.push(call);
+      return { status: 0, body: null, headers: {} };
+    }
     if (fault && 'status' in fault && fault.status === 429) {
       return {
         status: 429,
