@@ -85,6 +85,9 @@ export interface RunningCartwatch {
   stop(): Promise<void>;
 }
 
+/** How long start-up waits for a Postgres that is down or restarting before it gives up. */
+const START_WAITS_FOR_DATABASE_MS = 120_000;
+
 /** Composition root: config → database → services → Slack → HTTP → start; `stop` undoes it in reverse. */
 export async function startCartwatch(options: StartOptions): Promise<RunningCartwatch> {
   const { env } = options;
@@ -102,6 +105,9 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const store = await openStore(env.dbPath, duePolicyOf(config, options.tuning), {
     now: clock.now(),
     instance,
+    waitMs: START_WAITS_FOR_DATABASE_MS,
+    onWaiting: (problem, retryInMs) =>
+      logger.warn(`the database cannot be reached yet (${problem}); trying again in ${retryInMs} ms`),
   });
   let outbox: OutboxWorker | undefined;
   const sendNow = () => outbox?.wake();

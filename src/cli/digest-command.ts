@@ -8,6 +8,7 @@ import { digestAsText } from '../slack/blocks/digest.js';
 import { weeklyDigestAsText } from '../slack/blocks/weekly-digest.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { openCommandStore } from './open-command-store.js';
+import { retryWhenUnreachable } from './retry-when-unreachable.js';
 
 /**
  * `cartwatch digest --team NAME [--weekly] [--dry-run]`. Exits 0 when the day's digest was queued and also when
@@ -34,14 +35,15 @@ export async function runDigest(args: string[]): Promise<number> {
   const store = await openCommandStore(env.dbPath);
   if (values.weekly) {
     try {
-      return await runWeekly(
-        new WeeklyDigestService({
-          store,
-          clock: systemClock,
-          config,
-          trends: new TrendService({ store, clock: systemClock, config }),
-        }),
-        { team, dryRun: values['dry-run'], channel: config.teams[team]?.channel },
+      const weekly = new WeeklyDigestService({
+        store,
+        clock: systemClock,
+        config,
+        trends: new TrendService({ store, clock: systemClock, config }),
+      });
+      // Safe to repeat, as the daily one below: a week's digest is recorded once per team.
+      return await retryWhenUnreachable(() =>
+        runWeekly(weekly, { team, dryRun: values['dry-run'], channel: config.teams[team]?.channel }),
       );
     } finally {
       await store.close();
@@ -53,8 +55,12 @@ export async function runDigest(args: string[]): Promise<number> {
       process.stdout.write(digestAsText(await digests.factsFor(team)));
       return 0;
     }
-    const outcome = await digests.run(team);
-    process.stdout.write(`${said(outcome, await digests.dayOf(team), config.teams[team]?.channel)}\n`);
+    // Safe to repeat: a digest is recorded once per team and day, so a retry after a lost commit says it ran.
+    const { outcome, day } = await retryWhenUnreachable(async () => ({
+      outcome: await digests.run(team),
+      day: await digests.dayOf(team),
+    }));
+    process.stdout.write(`${said(outcome, day, config.teams[team]?.channel)}\n`);
     return 0;
   } finally {
     await store.close();

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DuePolicy } from '../domain/due-policy.js';
 import { CartwatchError } from '../errors.js';
 import { isPostgresUrl, redactUrl } from './database-target.js';
@@ -10,7 +11,18 @@ export interface OpenStoreOptions {
   now?: number;
   /** This instance's name (Postgres: leases, logs, metrics). */
   instance?: string;
+  /**
+   * How long to keep trying while Postgres cannot be reached (down, restarting, not yet up beside
+   * us); 0 fails at once. Wrong credentials, a missing database or a too-new schema fail at once.
+   */
+  waitMs?: number;
+  /** Told of each failed try that will be followed by another. */
+  onWaiting?: (problem: string, retryInMs: number) => void;
 }
+
+/** First pause between tries, doubled each time up to the longest. */
+const FIRST_PAUSE_MS = 250;
+const LONGEST_PAUSE_MS = 2_000;
 
 /**
  * CARTWATCH_DB's one switch: a `postgres://` or `postgresql://` URL opens Postgres, anything else is a
@@ -22,18 +34,38 @@ export async function openStore(
   policy: DuePolicy,
   options: OpenStoreOptions = {},
 ): Promise<Store> {
-  if (isPostgresUrl(target)) {
-    const { PostgresStore } = await import('./postgres/postgres-store.js');
-    return PostgresStore.open(target, policy, options).catch((error: unknown) => {
-      throw new CartwatchError(
-        'DB_OPEN_FAILED',
-        `cannot open the Postgres database ${redactUrl(target)}: ${error instanceof Error ? error.message : String(error)}. ` +
-          'Check CARTWATCH_DB and that the server is running and reachable; `cartwatch doctor` checks it',
-        { cause: error },
-      );
-    });
-  }
+  if (isPostgresUrl(target)) return openPostgres(target, policy, options);
   return SqliteStore.open(target, policy, options.now === undefined ? {} : { now: options.now });
+}
+
+/**
+ * A server that is down or restarting is waited for, as a supervisor would otherwise restart us
+ * in a loop: instances and Postgres often start together, and a crash-restart takes seconds.
+ * A try that dies half-way (migrating, say) is safe to repeat: migrations are transactional.
+ */
+async function openPostgres(target: string, policy: DuePolicy, options: OpenStoreOptions): Promise<Store> {
+  const [{ PostgresStore }, { isConnectionLost }] = await Promise.all([
+    import('./postgres/postgres-store.js'),
+    import('./postgres/unavailable.js'),
+  ]);
+  const giveUpAt = Date.now() + (options.waitMs ?? 0);
+  for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(pause * 2, LONGEST_PAUSE_MS)) {
+    try {
+      return await PostgresStore.open(target, policy, options);
+    } catch (error) {
+      const problem = error instanceof Error ? error.message : String(error);
+      if (!isConnectionLost(error) || Date.now() + pause > giveUpAt) {
+        throw new CartwatchError(
+          'DB_OPEN_FAILED',
+          `cannot open the Postgres database ${redactUrl(target)}: ${problem}. ` +
+            'Check CARTWATCH_DB and that the server is running and reachable; `cartwatch doctor` checks it',
+          { cause: error },
+        );
+      }
+      options.onWaiting?.(problem, pause);
+      await sleep(pause);
+    }
+  }
 }
 
 /**
