@@ -28,6 +28,8 @@ const LANES = 4;
 const TEAMS = Object.keys(CHANNELS).length;
 /** Slack's pace for chat.postMessage per channel (the worker's default), less what two clocks and a busy loop blur. */
 const PACE_MS = 1000 - 150;
+/** A run takes about a minute; past this it is reported as hanging, before the test's own limit. */
+const HANG_MS = 180_000;
 
 const temp = tempDir('cartwatch-chaos-');
 let postgres: ChaosPostgres | undefined;
@@ -89,6 +91,14 @@ async function chaosRun(seed: number, pg: ChaosPostgres): Promise<void> {
   let finished = false;
   let progress = 'not looked at yet';
   const phases: string[] = [];
+  // Should a run ever hang, the evidence is kept before vitest's time limit ends it without a catch.
+  const watchdog = setTimeout(() => {
+    const logs = cluster.saveOutput(path.resolve('test-results', 'chaos', `seed-${seed}`));
+    console.error(
+      `chaos seed ${seed} still running after ${HANG_MS / 1000} s (${phases.join(', ')}; settling: ${progress}); ` +
+        `Slack calls: ${callCounts(slack)}\n${story(monkey.log, producer, cluster)}\nevery instance's output: ${logs}`,
+    );
+  }, HANG_MS);
   try {
     // The first post is a digest at start-up: the instance making it dies before Slack's answer.
     monkey.killMidPost();
@@ -171,6 +181,7 @@ async function chaosRun(seed: number, pg: ChaosPostgres): Promise<void> {
       `\n${cluster.crashTails()}\nevery instance's output: ${logs}`;
     throw failure;
   } finally {
+    clearTimeout(watchdog);
     finished = true;
     producer.halt();
     await acking.catch(() => {});
