@@ -8,8 +8,13 @@ export interface Served {
 }
 
 /** Starts a node script that prints "listening on URL" and waits for that line. */
-export function serve(script: string, args: string[], env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, [script, ...args], {
+export function serve(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<Served> {
+  const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

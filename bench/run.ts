@@ -1,6 +1,7 @@
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { type BenchDatabases, benchDatabases, benchStoreKind } from './databases.js';
+import { type BenchDatabase, type BenchDatabases, benchDatabases, benchStoreKind } from './databases.js';
+import { FAILURE_EVERY, failureBody, LagProbe } from './detect-lag.js';
 import { measureNoise } from './noise.js';
 import { measureOutboxDrain } from './outbox.js';
 import { cpuSeconds, rssMb, type Served, serve } from './processes.js';
@@ -13,6 +14,7 @@ import { measureTrends } from './trends.js';
  * `npm run bench`: drives a bare node:http server and Cartwatch with the same load and prints
  * one figure a line (`name value unit`), then each SPEC budget it was held against.
  * `npm run bench -- --soak` adds a few minutes of steady ingest (SOAK_SECONDS, default 180).
+ * `npm run bench -- --ingest-only` stops after the ingest phases (and detection's lag under them).
  * `npm run bench -- --store postgres` measures ingest (one instance, then two sharing the database),
  * the timeline and the sweep on a local durable Postgres server the bench starts and removes.
  */
@@ -69,9 +71,12 @@ async function load(
 }
 
 /** Runs `run` against `count` Cartwatch processes sharing one fresh database (two: Postgres only). */
+/** e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=prof' to profile Cartwatch under the load. */
+const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+
 async function withCartwatch<T>(
   databases: BenchDatabases,
-  run: (served: Served[]) => Promise<T>,
+  run: (served: Served[], database: BenchDatabase) => Promise<T>,
   count = 1,
 ): Promise<T> {
   const database = await databases.fresh();
@@ -79,16 +84,21 @@ async function withCartwatch<T>(
   try {
     for (let i = 1; i <= count; i++) {
       instances.push(
-        await serve(cli, ['start', '--no-demo'], {
-          PORT: '0',
-          CARTWATCH_DB: database.target,
-          CARTWATCH_INSTANCE: `bench-${i}`,
-          CARTWATCH_INGEST_SECRET: SECRET,
-          LOG_LEVEL: 'error',
-        }),
+        await serve(
+          cli,
+          ['start', '--no-demo'],
+          {
+            PORT: '0',
+            CARTWATCH_DB: database.target,
+            CARTWATCH_INSTANCE: `bench-${i}`,
+            CARTWATCH_INGEST_SECRET: SECRET,
+            LOG_LEVEL: 'error',
+          },
+          nodeArgs,
+        ),
       );
     }
-    return await run(instances);
+    return await run(instances, database);
   } finally {
     await Promise.all(instances.map((served) => served.stop()));
     await database.drop();
@@ -140,16 +150,31 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
   await bare.stop();
 
   let peakRss = 0;
-  const template = Array.from({ length: 1000 }, (_, i) => eventBody(`evt_B_${i}`, i)).join(',');
+  // Detection is measured under the same load: one event in FAILURE_EVERY fails, on a cart of its own.
+  const lag = new LagProbe(String(process.pid));
+  const withFailures = () =>
+    seq % FAILURE_EVERY === 0 ? lag.failure(`evt_${process.pid}_${++seq}`) : single();
+  const failing = (i: number) => i % FAILURE_EVERY === FAILURE_EVERY - 1;
+  const template = Array.from({ length: 1000 }, (_, i) =>
+    failing(i) ? failureBody(`evt_B_${i}`, `lag_B_${i}`) : eventBody(`evt_B_${i}`, i),
+  ).join(',');
   let batchNo = 0;
-  const batch = () => `[${template.replaceAll('evt_B_', `evt_${process.pid}_b${++batchNo}_`)}]`;
-  await withCartwatch(databases, async ([served]) => {
+  const batch = () => {
+    const tag = `${process.pid}_b${++batchNo}_`;
+    lag.noteCarts(
+      Array.from({ length: 1000 }, (_, i) => i)
+        .filter(failing)
+        .map((i) => `lag_${tag}${i}`),
+    );
+    return `[${template.replaceAll('evt_B_', `evt_${tag}`).replaceAll('lag_B_', `lag_${tag}`)}]`;
+  };
+  await withCartwatch(databases, async ([served], database) => {
     if (served === undefined) throw new Error('no Cartwatch started');
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, rssMb(served.child.pid as number));
     }, 100);
     const pid = served.child.pid as number;
-    const singleRun = await load(served.url, { body: single, connections: CONNECTIONS, pid });
+    const singleRun = await load(served.url, { body: withFailures, connections: CONNECTIONS, pid });
     const singleRps = report('ingest.single.rps', singleRun.rps, 'req/s');
     // CPU per request does not depend on how the cores are shared with the load generator.
     report('ingest.single.cpu_us_per_req', singleRun.cpuUs, 'us');
@@ -161,8 +186,19 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
     report('ingest.batch.cpu_us_per_event', batchRun.cpuUs / 1000, 'us');
     budget('ingest.batch.eps', eps >= 100_000, '>= 100000 events/s in batches of 1000');
     clearInterval(sampler);
+    await lag.settle();
+    await served.stop();
+    for (const figure of await lag.measure(database.target, 'detect.lag'))
+      report(figure.name, figure.value, figure.unit);
   });
   report('ingest.rss.mb', peakRss, 'MB');
+  const lagP99 = figures.find((f) => f.name === 'detect.lag.p99.ms')?.value ?? Number.POSITIVE_INFINITY;
+  const missed = figures.find((f) => f.name === 'detect.lag.missed')?.value ?? 1;
+  budget(
+    'detect.lag.ms',
+    lagP99 < 1000 && missed === 0,
+    `< 1000 ms at p99 from receipt to the exception raised, while ingesting (${lag.count} failures)`,
+  );
   budget('ingest.rss.mb', peakRss < 200, '< 200 MB resident while ingesting');
 
   if (onPostgres) {
@@ -179,6 +215,11 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
       },
       2,
     );
+  }
+
+  if (process.argv.includes('--ingest-only')) {
+    printBudgets();
+    return;
   }
 
   const carts = Number(process.env.BENCH_CARTS ?? 100_000);
