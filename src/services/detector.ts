@@ -12,7 +12,13 @@ import type { Clock } from './clock.js';
 import type { Observer } from './observer.js';
 import { type StagePass, StageTracker } from './stage-tracker.js';
 
-const BATCH = 500;
+/** Events per detection round when keeping up; each full page doubles the next, up to MAX_PAGE. */
+const FIRST_PAGE = 500;
+/**
+ * Behind a burst of batches, a round's fixed costs (a transaction and its commit, shared with
+ * ingest's writes) would otherwise set how fast detection catches up.
+ */
+const MAX_PAGE = 8_000;
 const GATHER_MS = 25;
 /** How soon to look again when committed events wait behind a transaction still running. */
 const BEHIND_RETRY_MS = 50;
@@ -89,9 +95,9 @@ export class Detector {
     this.queue = this.queue
       .then(async () => {
         this.queued = false;
-        while ((await this.runOnce()) === BATCH) {
-          // a full page: there may be more
-        }
+        // A full page: there may be more, so the next one is larger.
+        let page = FIRST_PAGE;
+        while ((await this.runOnce(page)) === page) page = Math.min(page * 2, MAX_PAGE);
       })
       .catch((error: unknown) => this.deps.logger.error('detection failed:', error));
     return this.queue;
@@ -203,11 +209,11 @@ export class Detector {
     return { steps, moved: stages.moved, times: stages.times };
   }
 
-  private async runOnce(): Promise<number> {
+  private async runOnce(page: number): Promise<number> {
     const { store, clock } = this.deps;
     const cursor = await store.detectionCursor();
     if (cursor !== this.leftCursorAt) this.stages.forget();
-    const { events, next, behind } = await store.eventsAfter(cursor, BATCH);
+    const { events, next, behind } = await store.eventsAfter(cursor, page);
     // Held behind a transaction still running: their wake-up has come and gone, so look again soon.
     if (behind) this.retrySoon();
     if (events.length === 0) return 0;
