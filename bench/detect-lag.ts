@@ -3,7 +3,7 @@ import { openStore } from '../src/store/open-store.js';
 import { type Figure, percentile } from './status.js';
 
 /** One event in this many of the ingest load is a failure, each on a cart of its own. */
-export const FAILURE_EVERY = 100;
+export const FAILURE_EVERY = 200;
 /** How long after the load detection may still take, before a failure counts as never raised. */
 const SETTLE_MS = 5_000;
 
