@@ -37,21 +37,6 @@ export function toCartProjection(row: CartRow): CartProjection {
   };
 }
 
-export function toCartRow(cartId: string, p: CartProjection): CartRow {
-  return {
-    cart_id: cartId,
-    stage: p.stage,
-    step: p.step,
-    status: p.status,
-    last_progress_at: p.lastProgressAt,
-    first_seen_at: p.firstSeenAt,
-    value: p.value,
-    currency: p.currency,
-    event_count: p.eventCount,
-    stall_due_at: p.stallDueAt,
-  };
-}
-
 /** A stored event still waiting for a link to its cart, as the projection needs it. */
 export interface WaitingRow {
   id: string;

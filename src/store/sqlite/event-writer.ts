@@ -6,7 +6,6 @@ import {
   CART_UPDATE,
   type CartRow,
   toCartProjection,
-  toCartRow,
   toWaiting,
   WAITING_COLUMNS,
   type WaitingRow,
@@ -59,9 +58,7 @@ export class EventWriter {
         'INSERT OR IGNORE INTO correlation_links (key_kind, key_value, cart_id, linked_at) VALUES (?, ?, ?, ?)',
       ),
       adopt: db.prepare('UPDATE events SET cart_id = ? WHERE id = ? AND cart_id IS NULL'),
-      upsertCart: db.prepare(`INSERT INTO carts (${CART_COLUMNS})
-        VALUES (@cart_id, @stage, @step, @status, @last_progress_at, @first_seen_at, @value, @currency,
-          @event_count, @stall_due_at)
+      upsertCart: db.prepare(`INSERT INTO carts (${CART_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (cart_id) DO UPDATE SET ${CART_UPDATE}`),
       arm: db.prepare(
         'INSERT OR REPLACE INTO expectations (cart_id, rule, after_at, due_at) VALUES (?, ?, ?, ?)',
@@ -108,7 +105,21 @@ export class EventWriter {
       for (const live of s.liveOfKey.all(key))
         s.rekey.run(cartId, rekeyedDedupKey(live.dedup_key, key, cartId), live.id);
     }
-    for (const [cartId, projection] of plan.carts) s.upsertCart.run(toCartRow(cartId, projection));
+    for (const [cartId, p] of plan.carts) {
+      // In CART_COLUMNS' order, positionally (as insert's comment says, named binding costs more).
+      s.upsertCart.run(
+        cartId,
+        p.stage,
+        p.step,
+        p.status,
+        p.lastProgressAt,
+        p.firstSeenAt,
+        p.value,
+        p.currency,
+        p.eventCount,
+        p.stallDueAt,
+      );
+    }
     for (const { cartId, rule, arm } of plan.expectations) {
       if (arm === undefined) s.disarm.run(cartId, rule);
       else s.arm.run(cartId, rule, arm.afterAt, arm.dueAt);
