@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StoreUnavailableError } from '../errors.js';
-import { isConnectionLost } from '../store/postgres/unavailable.js';
+import { isDatabaseUnreachable } from '../store/open-store.js';
 
 const PAUSE_MS = 500;
 const TRIES = 20;
@@ -15,8 +14,7 @@ export async function retryWhenUnreachable<T>(work: () => Promise<T>): Promise<T
     try {
       return await work();
     } catch (error) {
-      const lost = error instanceof StoreUnavailableError || isConnectionLost(error);
-      if (!lost || attempt >= TRIES) throw error;
+      if (!isDatabaseUnreachable(error) || attempt >= TRIES) throw error;
       process.stderr.write(
         `cartwatch: the database connection was lost (${error instanceof Error ? error.message : String(error)}); trying again\n`,
       );

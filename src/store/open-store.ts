@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DuePolicy } from '../domain/due-policy.js';
-import { CartwatchError } from '../errors.js';
+import { CartwatchError, StoreUnavailableError } from '../errors.js';
 import { isPostgresUrl, redactUrl } from './database-target.js';
+import { isConnectionLost } from './postgres/unavailable.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -44,10 +45,7 @@ export async function openStore(
  * A try that dies half-way (migrating, say) is safe to repeat: migrations are transactional.
  */
 async function openPostgres(target: string, policy: DuePolicy, options: OpenStoreOptions): Promise<Store> {
-  const [{ PostgresStore }, { isConnectionLost }] = await Promise.all([
-    import('./postgres/postgres-store.js'),
-    import('./postgres/unavailable.js'),
-  ]);
+  const { PostgresStore } = await import('./postgres/postgres-store.js');
   const giveUpAt = Date.now() + (options.waitMs ?? 0);
   for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(pause * 2, LONGEST_PAUSE_MS)) {
     try {
@@ -78,4 +76,12 @@ export async function isNewDatabase(target: string): Promise<boolean> {
   if (!isPostgresUrl(target)) return !existsSync(target);
   const { inspectPostgres } = await import('./postgres/inspect.js');
   return (await inspectPostgres(target)).state === 'empty';
+}
+
+/**
+ * Whether an operation failed because the database could not be reached or the connection was
+ * lost under it (a Postgres restart, a terminated backend), rather than for anything it did.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  return error instanceof StoreUnavailableError || isConnectionLost(error);
 }
