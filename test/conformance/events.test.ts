@@ -278,19 +278,36 @@ describe.each(STORE_KINDS)('%s store: events', (kind) => {
       await record(
         anEvent({
           id: 'full',
+          order_id: 'ord_1',
+          payment_id: 'pay_1',
+          shipment_id: 'shp_1',
+          sku: 'sku_1',
+          step: 'capture',
+          status: 'failed',
           run_id: 'run_1',
           amount: { value: 1250, currency: 'EUR' },
           error: { code: 'x', message: 'y' },
         }),
       );
       const [event] = (await feed(await store.detectionCursor(), 1, 1)).events;
-      expect(event).toMatchObject({
+      // Every field, so that a column read into the wrong place shows.
+      expect(event).toEqual({
+        seq: expect.any(Number),
         id: 'full',
         cartId: 'cart_1',
+        orderId: 'ord_1',
+        paymentId: 'pay_1',
+        shipmentId: 'shp_1',
+        sku: 'sku_1',
+        stage: 'payment',
+        step: 'capture',
+        status: 'failed',
+        occurredAt: Date.parse('2026-11-27T09:00:00.000Z'),
+        receivedAt: T0 + 1,
+        source: 'stripe',
         runId: 'run_1',
         amount: { value: 1250, currency: 'EUR' },
         error: { code: 'x', message: 'y' },
-        receivedAt: T0 + 1,
       });
     });
   });

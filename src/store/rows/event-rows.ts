@@ -5,6 +5,55 @@ import type { StoredEvent } from '../store.js';
 export const EVENT_FIELDS = `seq, id, cart_id, order_id, payment_id, shipment_id, sku, stage, step, status,
   occurred_at, received_at, source, run_id, amount_value, amount_currency, error_code, error_message`;
 
+/** One row read with EVENT_FIELDS as an array (`Statement.raw()`), in that order. */
+export type EventFieldValues = [
+  seq: number,
+  id: string,
+  cartId: string | null,
+  orderId: string | null,
+  paymentId: string | null,
+  shipmentId: string | null,
+  sku: string | null,
+  stage: string,
+  step: string,
+  status: string,
+  occurredAt: number,
+  receivedAt: number,
+  source: string,
+  runId: string | null,
+  amountValue: number | null,
+  amountCurrency: string | null,
+  errorCode: string | null,
+  errorMessage: string | null,
+];
+
+/**
+ * The row of an EVENT_FIELDS array. Detection reads every event, and SQLite's driver makes an array
+ * row in about half the time it makes an object row (it names each column on every object).
+ */
+export function eventRowOf(v: EventFieldValues): EventRow {
+  return {
+    seq: v[0],
+    id: v[1],
+    cart_id: v[2],
+    order_id: v[3],
+    payment_id: v[4],
+    shipment_id: v[5],
+    sku: v[6],
+    stage: v[7],
+    step: v[8],
+    status: v[9],
+    occurred_at: v[10],
+    received_at: v[11],
+    source: v[12],
+    run_id: v[13],
+    amount_value: v[14],
+    amount_currency: v[15],
+    error_code: v[16],
+    error_message: v[17],
+  };
+}
+
 /** With the raw JSON, for timelines, which show attributes. */
 export const EVENT_COLUMNS = `${EVENT_FIELDS}, raw, suppressed`;
 

@@ -28,7 +28,7 @@ import type {
 } from '../exception-types.js';
 import type { FailureSample, RateReadout, RateReadoutInput } from '../noise-types.js';
 import { type AuditRow, toAuditEntry } from '../rows/audit-rows.js';
-import { EVENT_FIELDS, type EventRow, toStoredEvent } from '../rows/event-rows.js';
+import { EVENT_FIELDS, type EventFieldValues, eventRowOf, toStoredEvent } from '../rows/event-rows.js';
 import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import type {
   ActiveSilence,
@@ -96,9 +96,11 @@ export class SqliteStore implements Store {
     this.noise = new NoiseQueries(db);
     this.trends = new TrendQueries(db);
     this.q = {
-      eventsAfter: db.prepare<[number, number], EventRow>(
-        `SELECT ${EVENT_FIELDS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
-      ),
+      eventsAfter: db
+        .prepare<[number, number], EventFieldValues>(
+          `SELECT ${EVENT_FIELDS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+        )
+        .raw(),
       webhookFailures: db.prepare<
         [number],
         { id: number; platform: string; topic: string; reason: string; raw: string; received_at: number }
@@ -158,7 +160,7 @@ export class SqliteStore implements Store {
   }
 
   async eventsAfter(cursor: DetectionCursor, limit: number): Promise<DetectionPage> {
-    const events = this.q.eventsAfter.all(Number(cursor), limit).map(toStoredEvent);
+    const events = this.q.eventsAfter.all(Number(cursor), limit).map((v) => toStoredEvent(eventRowOf(v)));
     const last = events[events.length - 1];
     return { events, next: last === undefined ? cursor : String(last.seq) };
   }
