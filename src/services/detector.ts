@@ -78,7 +78,8 @@ export class Detector {
    * batch instead of a round trip per commit, for a few tens of milliseconds of latency.
    */
   wake(): void {
-    if (this.soon !== undefined) return;
+    // Requests still finishing during shutdown wake it too: their events wait for the next start.
+    if (this.stopped || this.soon !== undefined) return;
     this.soon = setTimeout(() => {
       this.soon = undefined;
       void this.catchUp();
@@ -97,7 +98,8 @@ export class Detector {
         this.queued = false;
         // A full page: there may be more, so the next one is larger.
         let page = FIRST_PAGE;
-        while ((await this.runOnce(page)) === page) page = Math.min(page * 2, MAX_PAGE);
+        // Stopping ends the catch-up after the page at hand: the rest waits for the next start.
+        while ((await this.runOnce(page)) === page && !this.stopped) page = Math.min(page * 2, MAX_PAGE);
       })
       .catch((error: unknown) => this.deps.logger.error('detection failed:', error));
     return this.queue;

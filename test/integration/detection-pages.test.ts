@@ -77,3 +77,34 @@ describe.each(STORE_KINDS)('detection behind a burst, %s store', (kind) => {
     }
   });
 });
+
+describe('a detector that was stopped', () => {
+  it('when requests still finishing wake it during shutdown, then it reads nothing more from the store', async () => {
+    const test = await openTestStore('sqlite');
+    opened.push(test);
+    const { store, pages } = countingPages(test.store);
+    const detector = new Detector({
+      store,
+      clock: { now: () => Date.UTC(2026, 10, 27, 9, 1) },
+      config: DEFAULT_CONFIG,
+      logger: createLogger('error'),
+    });
+    await detector.stop();
+    await test.store.recordEvents(newEvents(anEvent({ occurred_at: at(0) })), {
+      receivedAt: Date.UTC(2026, 10, 27, 9, 1),
+    });
+    detector.wake();
+    // Past the gathering delay: a run, had one been scheduled, would have read its page by now.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(pages).toEqual([]);
+    // The event waits for the next detector, which finds it.
+    const next = countingPages(test.store);
+    await new Detector({
+      store: next.store,
+      clock: { now: () => Date.UTC(2026, 10, 27, 9, 1) },
+      config: DEFAULT_CONFIG,
+      logger: createLogger('error'),
+    }).catchUp();
+    expect(next.pages).toEqual([1]);
+  });
+});
