@@ -61,6 +61,7 @@ export class LagProbe {
       await store.close();
     }
     return [
+      { name: `${prefix}.p50.ms`, value: percentile(lags, 50), unit: 'ms' },
       { name: `${prefix}.p99.ms`, value: percentile(lags, 99), unit: 'ms' },
       { name: `${prefix}.max.ms`, value: lags.length === 0 ? 0 : Math.max(...lags), unit: 'ms' },
       { name: `${prefix}.missed`, value: missed, unit: `of ${this.carts.length} failures` },
