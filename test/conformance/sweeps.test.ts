@@ -156,6 +156,32 @@ describe.each(STORE_KINDS)('%s store: sweeps', (kind) => {
       expect(missing).toMatchObject({ kind: 'stalled', state: 'open', cartId: 'cart_e' });
     });
 
+    it('when carts move on after their SLA stalls, then one detection batch settles each stall its progress came after, and no other', async () => {
+      for (const cart of ['cart_p', 'cart_q', 'cart_r']) await started(cart, T0);
+      const now = T0 + 40 * MINUTE;
+      expect(await store.applySweep(sweepBatchOf(await store.dueWork(now, 10), now, POLICY))).toMatchObject({
+        opened: 3,
+      });
+      const from = await store.detectionCursor();
+      const page = await store.eventsAfter(from, 100);
+      await store.applyDetection({
+        from,
+        cursor: page.next,
+        changes: [
+          { type: 'progress', cartId: 'cart_p', at: T0 + 41 * MINUTE },
+          { type: 'progress', cartId: 'cart_q', at: T0 + 42 * MINUTE },
+          // Progress from before the stall was raised (an event that arrived late) leaves it open.
+          { type: 'progress', cartId: 'cart_r', at: T0 + 20 * MINUTE },
+        ],
+        now: T0 + 43 * MINUTE,
+      });
+      const states = async (cart: string) =>
+        (await store.exceptionsOfCart(cart)).map((e) => [e.state, e.resolution]);
+      expect(await states('cart_p')).toEqual([['resolved', 'auto']]);
+      expect(await states('cart_q')).toEqual([['resolved', 'auto']]);
+      expect(await states('cart_r')).toEqual([['open', undefined]]);
+    });
+
     it('when an expectation is armed under a rule no longer configured, then a sweep drops it', async () => {
       await authorised('cart_d', T0);
       const now = T0 + 10 * MINUTE;

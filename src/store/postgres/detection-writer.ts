@@ -11,6 +11,8 @@ import type { ExceptionWriter } from './exception-writer.js';
 import type { NoiseWriter } from './noise-writer.js';
 import type { TrendWriter } from './trend-writer.js';
 
+type ProgressChange = Extract<DetectionChange, { type: 'progress' }>;
+
 /**
  * Applies a detection batch in one transaction, exactly once across instances: the 'detector' cursor
  * row is locked and compared with where the batch was read from; a batch read after a cursor that has
@@ -29,7 +31,12 @@ export class DetectionWriter {
       const outcome = emptyDetectionOutcome();
       if (!(await this.claimRange(tx, batch.from))) return outcome;
       await this.lockLiveKeys(tx, batch.changes);
-      for (const change of batch.changes) await this.applyChange(tx, change, batch.now, outcome);
+      const progress: ProgressChange[] = [];
+      for (const change of batch.changes) {
+        if (change.type === 'progress') progress.push(change);
+        else await this.applyChange(tx, change, batch.now, outcome);
+      }
+      await this.settleStalls(tx, progress, batch.now, outcome);
       outcome.suppressed = await this.noise.suppress(tx, batch.suppressed ?? []);
       await this.noise.tally(tx, batch.rateTallies ?? []);
       if (batch.rollup) await this.trends.recordDetection(tx, batch.rollup);
@@ -56,6 +63,28 @@ export class DetectionWriter {
       ORDER BY dedup_key FOR UPDATE`;
   }
 
+  /**
+   * Progress ends the SLA stalls of its carts that it came after. A batch carries one progress per
+   * cart it touched, thousands under load: they are looked up in one statement, not one each.
+   */
+  private async settleStalls(
+    tx: Tx,
+    progress: readonly ProgressChange[],
+    now: number,
+    outcome: DetectionOutcome,
+  ): Promise<void> {
+    if (progress.length === 0) return;
+    const rows = await tx<{ id: number }[]>`
+      SELECT e.id FROM exceptions e
+        JOIN unnest(${progress.map((p) => p.cartId)}::text[], ${progress.map((p) => p.at)}::bigint[])
+          AS p (cart_id, at) ON e.cart_id = p.cart_id
+      WHERE e.state != 'resolved' AND e.kind = 'stalled' AND e.error_code = ${SLA_EXCEEDED}
+        AND e.last_seen_at <= p.at
+      ORDER BY e.id FOR UPDATE OF e`;
+    for (const { id } of rows)
+      countResolved(outcome, await this.exceptions.resolveAutomatically(tx, id, now));
+  }
+
   private async applyChange(
     tx: Tx,
     change: DetectionChange,
@@ -77,15 +106,8 @@ export class DetectionWriter {
           countResolved(outcome, await this.exceptions.resolveAutomatically(tx, id, now));
         return;
       }
-      case 'progress': {
-        const rows = await tx<{ id: number }[]>`
-          SELECT id FROM exceptions WHERE cart_id = ${change.cartId} AND state != 'resolved'
-            AND kind = 'stalled' AND error_code = ${SLA_EXCEEDED} AND last_seen_at <= ${change.at}
-          ORDER BY id FOR UPDATE`;
-        for (const { id } of rows)
-          countResolved(outcome, await this.exceptions.resolveAutomatically(tx, id, now));
-        return;
-      }
+      case 'progress':
+        return this.settleStalls(tx, [change], now, outcome);
       case 'source_seen':
         countResolved(outcome, await this.exceptions.resolveLive(tx, silentSourceKey(change.source), now));
         return;
