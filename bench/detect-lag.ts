@@ -1,5 +1,6 @@
 import { NO_DUE_POLICY } from '../src/domain/due-policy.js';
 import { openStore } from '../src/store/open-store.js';
+import { eventBody } from './event-bodies.js';
 import { type Figure, percentile } from './status.js';
 
 /** One event in this many of the ingest load is a failure, each on a cart of its own. */
@@ -69,16 +70,11 @@ export class LagProbe {
   }
 }
 
+/** A capture the processor failed: an exception of its own, not a customer's decline. */
 export function failureBody(id: string, cart: string): string {
-  return JSON.stringify({
-    id,
-    cart_id: cart,
-    stage: 'payment',
+  return eventBody(id, cart, {
     step: 'capture',
     status: 'failed',
-    occurred_at: new Date().toISOString(),
-    source: 'stripe',
-    amount: { value: 12999, currency: 'USD' },
     error: { code: 'processing_error', message: 'the processor did not answer' },
   });
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { type BenchDatabase, type BenchDatabases, benchDatabases, benchStoreKind } from './databases.js';
 import { FAILURE_EVERY, failureBody, LagProbe } from './detect-lag.js';
+import { eventBody } from './event-bodies.js';
 import { measureNoise } from './noise.js';
 import { measureOutboxDrain } from './outbox.js';
 import { cpuSeconds, rssMb, type Served, serve } from './processes.js';
@@ -35,19 +36,6 @@ function report(name: string, value: number, unit: string): number {
 
 function budget(name: string, ok: boolean, text: string): void {
   budgets.push({ name, ok, text });
-}
-
-function eventBody(id: string, cart: number): string {
-  return JSON.stringify({
-    id,
-    cart_id: `cart_${cart}`,
-    stage: 'payment',
-    step: 'authorize',
-    status: 'succeeded',
-    occurred_at: new Date().toISOString(),
-    source: 'stripe',
-    amount: { value: 12999, currency: 'USD' },
-  });
 }
 
 /** Requests per second answered 2xx, and the server's CPU time per answered request. */
@@ -137,7 +125,7 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
   const onPostgres = databases.kind === 'postgres';
   if (onPostgres) process.stdout.write('store postgres (a local server with fsync on)\n');
   let seq = 0;
-  const single = () => eventBody(`evt_${process.pid}_${++seq}`, seq % 10_000);
+  const single = () => eventBody(`evt_${process.pid}_${++seq}`, `cart_${seq % 10_000}`);
 
   const bare = await serve(path.join(here, 'bare-server.js'), [], {});
   const bareRun = await load(bare.url, {
@@ -156,7 +144,7 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
     seq % FAILURE_EVERY === 0 ? lag.failure(`evt_${process.pid}_${++seq}`) : single();
   const failing = (i: number) => i % FAILURE_EVERY === FAILURE_EVERY - 1;
   const template = Array.from({ length: 1000 }, (_, i) =>
-    failing(i) ? failureBody(`evt_B_${i}`, `lag_B_${i}`) : eventBody(`evt_B_${i}`, i),
+    failing(i) ? failureBody(`evt_B_${i}`, `lag_B_${i}`) : eventBody(`evt_B_${i}`, `cart_${i}`),
   ).join(',');
   let batchNo = 0;
   const batch = () => {
