@@ -52,6 +52,7 @@ import { NoiseWriter } from './noise-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
 import { SilenceGate } from './silence-gate.js';
 import { TrendWriter } from './trend-writer.js';
+import { writeTransaction } from './write-transaction.js';
 
 /** Other writers count automatic resolutions with it; it lives with the shared plans. */
 export { countResolved };
@@ -133,7 +134,7 @@ export class ExceptionWriter {
   }
 
   applyDetection(batch: DetectionBatch): DetectionOutcome {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const outcome = emptyDetectionOutcome();
       // Exactly once: a batch read after a cursor that has since moved was applied by someone else.
       if (String(this.s.getCursor.get()?.value ?? 0) !== batch.from) return outcome;
@@ -271,7 +272,7 @@ export class ExceptionWriter {
   }
 
   applyAction(input: ActionInput): ActionOutcome {
-    return this.db.transaction((): ActionOutcome => {
+    return writeTransaction(this.db, (): ActionOutcome => {
       const row = this.s.byId.get(input.exceptionId);
       if (!row) return { ok: false, reason: 'not_found' };
       if (actionIsStale(row, input)) {
@@ -288,7 +289,7 @@ export class ExceptionWriter {
 
   /** Hands an exception to another team (a new message in its channel) and/or person; its clock carries over. */
   applyReassign(input: ReassignInput): ActionOutcome {
-    return this.db.transaction((): ActionOutcome => {
+    return writeTransaction(this.db, (): ActionOutcome => {
       const row = this.s.byId.get(input.exceptionId);
       if (!row) return { ok: false, reason: 'not_found' };
       if (reassignIsStale(row, input.revision)) {
@@ -338,7 +339,7 @@ export class ExceptionWriter {
    * message changes nothing. `afterMs`: for each member, how long after it was first seen.
    */
   private changeGroup(input: GroupResolveInput, action: GroupAction) {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const revision = this.groups.revisionOf(input.groupId);
       if (revision === undefined) return { ok: false as const, reason: 'not_found' as const };
       const members = this.groups.members(input.groupId, action);

@@ -11,6 +11,7 @@ import type { SilenceNote } from '../silence-types.js';
 import type { EphemeralInput } from '../store.js';
 import { BoardReader } from './board-reader.js';
 import { GroupReader } from './group-reader.js';
+import { writeTransaction } from './write-transaction.js';
 
 /**
  * Outbox rows: written in the transaction of the change that causes them, sent later by the
@@ -189,7 +190,7 @@ export class OutboxWriter {
   }
 
   claim(now: number, limit: number, leaseMs: number, pacedChannels: readonly string[] = []): OutboxJob[] {
-    return this.db.transaction(() =>
+    return writeTransaction(this.db, () =>
       this.s.due.all({ now, paced: JSON.stringify(pacedChannels), limit }).map((row) => {
         const inDoubt = claimedInDoubt(row);
         this.s.lease.run(now + leaseMs, inDoubt ? 1 : 0, row.id);
@@ -199,7 +200,7 @@ export class OutboxWriter {
   }
 
   complete(id: number, at: number, ts: string | undefined): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.s.sent.run(at, id);
       if (ts !== undefined) {
         const row = this.s.sentRow.get(id);

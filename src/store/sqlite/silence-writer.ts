@@ -24,6 +24,7 @@ import type {
 } from '../silence-types.js';
 import type { ExceptionWriter } from './exception-writer.js';
 import { SnoozeWriter } from './snooze-writer.js';
+import { writeTransaction } from './write-transaction.js';
 
 /**
  * Silences, each change with its audit entry and the Slack writes it causes. A
@@ -74,7 +75,7 @@ export class SilenceWriter {
 
   /** A new silence, or a longer life for an active one with the same team and match. */
   create(input: NewSilence): SilenceOutcome {
-    return this.db.transaction((): SilenceOutcome => {
+    return writeTransaction(this.db, (): SilenceOutcome => {
       const match = canonicalMatch(input.match);
       const same = identicalSilence(
         this.s.sameMatch.all(input.at, input.team, match).map(toSilence),
@@ -104,7 +105,7 @@ export class SilenceWriter {
 
   /** Ends it now; the next sweep tells its end and posts what it held back. */
   end(input: EndSilenceInput): EndSilenceOutcome {
-    return this.db.transaction((): EndSilenceOutcome => {
+    return writeTransaction(this.db, (): EndSilenceOutcome => {
       const row = this.s.byId.get(input.id);
       if (row === undefined) return { ok: false, reason: 'not_found' };
       const silence = toSilence(row);
@@ -118,7 +119,7 @@ export class SilenceWriter {
 
   /** Records maintenance occurrences, wakes snoozes that ran out, and settles silences that ended. */
   sweep(input: NoiseSweepInput): NoiseSweepOutcome {
-    return this.db.transaction((): NoiseSweepOutcome => {
+    return writeTransaction(this.db, (): NoiseSweepOutcome => {
       for (const occurrence of input.maintenance) this.open(occurrence, input.now);
       const snoozesEnded = this.snoozes.wakeDue(input.now, input.limit);
       const ended = this.s.due.all(input.now, input.limit);
@@ -130,7 +131,7 @@ export class SilenceWriter {
 
   /** Due checks a maintenance window holds back wait for its end, unconsumed. */
   holdBack(input: HoldBackInput): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const { claim, until } of input.items) {
         if (claim.type === 'stall') this.s.deferStall.run(until, claim.cartId, claim.dueAt);
         else this.s.deferExpectation.run(until, claim.cartId, claim.rule, claim.dueAt);

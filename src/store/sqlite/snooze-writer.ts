@@ -7,6 +7,7 @@ import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import { reassignIsStale } from '../shared/exception-plans.js';
 import type { SnoozeInput } from '../silence-types.js';
 import type { ExceptionWriter } from './exception-writer.js';
+import { writeTransaction } from './write-transaction.js';
 
 /**
  * Snoozes of one exception: set from its message, and ended by the sweep, each with its audit
@@ -42,7 +43,7 @@ export class SnoozeWriter {
    * its place on the escalation board, if any, is given up now).
    */
   snooze(input: SnoozeInput): ActionOutcome {
-    return this.db.transaction((): ActionOutcome => {
+    return writeTransaction(this.db, (): ActionOutcome => {
       const row = this.s.exception.get(input.exceptionId);
       if (row === undefined) return { ok: false, reason: 'not_found' };
       // Refused like a handoff: an older drawing was clicked, or it was resolved meanwhile.

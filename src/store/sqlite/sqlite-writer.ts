@@ -35,6 +35,7 @@ import { ExceptionWriter } from './exception-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
 import { SilenceWriter } from './silence-writer.js';
 import { SweepWriter } from './sweep-writer.js';
+import { writeTransaction } from './write-transaction.js';
 
 export type { RecordJob };
 
@@ -60,7 +61,7 @@ export class SqliteWriter {
     this.sweeps = new SweepWriter(db, this.exceptions, policy);
     this.outbox = new OutboxWriter(db);
     this.silences = new SilenceWriter(db, this.exceptions, policy);
-    this.recordAll = db.transaction((jobs: readonly RecordJob[]) =>
+    this.recordAll = writeTransaction(db, (jobs: readonly RecordJob[]) =>
       jobs.map((job) => events.write(job.batch, job.receivedAt)),
     );
     this.statements = {
@@ -109,7 +110,7 @@ export class SqliteWriter {
     // Rows are received in seq order, so the oldest are at the front: the cost is what gets deleted.
     const lastOld = lastMadeBefore(s.oldestEvents.all(limit), cutoff, (row) => row.received_at)?.seq;
     const lastOldOutbox = lastMadeBefore(s.oldestOutbox.all(limit), cutoff, (row) => row.created_at)?.id;
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const deleted = lastOld === undefined ? 0 : s.deleteEventsUpTo.run(lastOld).changes;
       // Sent Slack writes past retention go too; pending and failed ones stay.
       if (lastOldOutbox !== undefined) s.deleteDoneOutboxUpTo.run(lastOldOutbox);
@@ -129,7 +130,7 @@ export class SqliteWriter {
   }
 
   pruneNoiseCounts(cutoff: number): number {
-    return this.db.transaction(() => this.exceptions.noise.pruneBefore(cutoff))();
+    return writeTransaction(this.db, () => this.exceptions.noise.pruneBefore(cutoff))();
   }
 
   applyDetection(batch: DetectionBatch): DetectionOutcome {
@@ -149,7 +150,7 @@ export class SqliteWriter {
     at: number;
     post: boolean;
   }): boolean {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const inserted =
         this.statements.recordDigestRun.run(
           input.team,
@@ -173,7 +174,7 @@ export class SqliteWriter {
     at: number;
     post: boolean;
   }): boolean {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const { team, isoWeek, facts, at, post } = input;
       const inserted =
         this.statements.recordWeeklyRun.run(team, isoWeek, at, JSON.stringify(facts), post ? 1 : 0).changes >

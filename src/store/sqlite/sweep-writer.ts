@@ -14,6 +14,7 @@ import {
   stormSpokesman,
 } from '../shared/sweep-plans.js';
 import type { ExceptionWriter } from './exception-writer.js';
+import { writeTransaction } from './write-transaction.js';
 
 /**
  * Applies what the due-time sweep found. Each due row is claimed (cleared) in the same transaction
@@ -44,7 +45,7 @@ export class SweepWriter {
   }
 
   apply(batch: SweepBatch): SweepOutcome {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const outcome = emptySweepOutcome();
       for (const raise of batch.raises) {
         if (!this.claim(raise.claim)) continue;
