@@ -31,6 +31,8 @@ const MAX_PAGES = 20;
 export class Sweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
+  /** The latest sweep asked for, settled either way: the next one waits for it. */
+  private lastSweep: Promise<unknown> = Promise.resolve();
   private readonly watchingSince: number;
   private readonly rates: RateWatch;
   private readonly maintenance: MaintenanceWatch;
@@ -70,7 +72,7 @@ export class Sweeper {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    await this.lastSweep;
   }
 
   /**
@@ -81,7 +83,17 @@ export class Sweeper {
     return this.maintenance.settle(this.deps.clock.now());
   }
 
-  async sweepNow(): Promise<SweepOutcome> {
+  /**
+   * One sweep, after any sweep under way: the timer's, the one at start, or another caller's. So a
+   * caller that awaits it knows every sweep asked for before has finished.
+   */
+  sweepNow(): Promise<SweepOutcome> {
+    const sweep = this.lastSweep.then(() => this.sweepOnce());
+    this.lastSweep = sweep.catch(() => {});
+    return sweep;
+  }
+
+  private async sweepOnce(): Promise<SweepOutcome> {
     const total: SweepOutcome = { opened: 0, resolved: 0, resolvedAfterMs: [], escalated: 0, reminded: 0 };
     // First, so a snooze or silence that ran out is over before escalations and raises are judged.
     const settled = await this.settleNoise();

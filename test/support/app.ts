@@ -81,6 +81,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     demo: options.demo ?? false,
     ...(options.clock && { clock: options.clock }),
   });
+  // The sweep at start runs in the background; a test's first events must not race it.
+  await running.sweepNow();
   const url = running.url;
   return {
     running,
