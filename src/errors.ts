@@ -36,6 +36,17 @@ export class StoreUnavailableError extends CartwatchError {
   }
 }
 
+/** Another process held the database's write lock longer than a write waits; nothing was written. */
+export class StoreBusyError extends CartwatchError {
+  constructor(waitedMs: number, cause: unknown) {
+    super(
+      'STORE_BUSY',
+      `Another process held the database's write lock for over ${waitedMs} ms (a command or a backup tool?): nothing was stored; retry later.`,
+      { cause },
+    );
+  }
+}
+
 /** The database was written by a newer Cartwatch; starting would risk misreading it. */
 export class SchemaTooNewError extends CartwatchError {
   constructor(found: number, known: number, file: string) {

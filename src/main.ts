@@ -61,6 +61,8 @@ export interface StartOptions {
     slackTimeoutMs?: number;
     httpTimeouts?: HttpTimeouts;
     grouping?: Partial<DuePolicy['grouping']>;
+    /** SQLite: how long a write waits out another process's write lock (default 5 s). */
+    storeLockWaitMs?: number;
     /** How long the demo's ten minutes take in real time, and the wait after it before the sandbox's digests. */
     demo?: { lengthMs?: number; digestDelayMs?: number };
   };
@@ -105,6 +107,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const store = await openStore(env.dbPath, duePolicyOf(config, options.tuning), {
     now: clock.now(),
     instance,
+    ...(options.tuning?.storeLockWaitMs !== undefined && { lockWaitMs: options.tuning.storeLockWaitMs }),
     waitMs: START_WAITS_FOR_DATABASE_MS,
     onWaiting: (problem, retryInMs) =>
       logger.warn(`the database cannot be reached yet (${problem}); trying again in ${retryInMs} ms`),

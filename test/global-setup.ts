@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { startTestPostgres } from './postgres-setup.js';
 
 /**
- * Builds first: child-process tests run the CLI, and the store's writer worker runs compiled code.
+ * Builds first: child-process tests run the compiled CLI.
  * Then starts the throwaway Postgres server (see postgres-setup.ts).
  */
 export default function setup(): () => void {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { checkConfigText, formatProblems, loadConfigFile, loadEnv } from '../config.js';
 import { demoEvents } from '../demo/stream.js';
 import { CartwatchError } from '../errors.js';
@@ -20,6 +21,7 @@ export async function runStart(args: string[]): Promise<number> {
     options: { demo: { type: 'boolean' }, 'no-demo': { type: 'boolean' } },
   });
   const demo = values['no-demo'] ? false : values.demo;
+  keepHeapSnug();
   // Listen for signals before anything else, so a stop requested during start-up is not lost.
   const stopRequested = firstSignal(['SIGTERM', 'SIGINT']);
   const env = loadEnv();
@@ -205,4 +207,15 @@ export async function runWebhooks(args: string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/**
+ * V8 lets the heap grow up to four times what survived the last full collection before the next
+ * one. Under batched ingest the dead are thousands of parsed events a second, so the process sat at
+ * 270 MB; growing by half instead kept the batch phase's peak near 170 MB with no measurable cost
+ * in throughput or CPU (README "Performance"). Read by V8 at every collection, so setting it here,
+ * before the server loads, covers the whole run.
+ */
+function keepHeapSnug(): void {
+  v8.setFlagsFromString('--heap-growing-percent=50');
 }

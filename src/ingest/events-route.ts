@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@slack/logger';
-import { StoreFullError, StoreUnavailableError } from '../errors.js';
+import { StoreBusyError, StoreFullError, StoreUnavailableError } from '../errors.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
 import type { Metrics } from '../http/metrics.js';
 import { sendError, sendJson } from '../http/reply.js';
@@ -82,8 +82,13 @@ async function recordBody(
     sendJson(res, 202, outcome);
   } catch (error) {
     // Nothing stored, or unknown whether it was: either way the producer's retry is safe.
-    if (!(error instanceof StoreFullError || error instanceof StoreUnavailableError)) throw error;
+    if (!isTransient(error)) throw error;
     deps.logger.error(`ingest refused: ${error.message}`);
     sendError(res, 503, error.message, {}, { 'retry-after': '30' });
   }
+}
+
+/** The store refused for now (full, unreachable, locked by another process): the producer retries. */
+function isTransient(error: unknown): error is Error {
+  return [StoreFullError, StoreUnavailableError, StoreBusyError].some((kind) => error instanceof kind);
 }

@@ -12,6 +12,8 @@ export interface OpenStoreOptions {
   now?: number;
   /** This instance's name (Postgres: leases, logs, metrics). */
   instance?: string;
+  /** SQLite: how long a write waits out another process's write lock before it is refused. */
+  lockWaitMs?: number;
   /**
    * How long to keep trying while Postgres cannot be reached (down, restarting, not yet up beside
    * us); 0 fails at once. Wrong credentials, a missing database or a too-new schema fail at once.
@@ -36,7 +38,11 @@ export async function openStore(
   options: OpenStoreOptions = {},
 ): Promise<Store> {
   if (isPostgresUrl(target)) return openPostgres(target, policy, options);
-  return SqliteStore.open(target, policy, options.now === undefined ? {} : { now: options.now });
+  const { now, lockWaitMs } = options;
+  return SqliteStore.open(target, policy, {
+    ...(now !== undefined && { now }),
+    ...(lockWaitMs !== undefined && { lockWaitMs }),
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { INGEST_SECRET, startTestApp, type TestApp } from '../support/app.js';
 import { anEvent } from '../support/events.js';
 
 let app: TestApp;
@@ -67,10 +67,36 @@ describe('storage faults', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     // Nothing is answered while the lock is held: a 202 means committed.
     expect(answered).toBe(false);
+    // The waiting writes do not hold up the server: a read is answered while they wait.
+    expect((await app.getCart('cart_nobody_knows')).status).toBe(404);
+    expect(answered).toBe(false);
     other.exec('COMMIT');
     other.close();
     const replies = await pending;
     expect(replies.map((r) => r.status)).toEqual(Array(5).fill(202));
     expect(storedCount()).toBe(5);
+  });
+
+  it('when another process holds the write lock longer than a write waits, then ingest answers 503 with Retry-After, stores nothing, and takes the retry', async () => {
+    await app.stop();
+    app = await startTestApp({ tuning: { storeLockWaitMs: 300 } });
+    const other = new Database(app.dbPath);
+    other.exec('BEGIN IMMEDIATE');
+    const refused = await fetch(`${app.url}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${INGEST_SECRET}`, 'content-type': 'application/json' },
+      body: JSON.stringify([anEvent(), anEvent()]),
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('30');
+    expect(((await refused.json()) as { error: string }).error).toMatch(
+      /write lock.*nothing was stored; retry later/,
+    );
+    other.exec('COMMIT');
+    other.close();
+    expect(storedCount()).toBe(0);
+    const retried = await app.postEvents(anEvent());
+    expect(retried.status).toBe(202);
+    expect(storedCount()).toBe(1);
   });
 });

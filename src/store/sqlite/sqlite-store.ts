@@ -63,15 +63,15 @@ import { CartHistoryQueries } from './cart-history.js';
 import { openDatabase } from './connection.js';
 import { DueQueries } from './due-queries.js';
 import { GroupReader } from './group-reader.js';
+import { LocalWriter } from './local-writer.js';
 import { NoiseQueries } from './noise-queries.js';
 import { SilenceQueries } from './silence-queries.js';
 import { StatusQueries } from './status-queries.js';
 import { TrendQueries } from './trend-queries.js';
-import { WriterClient } from './writer-client.js';
 
 /**
- * The SQLite store: reads on this thread's own connection (WAL lets them run beside writes and see
- * every commit already answered), writes in the writer worker, one transaction each.
+ * The SQLite store: reads on a connection of their own (WAL lets them see every commit already
+ * answered), writes through the local writer on another, one transaction each.
  */
 export class SqliteStore implements Store {
   private readonly q;
@@ -86,7 +86,7 @@ export class SqliteStore implements Store {
 
   private constructor(
     private readonly db: Database.Database,
-    private readonly writer: WriterClient,
+    private readonly writer: LocalWriter,
   ) {
     this.due = new DueQueries(db);
     this.groups = new GroupReader(db);
@@ -128,17 +128,22 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Opens (migrating here, so a schema problem surfaces at once) and starts the writer. `now` is the
-   * opener's clock: a new file records it as when the database began.
+   * Opens (migrating here, so a schema problem surfaces at once) and the writer. `now` is the
+   * opener's clock: a new file records it as when the database began; `lockWaitMs` how long a write
+   * waits out another process's lock (LOCK_WAIT_MS unless a test says).
    */
-  static open(file: string, policy: DuePolicy = NO_DUE_POLICY, options: { now?: number } = {}): SqliteStore {
+  static open(
+    file: string,
+    policy: DuePolicy = NO_DUE_POLICY,
+    options: { now?: number; lockWaitMs?: number } = {},
+  ): SqliteStore {
     const db = openDatabase(file, options);
-    return new SqliteStore(db, new WriterClient(file, policy));
+    return new SqliteStore(db, new LocalWriter(file, policy, options.lockWaitMs));
   }
 
   recordEvents(batch: readonly NewEvent[], options: { receivedAt: number }): Promise<RecordOutcome> {
     if (batch.length === 0) return Promise.resolve({ accepted: 0, duplicates: 0 });
-    return this.writer.call('record', { batch, receivedAt: options.receivedAt });
+    return this.writer.record({ batch, receivedAt: options.receivedAt });
   }
 
   async findCartHistory(id: string): Promise<CartHistory | null> {

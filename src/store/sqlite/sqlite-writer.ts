@@ -40,9 +40,8 @@ import { writeTransaction } from './write-transaction.js';
 export type { RecordJob };
 
 /**
- * Every write the store makes, synchronously, on the connection it owns. It runs in the writer
- * worker (see writer-worker.ts) so that commits, and the disk waits they carry, never hold up
- * the thread that serves HTTP and Slack.
+ * Every write the store makes, synchronously, on the connection it owns; local-writer.ts queues
+ * the calls, groups concurrent ingest into one commit and waits out other processes' locks.
  */
 export class SqliteWriter {
   private readonly recordAll: (jobs: readonly RecordJob[]) => RecordOutcome[];
@@ -97,11 +96,6 @@ export class SqliteWriter {
   /** Records several callers' batches in one transaction (group commit); one outcome per job. */
   recordGroup(jobs: readonly RecordJob[]): RecordOutcome[] {
     return this.recordAll(jobs);
-  }
-
-  /** One caller's batch; the worker routes these through group commit rather than calling this directly. */
-  record(job: RecordJob): RecordOutcome {
-    return this.recordGroup([job])[0] as RecordOutcome;
   }
 
   pruneBefore(input: { cutoff: number; limit: number }): number {
