@@ -287,6 +287,8 @@ describe.each(STORE_KINDS)('%s store: events', (kind) => {
           run_id: 'run_1',
           amount: { value: 1250, currency: 'EUR' },
           error: { code: 'x', message: 'y' },
+          owner: 'fulfillment',
+          attributes: { note: 'the word "owner" inside is not the owner' },
         }),
       );
       const [event] = (await feed(await store.detectionCursor(), 1, 1)).events;
@@ -308,7 +310,15 @@ describe.each(STORE_KINDS)('%s store: events', (kind) => {
         runId: 'run_1',
         amount: { value: 1250, currency: 'EUR' },
         error: { code: 'x', message: 'y' },
+        owner: 'fulfillment',
       });
+    });
+
+    it('when an event names no owner but its attributes hold one, then it is read without one', async () => {
+      await record(anEvent({ id: 'mentions', attributes: { owner: 'not the event’s owner' } }));
+      const [event] = (await feed(await store.detectionCursor(), 1, 1)).events;
+      expect(event?.id).toBe('mentions');
+      expect(event).not.toHaveProperty('owner');
     });
   });
 

@@ -5,7 +5,15 @@ import type { StoredEvent } from '../store.js';
 export const EVENT_FIELDS = `seq, id, cart_id, order_id, payment_id, shipment_id, sku, stage, step, status,
   occurred_at, received_at, source, run_id, amount_value, amount_currency, error_code, error_message`;
 
-/** One row read with EVENT_FIELDS as an array (`Statement.raw()`), in that order. */
+/**
+ * The owner an event named, which only its raw JSON keeps: routes may match on it. Each store reads
+ * it beside EVENT_FIELDS with its own SQL (OWNER_FIELD in its feed), parsing only raws that hold
+ * the word, so the detector's feed stays light for the many events that name none.
+ */
+export const SQLITE_OWNER_FIELD = `CASE WHEN instr(raw, '"owner"') > 0 THEN json_extract(raw, '$.owner') END AS owner`;
+export const POSTGRES_OWNER_FIELD = `CASE WHEN strpos(raw, '"owner"') > 0 THEN raw::json ->> 'owner' END AS owner`;
+
+/** One row read with EVENT_FIELDS and the owner field as an array (`Statement.raw()`), in that order. */
 export type EventFieldValues = [
   seq: number,
   id: string,
@@ -25,6 +33,7 @@ export type EventFieldValues = [
   amountCurrency: string | null,
   errorCode: string | null,
   errorMessage: string | null,
+  owner: string | null,
 ];
 
 /**
@@ -51,6 +60,7 @@ export function eventRowOf(v: EventFieldValues): EventRow {
     amount_currency: v[15],
     error_code: v[16],
     error_message: v[17],
+    owner: v[18],
   };
 }
 
@@ -78,6 +88,8 @@ export interface EventRow {
   error_message: string | null;
   /** Absent when read with EVENT_FIELDS. */
   raw?: string;
+  /** Read with the owner field (see SQLITE_OWNER_FIELD); with `raw`, found in it instead. */
+  owner?: string | null;
   /** Absent when read with EVENT_FIELDS; null unless noise.suppress held the failure back. */
   suppressed?: string | null;
 }
@@ -109,10 +121,12 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     if (row.error_message !== null) event.error.message = row.error_message;
   }
   if (typeof row.suppressed === 'string') event.suppressed = row.suppressed;
-  // Most events carry no attributes: skip parsing the raw JSON for them (the detector reads every event).
-  if (row.raw?.includes('"attributes"')) {
-    const attributes = (JSON.parse(row.raw) as { attributes?: Record<string, unknown> }).attributes;
-    if (attributes !== undefined) event.attributes = attributes;
+  if (typeof row.owner === 'string') event.owner = row.owner;
+  // Most events carry neither: skip parsing the raw JSON for them.
+  if (row.raw !== undefined && (row.raw.includes('"attributes"') || row.raw.includes('"owner"'))) {
+    const wire = JSON.parse(row.raw) as { attributes?: Record<string, unknown>; owner?: unknown };
+    if (wire.attributes !== undefined) event.attributes = wire.attributes;
+    if (typeof wire.owner === 'string') event.owner = wire.owner;
   }
   return event;
 }

@@ -28,7 +28,13 @@ import type {
 } from '../exception-types.js';
 import type { FailureSample, RateReadout, RateReadoutInput } from '../noise-types.js';
 import { type AuditRow, toAuditEntry } from '../rows/audit-rows.js';
-import { EVENT_FIELDS, type EventFieldValues, eventRowOf, toStoredEvent } from '../rows/event-rows.js';
+import {
+  EVENT_FIELDS,
+  type EventFieldValues,
+  eventRowOf,
+  SQLITE_OWNER_FIELD,
+  toStoredEvent,
+} from '../rows/event-rows.js';
 import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import type {
   ActiveSilence,
@@ -98,7 +104,7 @@ export class SqliteStore implements Store {
     this.q = {
       eventsAfter: db
         .prepare<[number, number], EventFieldValues>(
-          `SELECT ${EVENT_FIELDS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+          `SELECT ${EVENT_FIELDS}, ${SQLITE_OWNER_FIELD} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
         )
         .raw(),
       webhookFailures: db.prepare<
