@@ -41,16 +41,41 @@ function budget(name: string, ok: boolean, text: string): void {
 /** Requests per second answered 2xx, and the server's CPU time per answered request. */
 async function load(
   url: string,
-  options: { body: () => string; connections: number; pid: number },
+  options: {
+    body: () => string;
+    connections: number;
+    pid: number;
+    /** Told each body whose 202 has just arrived (the commit is behind it). */
+    onAccepted?: (body: string) => void;
+  },
 ): Promise<{ rps: number; cpuUs: number }> {
   const cpuBefore = cpuSeconds(options.pid);
+  // One request at a time per connection (no pipelining): its bodies are answered in order.
+  type Sent = { sent?: string[] };
   const result = await autocannon({
     url: `${url}/events`,
     method: 'POST',
     connections: options.connections,
     duration: SECONDS,
     headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },
-    requests: [{ setupRequest: (request) => ({ ...request, body: options.body() }) }],
+    requests: [
+      {
+        setupRequest: (request, context: Sent) => {
+          const body = options.body();
+          if (options.onAccepted) {
+            context.sent ??= [];
+            context.sent.push(body);
+          }
+          return { ...request, body };
+        },
+        ...(options.onAccepted && {
+          onResponse: (status: number, _body: string, context: Sent) => {
+            const body = context.sent?.shift();
+            if (status === 202 && body !== undefined) options.onAccepted?.(body);
+          },
+        }),
+      },
+    ],
   });
   const non2xx = result.non2xx + result.errors + result.timeouts;
   if (non2xx > 0) process.stderr.write(`warning: ${non2xx} requests failed against ${url}\n`);
@@ -162,14 +187,20 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
       peakRss = Math.max(peakRss, rssMb(served.child.pid as number));
     }, 100);
     const pid = served.child.pid as number;
-    const singleRun = await load(served.url, { body: withFailures, connections: CONNECTIONS, pid });
+    const accepted = (body: string) => lag.accepted(body);
+    const singleRun = await load(served.url, {
+      body: withFailures,
+      connections: CONNECTIONS,
+      pid,
+      onAccepted: accepted,
+    });
     const singleRps = report('ingest.single.rps', singleRun.rps, 'req/s');
     // CPU per request does not depend on how the cores are shared with the load generator.
     report('ingest.single.cpu_us_per_req', singleRun.cpuUs, 'us');
     const ratio = report('ingest.single.ratio', singleRps / bareRps, 'ratio');
     budget('ingest.single.ratio', ratio >= 0.6, '>= 0.60 of bare node:http');
 
-    const batchRun = await load(served.url, { body: batch, connections: 4, pid });
+    const batchRun = await load(served.url, { body: batch, connections: 4, pid, onAccepted: accepted });
     const eps = report('ingest.batch.eps', batchRun.rps * 1000, 'events/s');
     report('ingest.batch.cpu_us_per_event', batchRun.cpuUs / 1000, 'us');
     budget('ingest.batch.eps', eps >= 100_000, '>= 100000 events/s in batches of 1000');
@@ -180,12 +211,13 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
       report(figure.name, figure.value, figure.unit);
   });
   report('ingest.rss.mb', peakRss, 'MB');
-  const lagP99 = figures.find((f) => f.name === 'detect.lag.p99.ms')?.value ?? Number.POSITIVE_INFINITY;
+  const lagP99 =
+    figures.find((f) => f.name === 'detect.lag.committed.p99.ms')?.value ?? Number.POSITIVE_INFINITY;
   const missed = figures.find((f) => f.name === 'detect.lag.missed')?.value ?? 1;
   budget(
     'detect.lag.ms',
     lagP99 < 1000 && missed === 0,
-    `< 1000 ms at p99 from receipt to the exception raised, while ingesting (${lag.count} failures)`,
+    `< 1000 ms at p99 from the commit (its 202) to the exception raised, while ingesting (${lag.count} failures)`,
   );
   budget('ingest.rss.mb', peakRss < 200, '< 200 MB resident while ingesting');
 

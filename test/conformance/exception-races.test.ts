@@ -4,6 +4,7 @@ import type { DetectionChange } from '../../src/store/exception-types.js';
 import type { Store } from '../../src/store/store.js';
 import { anEvent, newEvents } from '../support/events.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
+import { waitFor } from '../support/wait-for.js';
 
 // Several instances on one Postgres database (SQLite has one writer process by design, so these races
 // exist only here): a dedup key, a detection range and a person's click each take effect once.
@@ -58,7 +59,17 @@ describe('postgres store: exceptions raced across instances', () => {
     const other = await opened.openAnother();
     await store.recordEvents(newEvents(anEvent({ cart_id: 'c1', status: 'failed' })), { receivedAt: T0 });
     const cursor = await store.detectionCursor();
-    const { next } = await store.eventsAfter(cursor, 10);
+    // The feed holds events back while an older transaction anywhere on the server still runs (other
+    // test files share it), and says so: read again, as the detector does, until the event shows.
+    let page = await store.eventsAfter(cursor, 10);
+    await waitFor(
+      async () => {
+        page = await store.eventsAfter(cursor, 10);
+        return page.events.length === 1;
+      },
+      { what: 'the recorded event in the feed' },
+    );
+    const { next } = page;
     const batch = { from: cursor, cursor: next, now: T0, changes: [raiseOf('c1', T0)] };
     const results = await Promise.all([store.applyDetection(batch), other.applyDetection(batch)]);
     expect(results.map((r) => r.opened).sort()).toEqual([0, 1]);

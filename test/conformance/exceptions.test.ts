@@ -130,6 +130,43 @@ describe.each(STORE_KINDS)('%s store: exceptions', (kind) => {
     ]);
   });
 
+  it('when one batch holds failures and successes of several carts, then each success settles only what was raised before it, in its own cart and stage', async () => {
+    const success = (
+      cart: string,
+      at: number,
+      stage: 'payment' | 'checkout' = 'payment',
+    ): DetectionChange => ({
+      type: 'resolve',
+      cartId: cart,
+      stage,
+      at,
+    });
+    const outcome = await detect(
+      [
+        raiseOf('a', T0),
+        success('b', T0 + 1),
+        success('a', T0 + 2),
+        // A success before b's failure leaves it open; so does a success of another stage.
+        raiseOf('b', T0 + 3),
+        success('b', T0 + 4, 'checkout'),
+        raiseOf('c', T0 + 5),
+        success('x', T0 + 6),
+        success('c', T0 + 7),
+        success('c', T0 + 8),
+        // Settled in order: a success settles nothing raised after it in the batch.
+        success('d', T0 + 9),
+        raiseOf('d', T0 + 1),
+      ],
+      T0 + 10,
+    );
+    expect(outcome).toMatchObject({ opened: 4, resolved: 2 });
+    const states = async (cart: string) => (await store.exceptionsOfCart(cart)).map((e) => e.state);
+    expect(await states('a')).toEqual(['resolved']);
+    expect(await states('b')).toEqual(['open']);
+    expect(await states('c')).toEqual(['resolved']);
+    expect(await states('d')).toEqual(['open']);
+  });
+
   it('when the cart had already succeeded later in that stage, then the failure is kept resolved and never posted', async () => {
     const success = anEvent({
       cart_id: 'c1',

@@ -12,6 +12,7 @@ import type { NoiseWriter } from './noise-writer.js';
 import type { TrendWriter } from './trend-writer.js';
 
 type ProgressChange = Extract<DetectionChange, { type: 'progress' }>;
+type ResolveChange = Extract<DetectionChange, { type: 'resolve' }>;
 
 /**
  * Applies a detection batch in one transaction, exactly once across instances: the 'detector' cursor
@@ -32,10 +33,18 @@ export class DetectionWriter {
       if (!(await this.claimRange(tx, batch.from))) return outcome;
       await this.lockLiveKeys(tx, batch.changes);
       const progress: ProgressChange[] = [];
+      let successes: ResolveChange[] = [];
       for (const change of batch.changes) {
         if (change.type === 'progress') progress.push(change);
-        else await this.applyChange(tx, change, batch.now, outcome);
+        else if (change.type === 'resolve') successes.push(change);
+        else {
+          // Successes settle what was raised before them, never what comes after: in order.
+          await this.settleSuccesses(tx, successes, batch.now, outcome);
+          successes = [];
+          await this.applyChange(tx, change, batch.now, outcome);
+        }
       }
+      await this.settleSuccesses(tx, successes, batch.now, outcome);
       await this.settleStalls(tx, progress, batch.now, outcome);
       outcome.suppressed = await this.noise.suppress(tx, batch.suppressed ?? []);
       await this.noise.tally(tx, batch.rateTallies ?? []);
@@ -85,6 +94,32 @@ export class DetectionWriter {
       countResolved(outcome, await this.exceptions.resolveAutomatically(tx, id, now));
   }
 
+  /**
+   * A success resolves its cart's open failures in its stage that came before it. Nearly every event
+   * is a success, so a run of them between two raises is looked up in one statement (a round trip
+   * each kept detection seconds behind under load).
+   */
+  private async settleSuccesses(
+    tx: Tx,
+    successes: readonly ResolveChange[],
+    now: number,
+    outcome: DetectionOutcome,
+  ): Promise<void> {
+    if (successes.length === 0) return;
+    const carts = successes.map((s) => s.cartId);
+    const rows = await tx<{ id: number }[]>`
+      SELECT e.id FROM exceptions e
+      WHERE e.cart_id = ANY(${carts}::text[]) AND e.state != 'resolved'
+        AND e.kind = ANY(${[...SETTLED_BY_SUCCESS]}::text[])
+        AND EXISTS (
+          SELECT 1 FROM unnest(${carts}::text[], ${successes.map((s) => s.stage)}::text[],
+            ${successes.map((s) => s.at)}::bigint[]) AS s (cart_id, stage, at)
+          WHERE s.cart_id = e.cart_id AND s.stage = e.stage AND e.last_seen_at <= s.at)
+      ORDER BY e.id FOR UPDATE OF e`;
+    for (const { id } of rows)
+      countResolved(outcome, await this.exceptions.resolveAutomatically(tx, id, now));
+  }
+
   private async applyChange(
     tx: Tx,
     change: DetectionChange,
@@ -97,15 +132,8 @@ export class DetectionWriter {
         countRaise(outcome, result);
         return;
       }
-      case 'resolve': {
-        const rows = await tx<{ id: number }[]>`
-          SELECT id FROM exceptions WHERE cart_id = ${change.cartId} AND stage = ${change.stage}
-            AND state != 'resolved' AND kind = ANY(${[...SETTLED_BY_SUCCESS]}::text[])
-            AND last_seen_at <= ${change.at} ORDER BY id FOR UPDATE`;
-        for (const { id } of rows)
-          countResolved(outcome, await this.exceptions.resolveAutomatically(tx, id, now));
-        return;
-      }
+      case 'resolve':
+        return this.settleSuccesses(tx, [change], now, outcome);
       case 'progress':
         return this.settleStalls(tx, [change], now, outcome);
       case 'source_seen':
