@@ -1,8 +1,10 @@
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { INGEST_SECRET, startTestApp, type TestApp } from '../support/app.js';
 import { anEvent } from '../support/events.js';
+import { tempDir } from '../support/temp.js';
 
 let app: TestApp;
 beforeEach(async () => {
@@ -98,5 +100,36 @@ describe('storage faults', () => {
     const retried = await app.postEvents(anEvent());
     expect(retried.status).toBe(202);
     expect(storedCount()).toBe(1);
+  });
+
+  it('when writes wait for another process and the lock is freed, then they go through in the order asked, before a write asked after', async () => {
+    const temp = tempDir();
+    const store = SqliteStore.open(path.join(temp.dir, 'order.db'));
+    const failure = (topic: string) => ({
+      platform: 'stripe' as const,
+      topic,
+      reason: 'r',
+      raw: '{}',
+      receivedAt: 1,
+    });
+    const other = new Database(path.join(temp.dir, 'order.db'));
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const waiting = [
+        store.recordWebhookFailure(failure('first')),
+        store.recordWebhookFailure(failure('second')),
+      ];
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      other.exec('COMMIT');
+      // The lock is free now, but the two asked before still wait for their next try.
+      const after = store.recordWebhookFailure(failure('third'));
+      await Promise.all([...waiting, after]);
+      const stored = await store.webhookFailures(10);
+      expect(stored.sort((a, b) => a.id - b.id).map((f) => f.topic)).toEqual(['first', 'second', 'third']);
+    } finally {
+      other.close();
+      await store.close();
+      temp.cleanup();
+    }
   });
 });
