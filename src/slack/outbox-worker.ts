@@ -112,7 +112,10 @@ export class OutboxWorker {
         }
         let sent = 0;
         await this.o.names.load(jobs.flatMap(peopleNamedIn));
-        for (const job of jobs) if (await this.send(job)) sent += 1;
+        // A channel whose post waits for its pace keeps its later posts of this batch waiting too:
+        // the pace may end while this batch is still sent, and they must not overtake it.
+        const held = new Set<string>();
+        for (const job of jobs) if (await this.send(job, held)) sent += 1;
         // Everything claimed is waiting for its channel's pace: the timer set for it takes over.
         if (sent === 0) return;
       }
@@ -135,16 +138,17 @@ export class OutboxWorker {
   }
 
   /** Sends one row; false when it had to wait for its channel's pace (it is released, not failed). */
-  private async send(job: OutboxJob): Promise<boolean> {
+  private async send(job: OutboxJob, held: Set<string>): Promise<boolean> {
     // chat.postMessage is paced per channel; updates have a looser limit of their own. Pace is
     // wall-clock time (it is Slack's), unlike due times, which follow the app's clock.
     const posts = !['update', 'moved', 'group_update', 'joined', 'board_update', 'ephemeral'].includes(
       job.kind,
     );
     const waitMs = (this.nextPostAt.get(job.channel) ?? 0) - performance.now();
-    if (posts && waitMs > 0) {
+    if (posts && (waitMs > 0 || held.has(job.channel))) {
+      held.add(job.channel);
       await this.o.store.releaseOutbox({ id: job.id, ...fenceOf(job) });
-      setTimeout(() => this.wake(), waitMs).unref();
+      setTimeout(() => this.wake(), Math.max(waitMs, 0)).unref();
       return false;
     }
     try {

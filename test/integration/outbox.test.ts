@@ -42,6 +42,34 @@ describe('outbox', () => {
     expect((await health(app)).slack.state).toBe('connected');
   });
 
+  it("when a channel's pace ends while other channels' posts are sent, then its held posts still go out in the order they were raised", async () => {
+    const slack = await new FakeSlack().start();
+    running.push(slack);
+    // The payments post is answered slowly: the fulfilment channel's pace ends meanwhile.
+    slack.failNext('chat.postMessage', { delayMs: 300 }, 1, { channel: 'C0PAYMENTS' });
+    const app = await start({ slack, tuning: { postIntervalMs: 100 } });
+    const shipping = (cart: string, step: string) =>
+      anEvent({
+        cart_id: cart,
+        stage: 'fulfillment',
+        step,
+        status: 'failed',
+        error: { code: 'carrier_down' },
+      });
+    // Raised in this order, in one detection page: so claimed in one batch, in this order.
+    await app.postEvents([
+      shipping('c1', 'label'),
+      shipping('c2', 'pick'),
+      failure('c3'),
+      shipping('c4', 'pack'),
+    ]);
+    const posts = await slack.waitForCalls('chat.postMessage', 4, 5000);
+    const carts = (channel: string) =>
+      posts.filter((p) => p.args.channel === channel).map((p) => /cart (c\d)/.exec(String(p.args.text))?.[1]);
+    expect(carts('C0FULFIL')).toEqual(['c1', 'c2', 'c4']);
+    expect(carts('C0PAYMENTS')).toEqual(['c3']);
+  });
+
   it('when Slack answers 500, then the post is retried with backoff and sent once', async () => {
     const slack = await new FakeSlack().start();
     running.push(slack);

@@ -28,7 +28,9 @@ export type Fault =
   | { error: string }
   | { hang: true }
   /** Slack acts on the call (the message exists) but its answer never arrives. */
-  | { dropReply: true };
+  | { dropReply: true }
+  /** Slack answers as usual, only this much later. */
+  | { delayMs: number };
 
 /** A message as the fake's channels hold it, newest last. */
 interface StoredMessage {
@@ -44,7 +46,7 @@ interface StoredMessage {
  */
 export class FakeSlack {
   readonly calls: SlackCall[] = [];
-  private readonly faults: { method: string; fault: Fault; remaining: number }[] = [];
+  private readonly faults: { method: string; fault: Fault; remaining: number; channel?: string }[] = [];
   private server: Server | undefined;
   private port = 0;
   private readonly messages = new Map<string, StoredMessage[]>();
@@ -95,9 +97,9 @@ export class FakeSlack {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
-  /** The next `times` calls of `method` fail with `fault`. */
-  failNext(method: string, fault: Fault, times = 1): void {
-    this.faults.push({ method, fault, remaining: times });
+  /** The next `times` calls of `method` (to `where.channel` only, if given) fail with `fault`. */
+  failNext(method: string, fault: Fault, times = 1, where: { channel?: string } = {}): void {
+    this.faults.push({ method, fault, remaining: times, ...where });
   }
 
   /** True while a scripted fault for `method` has not been used up. */
@@ -132,8 +134,9 @@ export class FakeSlack {
     const args = parseArgs(await readText(req), req.headers['content-type']);
     if (responding) args.url = `${this.url.replace(/\/api\/$/, '')}${path}`;
     const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
-    const fault = this.takeFault(method);
+    const fault = this.takeFault(method, args);
     if (fault && 'hang' in fault) return { status: 0, body: null, headers: {} };
+    if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     const call: SlackCall = { method, args, at: Date.now(), ...(token !== undefined && { token }) };
     if (typeof args.blocks === 'string') call.blocks = JSON.parse(args.blocks);
     else if (Array.isArray(args.blocks)) call.blocks = args.blocks;
@@ -161,8 +164,11 @@ export class FakeSlack {
     return { status: 200, body: call.reply, headers: {} };
   }
 
-  private takeFault(method: string): Fault | undefined {
-    const entry = this.faults.find((f) => f.method === method && f.remaining > 0);
+  private takeFault(method: string, args: Record<string, any>): Fault | undefined {
+    const entry = this.faults.find(
+      (f) =>
+        f.method === method && f.remaining > 0 && (f.channel === undefined || f.channel === args.channel),
+    );
     if (!entry) return undefined;
     entry.remaining -= 1;
     return entry.fault;
