@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CartwatchConfig } from '../config.js';
 import { type Signal, signalsFor } from '../domain/detection.js';
 import type { StoredEvent } from '../domain/event.js';
@@ -99,7 +100,12 @@ export class Detector {
         // A full page: there may be more, so the next one is larger.
         let page = FIRST_PAGE;
         // Stopping ends the catch-up after the page at hand: the rest waits for the next start.
-        while ((await this.runOnce(page)) === page && !this.stopped) page = Math.min(page * 2, MAX_PAGE);
+        while ((await this.runOnce(page)) === page && !this.stopped) {
+          page = Math.min(page * 2, MAX_PAGE);
+          // SQLite's reads and writes are synchronous: without this a long backlog would hold the
+          // server (HTTP, Slack's acks, a stop) until every page of it was done.
+          await nextTurn();
+        }
       })
       .catch((error: unknown) => this.deps.logger.error('detection failed:', error));
     return this.queue;

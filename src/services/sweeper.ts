@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CartwatchConfig } from '../config.js';
 import { expectRuleKey } from '../domain/due-policy.js';
 import type { Stage } from '../domain/event.js';
@@ -121,6 +122,8 @@ export class Sweeper {
         (list) => list.length === LIMIT,
       );
       if (!full) break;
+      // The next page waits a turn: on SQLite each is synchronous, and HTTP and Slack go first.
+      await nextTurn();
     }
     for (const ms of total.resolvedAfterMs) this.deps.observer?.exceptionHandled('auto_resolve', ms);
     if (settled + total.opened + total.resolved + total.escalated + total.reminded > 0)

@@ -78,6 +78,34 @@ describe.each(STORE_KINDS)('detection behind a burst, %s store', (kind) => {
   });
 });
 
+describe('a detector working through a backlog on SQLite', () => {
+  it('when pages of events wait, then other work gets a turn between pages, not only after the last', async () => {
+    const test = await openTestStore('sqlite');
+    opened.push(test);
+    for (let batch = 0; batch < 4; batch++) {
+      const wire = Array.from({ length: 1000 }, (_, i) =>
+        anEvent({ cart_id: `cart_${batch}_${i}`, occurred_at: at(0) }),
+      );
+      await test.store.recordEvents(newEvents(...wire), { receivedAt: Date.UTC(2026, 10, 27, 9, 1) });
+    }
+    const { store, pages } = countingPages(test.store);
+    const detector = new Detector({
+      store,
+      clock: { now: () => Date.UTC(2026, 10, 27, 9, 1) },
+      config: DEFAULT_CONFIG,
+      logger: createLogger('error'),
+    });
+    const done = detector.catchUp();
+    // What a request arriving meanwhile would be: work queued for the next turn of the event loop.
+    const pagesBeforeOtherWork = await new Promise<number>((resolve) =>
+      setImmediate(() => resolve(pages.length)),
+    );
+    await done;
+    expect(pages).toEqual([500, 1000, 2000, 500]);
+    expect(pagesBeforeOtherWork).toBeLessThan(pages.length);
+  });
+});
+
 describe('a detector that was stopped', () => {
   it('when requests still finishing wake it during shutdown, then it reads nothing more from the store', async () => {
     const test = await openTestStore('sqlite');
