@@ -311,6 +311,7 @@ describe.each(STORE_KINDS)('%s store: events', (kind) => {
         amount: { value: 1250, currency: 'EUR' },
         error: { code: 'x', message: 'y' },
         owner: 'fulfillment',
+        attributes: { note: 'the word "owner" inside is not the owner' },
       });
     });
 
@@ -319,6 +320,17 @@ describe.each(STORE_KINDS)('%s store: events', (kind) => {
       const [event] = (await feed(await store.detectionCursor(), 1, 1)).events;
       expect(event?.id).toBe('mentions');
       expect(event).not.toHaveProperty('owner');
+    });
+
+    it('when an owner holds what JSON must escape (a NUL, half an emoji), then the feed still reads it and the events after it', async () => {
+      const owner = 'team\u0000\ud83d';
+      await record(
+        anEvent({ id: 'odd_owner', owner: JSON.parse(`"${owner}"`) }),
+        anEvent({ id: 'after_it' }),
+      );
+      const { events } = await feed(await store.detectionCursor(), 2, 2);
+      expect(events.map((e) => e.id)).toEqual(['odd_owner', 'after_it']);
+      expect(events[0]?.owner).toBe(JSON.parse(`"${owner}"`));
     });
   });
 

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { INGEST_SECRET, startTestApp, type TestApp } from '../support/app.js';
-import { anEvent } from '../support/events.js';
+import { anEvent, newEvents } from '../support/events.js';
 import { tempDir } from '../support/temp.js';
 
 let app: TestApp;
@@ -129,6 +129,25 @@ describe('storage faults', () => {
     } finally {
       other.close();
       await store.close();
+      temp.cleanup();
+    }
+  });
+
+  it('when the store closes while a backup runs, then the backup finishes whole first', async () => {
+    const temp = tempDir();
+    const store = SqliteStore.open(path.join(temp.dir, 'live.db'));
+    try {
+      for (let i = 0; i < 20; i++) {
+        const wire = Array.from({ length: 100 }, () => anEvent({ attributes: { filler: 'x'.repeat(2000) } }));
+        await store.recordEvents(newEvents(...wire), { receivedAt: 1 });
+      }
+      const backup = store.backupTo(path.join(temp.dir, 'copy.db'));
+      await store.close();
+      await backup;
+      const copy = new Database(path.join(temp.dir, 'copy.db'), { readonly: true });
+      expect((copy.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n).toBe(2000);
+      copy.close();
+    } finally {
       temp.cleanup();
     }
   });

@@ -1,4 +1,4 @@
-import { EVENT_FIELDS, type EventRow, POSTGRES_OWNER_FIELD, toStoredEvent } from '../rows/event-rows.js';
+import { EVENT_FIELDS, type EventRow, POSTGRES_RAW_IF_OWNER, toStoredEvent } from '../rows/event-rows.js';
 import type { DetectionCursor, DetectionPage } from '../store.js';
 import type { Sql } from './connection.js';
 
@@ -18,7 +18,7 @@ export class EventFeed {
     // column, so "1000" would sort before "999" and the page and its last row (the next cursor)
     // would follow text order: events read twice, or passed over, whenever xids gain a digit.
     const rows = await this.sql<(EventRow & { xid: string })[]>`
-      SELECT xid::text AS xid, ${this.sql.unsafe(`${EVENT_FIELDS}, ${POSTGRES_OWNER_FIELD}`)} FROM events
+      SELECT xid::text AS xid, ${this.sql.unsafe(`${EVENT_FIELDS}, ${POSTGRES_RAW_IF_OWNER}`)} FROM events
       WHERE (xid, seq) > (${xid}::xid8, ${seq}::bigint)
         AND xid < pg_snapshot_xmin(pg_current_snapshot())
       ORDER BY events.xid, events.seq

@@ -6,14 +6,16 @@ export const EVENT_FIELDS = `seq, id, cart_id, order_id, payment_id, shipment_id
   occurred_at, received_at, source, run_id, amount_value, amount_currency, error_code, error_message`;
 
 /**
- * The owner an event named, which only its raw JSON keeps: routes may match on it. Each store reads
- * it beside EVENT_FIELDS with its own SQL (OWNER_FIELD in its feed), parsing only raws that hold
- * the word, so the detector's feed stays light for the many events that name none.
+ * The owner an event named lives only in its raw JSON, and routes may match on it. The detector's
+ * feed reads the raw only of events whose raw holds the word (RAW_IF_OWNER_*), so the many that name
+ * none stay light, and toStoredEvent takes the owner from it. Parsed here rather than in SQL: a
+ * string with an escaped NUL or half an emoji is valid JSON that Postgres's `->>` refuses to
+ * unescape, and one such event would stop the feed for good.
  */
-export const SQLITE_OWNER_FIELD = `CASE WHEN instr(raw, '"owner"') > 0 THEN json_extract(raw, '$.owner') END AS owner`;
-export const POSTGRES_OWNER_FIELD = `CASE WHEN strpos(raw, '"owner"') > 0 THEN raw::json ->> 'owner' END AS owner`;
+export const SQLITE_RAW_IF_OWNER = `CASE WHEN instr(raw, '"owner"') > 0 THEN raw END AS raw`;
+export const POSTGRES_RAW_IF_OWNER = `CASE WHEN strpos(raw, '"owner"') > 0 THEN raw END AS raw`;
 
-/** One row read with EVENT_FIELDS and the owner field as an array (`Statement.raw()`), in that order. */
+/** One row read with EVENT_FIELDS and SQLITE_RAW_IF_OWNER as an array (`Statement.raw()`), in that order. */
 export type EventFieldValues = [
   seq: number,
   id: string,
@@ -33,7 +35,7 @@ export type EventFieldValues = [
   amountCurrency: string | null,
   errorCode: string | null,
   errorMessage: string | null,
-  owner: string | null,
+  rawIfOwner: string | null,
 ];
 
 /**
@@ -41,7 +43,7 @@ export type EventFieldValues = [
  * row in about half the time it makes an object row (it names each column on every object).
  */
 export function eventRowOf(v: EventFieldValues): EventRow {
-  return {
+  const row: EventRow = {
     seq: v[0],
     id: v[1],
     cart_id: v[2],
@@ -60,8 +62,9 @@ export function eventRowOf(v: EventFieldValues): EventRow {
     amount_currency: v[15],
     error_code: v[16],
     error_message: v[17],
-    owner: v[18],
   };
+  if (v[18] !== null) row.raw = v[18];
+  return row;
 }
 
 /** With the raw JSON, for timelines, which show attributes. */
@@ -88,8 +91,6 @@ export interface EventRow {
   error_message: string | null;
   /** Absent when read with EVENT_FIELDS. */
   raw?: string;
-  /** Read with the owner field (see SQLITE_OWNER_FIELD); with `raw`, found in it instead. */
-  owner?: string | null;
   /** Absent when read with EVENT_FIELDS; null unless noise.suppress held the failure back. */
   suppressed?: string | null;
 }
@@ -121,10 +122,11 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     if (row.error_message !== null) event.error.message = row.error_message;
   }
   if (typeof row.suppressed === 'string') event.suppressed = row.suppressed;
-  if (typeof row.owner === 'string') event.owner = row.owner;
   // Most events carry neither: skip parsing the raw JSON for them.
-  if (row.raw !== undefined && (row.raw.includes('"attributes"') || row.raw.includes('"owner"'))) {
-    const wire = JSON.parse(row.raw) as { attributes?: Record<string, unknown>; owner?: unknown };
+  // (Postgres hands a raw it was not asked for as null.)
+  const raw = typeof row.raw === 'string' ? row.raw : undefined;
+  if (raw !== undefined && (raw.includes('"attributes"') || raw.includes('"owner"'))) {
+    const wire = JSON.parse(raw) as { attributes?: Record<string, unknown>; owner?: unknown };
     if (wire.attributes !== undefined) event.attributes = wire.attributes;
     if (typeof wire.owner === 'string') event.owner = wire.owner;
   }

@@ -38,6 +38,7 @@ export class LocalWriter {
   private readonly records: GroupCommit<RecordJob, RecordOutcome>;
   /** Settles once the writes waiting for another process's lock have gone through or given up. */
   private waiting: Promise<void> | undefined;
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     file: string,
@@ -66,6 +67,7 @@ export class LocalWriter {
   async close(): Promise<void> {
     await this.records.drained();
     await this.waiting;
+    await Promise.all(this.running);
     this.writer.close();
   }
 
@@ -78,7 +80,10 @@ export class LocalWriter {
     const giveUpAt = performance.now() + this.lockWaitMs;
     if (this.waiting === undefined) {
       try {
-        return Promise.resolve(write()).catch((error: unknown) => Promise.reject(storeErrorOf(error)));
+        const result = write();
+        // Only the online backup runs on after returning (step by step): close waits for it too.
+        if (result instanceof Promise) return this.track(result);
+        return Promise.resolve(result);
       } catch (error) {
         if (!isLocked(error)) return Promise.reject(storeErrorOf(error));
       }
@@ -90,6 +95,13 @@ export class LocalWriter {
       if (this.waiting === settled) this.waiting = undefined;
     });
     return result;
+  }
+
+  private track<T>(running: Promise<T>): Promise<T> {
+    const settled = running.then(ignore, ignore);
+    this.running.add(settled);
+    void settled.then(() => this.running.delete(settled));
+    return running.catch((error: unknown) => Promise.reject(storeErrorOf(error)));
   }
 
   private async retry<T>(write: () => T | Promise<T>, giveUpAt: number): Promise<T> {

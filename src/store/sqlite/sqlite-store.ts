@@ -32,7 +32,7 @@ import {
   EVENT_FIELDS,
   type EventFieldValues,
   eventRowOf,
-  SQLITE_OWNER_FIELD,
+  SQLITE_RAW_IF_OWNER,
   toStoredEvent,
 } from '../rows/event-rows.js';
 import { type ExceptionRow, toException } from '../rows/exception-rows.js';
@@ -104,7 +104,7 @@ export class SqliteStore implements Store {
     this.q = {
       eventsAfter: db
         .prepare<[number, number], EventFieldValues>(
-          `SELECT ${EVENT_FIELDS}, ${SQLITE_OWNER_FIELD} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+          `SELECT ${EVENT_FIELDS}, ${SQLITE_RAW_IF_OWNER} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
         )
         .raw(),
       webhookFailures: db.prepare<
