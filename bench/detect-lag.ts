@@ -84,6 +84,8 @@ export class LagProbe {
     }
     return [
       ...spread(`${prefix}.committed`, fromCommit),
+      // Raised, but with no 202 seen for it (a request that timed out, say): left out of the above.
+      { name: `${prefix}.committed.unanswered`, value: lags.length - fromCommit.length, unit: 'failures' },
       ...spread(prefix, lags),
       { name: `${prefix}.missed`, value: missed, unit: `of ${this.carts.length} failures` },
     ];

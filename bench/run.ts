@@ -214,9 +214,11 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
   const lagP99 =
     figures.find((f) => f.name === 'detect.lag.committed.p99.ms')?.value ?? Number.POSITIVE_INFINITY;
   const missed = figures.find((f) => f.name === 'detect.lag.missed')?.value ?? 1;
+  // Most failures must have been timed from their 202, or the figure measures nothing.
+  const unanswered = figures.find((f) => f.name === 'detect.lag.committed.unanswered')?.value ?? 0;
   budget(
     'detect.lag.ms',
-    lagP99 < 1000 && missed === 0,
+    lagP99 < 1000 && missed === 0 && unanswered * 10 < lag.count,
     `< 1000 ms at p99 from the commit (its 202) to the exception raised, while ingesting (${lag.count} failures)`,
   );
   budget('ingest.rss.mb', peakRss < 200, '< 200 MB resident while ingesting');
