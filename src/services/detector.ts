@@ -12,6 +12,7 @@ import type { DetectionCursor, Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { Observer } from './observer.js';
 import { type StagePass, StageTracker } from './stage-tracker.js';
+import { StepOwners } from './step-owners.js';
 
 /** Events per detection round when keeping up; each full page doubles the next, up to MAX_PAGE. */
 const FIRST_PAGE = 500;
@@ -23,8 +24,6 @@ const MAX_PAGE = 8_000;
 const GATHER_MS = 25;
 /** How soon to look again when committed events wait behind a transaction still running. */
 const BEHIND_RETRY_MS = 50;
-/** Steps whose owner team is remembered; past this the memory starts over (step names are free text). */
-const OWNERS_KEPT = 10_000;
 
 /**
  * Follows the event log behind ingest: turns each new event's signals into exception changes and
@@ -38,10 +37,7 @@ export class Detector {
   private timer: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
-  private readonly owners = new Map<string, string>();
-  private lastOwner:
-    | { stage: string; step: string; source: string; owner: string | undefined; team: string }
-    | undefined;
+  private readonly stepOwners: StepOwners;
   private readonly stages: StageTracker;
   /** Where this detector left the cursor: found elsewhere, another one applied batches meanwhile. */
   private leftCursorAt: DetectionCursor | undefined;
@@ -58,6 +54,7 @@ export class Detector {
     },
   ) {
     this.stages = new StageTracker(deps.store);
+    this.stepOwners = new StepOwners(deps.config);
   }
 
   start(pollMs = 1000): void {
@@ -163,49 +160,6 @@ export class Detector {
     return { changes, suppressed };
   }
 
-  /**
-   * The team a step's figures belong to in trends: where its failures route by stage, step, source
-   * and owner (not by error code, so a step's attempts and failures stay together).
-   */
-  private ownerOf(event: StoredEvent): string {
-    // A batch is mostly runs of the same step from the same source: the last answer usually holds.
-    const last = this.lastOwner;
-    if (
-      last !== undefined &&
-      last.stage === event.stage &&
-      last.step === event.step &&
-      last.source === event.source &&
-      last.owner === event.owner
-    )
-      return last.team;
-    const team = this.routedOwnerOf(event);
-    this.lastOwner = { stage: event.stage, step: event.step, source: event.source, owner: event.owner, team };
-    return team;
-  }
-
-  private routedOwnerOf(event: StoredEvent): string {
-    const key = `${event.stage}\u0000${event.step}\u0000${event.source}\u0000${event.owner ?? ''}`;
-    let team = this.owners.get(key);
-    if (team === undefined) {
-      if (this.owners.size >= OWNERS_KEPT) this.owners.clear();
-      const facts = {
-        kind: 'failed' as const,
-        dedupKey: '',
-        stage: event.stage,
-        step: event.step,
-        source: event.source,
-      };
-      const { routes, teams } = this.deps.config;
-      team = routeException(facts, {
-        routes,
-        teams,
-        ...(event.owner !== undefined && { owner: event.owner }),
-      }).team;
-      this.owners.set(key, team);
-    }
-    return team;
-  }
-
   /** What the batch adds to trends' hourly roll-ups. */
   private rollupOf(
     events: readonly StoredEvent[],
@@ -213,7 +167,7 @@ export class Detector {
     stages: StagePass,
   ): DetectionRollup {
     const held = new Set(suppressed.flatMap((s) => (s.seq === undefined ? [] : [s.seq])));
-    const steps = tallySteps(events, { teamOf: (event) => this.ownerOf(event), suppressed: held });
+    const steps = tallySteps(events, { teamOf: (event) => this.stepOwners.teamOf(event), suppressed: held });
     return { steps, moved: stages.moved, times: stages.times };
   }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../src/config.js';
+import { type CartwatchConfig, DEFAULT_CONFIG } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { Detector } from '../../src/services/detector.js';
 import type { Store } from '../../src/store/store.js';
@@ -31,6 +31,16 @@ function countingPages(store: Store): { store: Store; pages: number[] } {
   return { store: counted, pages };
 }
 
+/** A detector over `store` at a fixed moment, logging only errors. */
+function detectorOn(store: Store, config: CartwatchConfig = DEFAULT_CONFIG): Detector {
+  return new Detector({
+    store,
+    clock: { now: () => Date.UTC(2026, 10, 27, 9, 1) },
+    config,
+    logger: createLogger('error'),
+  });
+}
+
 describe.each(STORE_KINDS)('detection behind a burst, %s store', (kind) => {
   it('when 6,000 events wait, then one catch-up detects every failure once, in pages that grow', async () => {
     const test = await openTestStore(kind);
@@ -51,12 +61,7 @@ describe.each(STORE_KINDS)('detection behind a burst, %s store', (kind) => {
       await test.store.recordEvents(newEvents(...wire), { receivedAt: Date.UTC(2026, 10, 27, 9, 1) });
     }
     const { store, pages } = countingPages(test.store);
-    const detector = new Detector({
-      store,
-      clock: { now: () => Date.UTC(2026, 10, 27, 9, 1) },
-      config: { ...DEFAULT_CONFIG, noise: { suppress: [], rates: [] } },
-      logger: createLogger('error'),
-    });
+    const detector = detectorOn(store, { ...DEFAULT_CONFIG, noise: { suppress: [], rates: [] } });
     // On Postgres another test's open transaction can hold the feed back for a moment (its horizon
     // is server-wide): catch up until nothing is left, as the running detector's retries would.
     await waitFor(
@@ -89,12 +94,7 @@ describe('a detector working through a backlog on SQLite', () => {
       await test.store.recordEvents(newEvents(...wire), { receivedAt: Date.UTC(2026, 10, 27, 9, 1) });
     }
     const { store, pages } = countingPages(test.store);
-    const detector = new Detector({
-      store,
-      clock: { now: () => Date.UTC(2026, 10, 27, 9, 1) },
-      config: DEFAULT_CONFIG,
-      logger: createLogger('error'),
-    });
+    const detector = detectorOn(store);
     const done = detector.catchUp();
     // What a request arriving meanwhile would be: work queued for the next turn of the event loop.
     const pagesBeforeOtherWork = await new Promise<number>((resolve) =>
@@ -111,12 +111,7 @@ describe('a detector that was stopped', () => {
     const test = await openTestStore('sqlite');
     opened.push(test);
     const { store, pages } = countingPages(test.store);
-    const detector = new Detector({
-      store,
-      clock: { now: () => Date.UTC(2026, 10, 27, 9, 1) },
-      config: DEFAULT_CONFIG,
-      logger: createLogger('error'),
-    });
+    const detector = detectorOn(store);
     await detector.stop();
     await test.store.recordEvents(newEvents(anEvent({ occurred_at: at(0) })), {
       receivedAt: Date.UTC(2026, 10, 27, 9, 1),
@@ -127,12 +122,7 @@ describe('a detector that was stopped', () => {
     expect(pages).toEqual([]);
     // The event waits for the next detector, which finds it.
     const next = countingPages(test.store);
-    await new Detector({
-      store: next.store,
-      clock: { now: () => Date.UTC(2026, 10, 27, 9, 1) },
-      config: DEFAULT_CONFIG,
-      logger: createLogger('error'),
-    }).catchUp();
+    await detectorOn(next.store).catchUp();
     expect(next.pages).toEqual([1]);
   });
 });
