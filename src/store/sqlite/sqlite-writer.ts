@@ -1,7 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { DigestFacts } from '../../domain/digest.js';
 import type { DuePolicy } from '../../domain/due-policy.js';
-import type { WeeklyDigestFacts } from '../../domain/weekly.js';
 import type {
   ActionInput,
   ActionOutcome,
@@ -16,7 +14,6 @@ import type {
   SweepBatch,
   SweepOutcome,
 } from '../exception-types.js';
-import { postsDigestRun } from '../shared/digest-runs.js';
 import type { RecordJob } from '../shared/record-plan.js';
 import { IDLE_CART_CLASSES, lastMadeBefore } from '../shared/retention.js';
 import type {
@@ -30,6 +27,7 @@ import type {
   SnoozeInput,
 } from '../silence-types.js';
 import type { EphemeralInput, RecordOutcome, WebhookFailure } from '../store.js';
+import { type DailyDigestRun, DigestRunWriter, type WeeklyDigestRun } from './digest-run-writer.js';
 import { EventWriter } from './event-writer.js';
 import { ExceptionWriter } from './exception-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
@@ -50,6 +48,7 @@ export class SqliteWriter {
   private readonly sweeps: SweepWriter;
   private readonly outbox: OutboxWriter;
   private readonly silences: SilenceWriter;
+  private readonly digests: DigestRunWriter;
 
   constructor(
     private readonly db: Database.Database,
@@ -60,6 +59,7 @@ export class SqliteWriter {
     this.sweeps = new SweepWriter(db, this.exceptions, policy);
     this.outbox = new OutboxWriter(db);
     this.silences = new SilenceWriter(db, this.exceptions, policy);
+    this.digests = new DigestRunWriter(db, this.outbox);
     this.recordAll = writeTransaction(db, (jobs: readonly RecordJob[]) =>
       jobs.map((job) => events.write(job.batch, job.receivedAt)),
     );
@@ -80,12 +80,6 @@ export class SqliteWriter {
       ),
       deleteDoneOutboxUpTo: db.prepare(
         "DELETE FROM outbox WHERE id <= ? AND state IN ('sent', 'superseded')",
-      ),
-      recordDigestRun: db.prepare(
-        'INSERT OR IGNORE INTO digest_runs (team, local_date, ran_at, facts, posted) VALUES (?, ?, ?, ?, ?)',
-      ),
-      recordWeeklyRun: db.prepare(
-        'INSERT OR IGNORE INTO weekly_digest_runs (team, iso_week, ran_at, facts, posted) VALUES (?, ?, ?, ?, ?)',
       ),
       deleteLinksOfCart: db.prepare('DELETE FROM correlation_links WHERE cart_id = ?'),
       deleteAliasesBefore: db.prepare(`DELETE FROM key_aliases WHERE (alias, key_kind, key_value) IN
@@ -136,46 +130,13 @@ export class SqliteWriter {
   }
 
   /** Records the team's digest for its local date with its outbox row; false if that day's already ran. */
-  recordDigest(input: {
-    team: string;
-    localDate: string;
-    channel: string;
-    facts: DigestFacts;
-    at: number;
-    post: boolean;
-  }): boolean {
-    return writeTransaction(this.db, () => {
-      const inserted =
-        this.statements.recordDigestRun.run(
-          input.team,
-          input.localDate,
-          input.at,
-          JSON.stringify(input.facts),
-          input.post ? 1 : 0,
-        ).changes > 0;
-      if (postsDigestRun({ recorded: inserted, post: input.post }))
-        this.outbox.digest(input.channel, input.facts, input.at);
-      return inserted;
-    })();
+  recordDigest(run: DailyDigestRun): boolean {
+    return this.digests.daily(run);
   }
 
   /** Records the team's weekly digest for its ISO week with its outbox row; false if that week's already ran. */
-  recordWeeklyDigest(input: {
-    team: string;
-    isoWeek: string;
-    channel: string;
-    facts: WeeklyDigestFacts;
-    at: number;
-    post: boolean;
-  }): boolean {
-    return writeTransaction(this.db, () => {
-      const { team, isoWeek, facts, at, post } = input;
-      const inserted =
-        this.statements.recordWeeklyRun.run(team, isoWeek, at, JSON.stringify(facts), post ? 1 : 0).changes >
-        0;
-      if (postsDigestRun({ recorded: inserted, post })) this.outbox.weeklyDigest(input.channel, facts, at);
-      return inserted;
-    })();
+  recordWeeklyDigest(run: WeeklyDigestRun): boolean {
+    return this.digests.weekly(run);
   }
 
   /**
