@@ -47,6 +47,14 @@ export class StoreBusyError extends CartwatchError {
   }
 }
 
+/**
+ * The store refused for now (full, unreachable, locked by another process): nothing was stored, or
+ * it is unknown whether it was, and the sender's retry is safe (events are stored once by id).
+ */
+export function isStoreRefusal(error: unknown): error is CartwatchError {
+  return [StoreFullError, StoreUnavailableError, StoreBusyError].some((kind) => error instanceof kind);
+}
+
 /** The database was written by a newer Cartwatch; starting would risk misreading it. */
 export class SchemaTooNewError extends CartwatchError {
   constructor(found: number, known: number, file: string) {

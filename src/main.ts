@@ -173,6 +173,7 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     if (listener) exact[SLACK_EVENTS_PATH] = listener;
   };
 
+  const webhooks = { ingest, store, clock, metrics, logger };
   const exact: Record<string, Handler> = {
     '/events': eventsRoute({
       ingest,
@@ -181,8 +182,8 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
       logger,
       metrics,
     }),
-    '/webhooks/shopify': shopifyRoute({ ingest, store, clock, metrics, secret: env.shopifyWebhookSecret }),
-    '/webhooks/stripe': stripeRoute({ ingest, store, clock, metrics, secret: env.stripeWebhookSecret }),
+    '/webhooks/shopify': shopifyRoute({ ...webhooks, secret: env.shopifyWebhookSecret }),
+    '/webhooks/stripe': stripeRoute({ ...webhooks, secret: env.stripeWebhookSecret }),
     '/metrics': metrics.route(),
     '/healthz': healthRoute({
       store,

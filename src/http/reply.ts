@@ -24,3 +24,11 @@ export function sendError(
 ): void {
   sendJson(res, status, { error, ...extra }, headers);
 }
+
+/** How long a sender refused for the store's sake should wait before it tries again. */
+const RETRY_AFTER_SECONDS = '30';
+
+/** 503 with Retry-After: the request was refused for now, not for what it held; retrying is safe. */
+export function sendRetryLater(res: ServerResponse, error: string): void {
+  sendError(res, 503, error, {}, { 'retry-after': RETRY_AFTER_SECONDS });
+}

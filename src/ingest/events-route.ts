@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@slack/logger';
-import { StoreBusyError, StoreFullError, StoreUnavailableError } from '../errors.js';
+import { isStoreRefusal } from '../errors.js';
 import { BodyTooLargeError, readBody } from '../http/body.js';
 import type { Metrics } from '../http/metrics.js';
-import { sendError, sendJson } from '../http/reply.js';
+import { sendError, sendJson, sendRetryLater } from '../http/reply.js';
 import type { IngestService } from '../services/ingest.js';
 import { bearerMatches, credentialsOf, signatureMatches } from './auth.js';
 import { validateEvents } from './event-schema.js';
@@ -82,13 +82,8 @@ async function recordBody(
     sendJson(res, 202, outcome);
   } catch (error) {
     // Nothing stored, or unknown whether it was: either way the producer's retry is safe.
-    if (!isTransient(error)) throw error;
+    if (!isStoreRefusal(error)) throw error;
     deps.logger.error(`ingest refused: ${error.message}`);
-    sendError(res, 503, error.message, {}, { 'retry-after': '30' });
+    sendRetryLater(res, error.message);
   }
-}
-
-/** The store refused for now (full, unreachable, locked by another process): the producer retries. */
-function isTransient(error: unknown): error is Error {
-  return [StoreFullError, StoreUnavailableError, StoreBusyError].some((kind) => error instanceof kind);
 }

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -203,5 +204,55 @@ describe('Stripe webhooks', () => {
     } finally {
       await off.stop();
     }
+  });
+});
+
+describe('webhooks while the store refuses', () => {
+  function count(sql: string): number {
+    const db = new Database(app.dbPath, { readonly: true });
+    try {
+      return (db.prepare(sql).get() as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  }
+
+  it('when another process holds the write lock too long, then Shopify and Stripe are answered 503 with Retry-After, nothing is kept, and their retries are taken', async () => {
+    await app.stop();
+    app = await startTestApp({
+      env: { shopifyWebhookSecret: SHOPIFY_SECRET, stripeWebhookSecret: STRIPE_SECRET },
+      tuning: { storeLockWaitMs: 200 },
+    });
+    const order = fixture('shopify/order-create.json');
+    const declined = fixture('stripe/payment-intent-failed.json');
+    const notJson = '{"id": 1,';
+    const other = new Database(app.dbPath);
+    other.exec('BEGIN IMMEDIATE');
+    const refused = [
+      await shopify('orders/create', order, { id: 'wh-busy-1' }),
+      await stripe(declined),
+      await shopify('orders/create', notJson, { id: 'wh-busy-2' }),
+    ];
+    other.exec('COMMIT');
+    other.close();
+
+    for (const res of refused) {
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('30');
+      expect(((await res.json()) as { error: string }).error).toMatch(/write lock.*retry later/);
+    }
+    expect(count('SELECT count(*) AS n FROM events')).toBe(0);
+    expect(count('SELECT count(*) AS n FROM webhook_failures')).toBe(0);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toMatch(/cartwatch_webhooks_total\{[^}]*platform="shopify",topic="orders\/create",outcome="refused"[^}]*\} 2/);
+
+    expect(await (await shopify('orders/create', order, { id: 'wh-busy-1' })).json()).toEqual({
+      accepted: 1,
+      duplicates: 0,
+    });
+    expect(await (await stripe(declined)).json()).toEqual({ accepted: 1, duplicates: 0 });
+    expect((await shopify('orders/create', notJson, { id: 'wh-busy-2' })).status).toBe(400);
+    expect(count('SELECT count(*) AS n FROM events')).toBe(2);
+    expect(count('SELECT count(*) AS n FROM webhook_failures')).toBe(1);
   });
 });

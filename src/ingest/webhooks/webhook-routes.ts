@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@slack/logger';
+import { isStoreRefusal } from '../../errors.js';
 import { BodyTooLargeError, readBody } from '../../http/body.js';
 import type { Metrics } from '../../http/metrics.js';
-import { sendError, sendJson } from '../../http/reply.js';
+import { sendError, sendJson, sendRetryLater } from '../../http/reply.js';
 import type { Clock } from '../../services/clock.js';
 import type { IngestService } from '../../services/ingest.js';
 import type { Store } from '../../store/store.js';
@@ -20,6 +22,7 @@ interface WebhookDeps {
   store: Store;
   clock: Clock;
   metrics: Metrics;
+  logger: Logger;
   secret: string | undefined;
 }
 
@@ -93,8 +96,20 @@ function webhookRoute(
       count('unverified', 'unauthorized');
       return sendError(res, 401, verified.reason);
     }
+    try {
+      await receive(req, body, res);
+    } catch (error) {
+      // Both platforms retry a delivery that was not answered 2xx, so nothing is lost by refusing.
+      if (!isStoreRefusal(error)) throw error;
+      count(platform === 'shopify' ? (header(req, 'x-shopify-topic') ?? '') : '', 'refused');
+      deps.logger.error(`${platform} webhook refused: ${error.message}`);
+      sendRetryLater(res, error.message);
+    }
+  };
+
+  /** A verified delivery: recorded as an event, ignored (a topic Cartwatch does not follow), or kept as invalid. */
+  async function receive(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
     const refuse = async (topic: string, reason: string) => {
-      count(topic, 'invalid');
       await deps.store.recordWebhookFailure({
         platform,
         topic,
@@ -102,6 +117,7 @@ function webhookRoute(
         raw: body.toString('utf8'),
         receivedAt: deps.clock.now(),
       });
+      count(topic, 'invalid');
       sendError(res, 400, reason);
     };
     let payload: unknown;
@@ -129,7 +145,7 @@ function webhookRoute(
     const outcome = await deps.ingest.record(events);
     count(mapped.topic, outcome.accepted > 0 ? 'accepted' : 'duplicate');
     sendJson(res, 200, outcome);
-  };
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
