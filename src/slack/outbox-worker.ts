@@ -4,19 +4,10 @@ import type { Clock } from '../services/clock.js';
 import type { Observer } from '../services/observer.js';
 import type { OutboxJob } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
-import { renderDigest } from './blocks/digest.js';
-import { renderEscalationBoard } from './blocks/escalation-board.js';
-import { renderExceptionMessage, renderMovedMessage, type SlackMessage } from './blocks/exception-message.js';
-import { renderGroupMessage } from './blocks/group-message.js';
-import { renderSilenceNote } from './blocks/silence-note.js';
-import { renderJoinedStorm } from './blocks/storm-pointer.js';
-import { renderEscalation, renderThreadNote } from './blocks/thread-note.js';
-import { renderWeeklyDigest } from './blocks/weekly-digest.js';
+import { LookupFailedError, OutboxCalls, RootMissingError } from './outbox-calls.js';
 import { jobFields } from './outbox-log.js';
 import { peopleNamedIn } from './people-named.js';
-import { Permalinks } from './permalinks.js';
-import { findPostedMessage, outboxMetadata } from './posted-lookup.js';
-import { classifySlackError, type SlackFailure } from './slack-errors.js';
+import { classifySlackError } from './slack-errors.js';
 import type { UserNames } from './user-names.js';
 
 export interface OutboxWorkerOptions {
@@ -50,10 +41,10 @@ export class OutboxWorker {
   private stopped = false;
   private lastFailure: { at: number; reason: string } | undefined;
   private abandonedReleased = false;
-  private readonly permalinks: Permalinks;
+  private readonly calls: OutboxCalls;
 
   constructor(private readonly o: OutboxWorkerOptions) {
-    this.permalinks = new Permalinks(o.client);
+    this.calls = new OutboxCalls(o);
   }
 
   start(): void {
@@ -152,7 +143,7 @@ export class OutboxWorker {
       return false;
     }
     try {
-      const found = posts && job.inDoubt ? await this.alreadyPosted(job) : undefined;
+      const found = posts && job.inDoubt ? await this.calls.alreadyPosted(job) : undefined;
       if (found !== undefined) {
         this.o.logger.warn(
           `Slack ${job.kind} to ${job.channel} had already been posted; not posting it again`,
@@ -162,7 +153,7 @@ export class OutboxWorker {
         await this.o.store.completeOutbox({ id: job.id, at: this.o.clock.now(), ts: found, ...fenceOf(job) });
         return true;
       }
-      const ts = await this.call(job);
+      const ts = await this.calls.send(job);
       if (posts) this.nextPostAt.set(job.channel, performance.now() + (this.o.postIntervalMs ?? 1000));
       this.lastFailure = undefined;
       await this.o.store.completeOutbox({
@@ -175,143 +166,6 @@ export class OutboxWorker {
       await this.handleFailure(job, error);
     }
     return true;
-  }
-
-  /**
-   * The message an in-doubt row already posted, if Slack has it. A lookup that fails for now fails
-   * the row for now (it stays in doubt); one that can never work (no history scope, say) lets the
-   * row be posted: a rare duplicate is better than a lost exception.
-   */
-  private async alreadyPosted(job: OutboxJob): Promise<string | undefined> {
-    const threadTs = job.kind === 'thread' ? job.exception.slackTs : undefined;
-    try {
-      return await findPostedMessage(this.o.client, {
-        channel: job.channel,
-        outboxId: job.id,
-        ...(threadTs !== undefined && { threadTs }),
-      });
-    } catch (error) {
-      const failure = classifySlackError(error);
-      if (failure.type !== 'permanent') throw new LookupFailedError(failure);
-      this.o.logger.warn(
-        `cannot check whether ${job.kind} to ${job.channel} was posted (${failure.reason})`,
-        jobFields(job),
-      );
-      return undefined;
-    }
-  }
-
-  /** The Slack call for one row; resolves to the new message's ts for a root post. */
-  private async call(job: OutboxJob): Promise<string | undefined> {
-    const { client } = this.o;
-    if (job.kind === 'ephemeral') {
-      await client.chat.postEphemeral({
-        channel: job.channel,
-        user: job.user,
-        text: job.text,
-        ...(job.blocks && { blocks: job.blocks as never }),
-      });
-      return undefined;
-    }
-    if (job.kind === 'post') {
-      const message = renderExceptionMessage(job.exception);
-      const reply = await client.chat.postMessage({ ...postingOf(job), ...message });
-      return reply.ts;
-    }
-    if (job.kind === 'digest') {
-      await client.chat.postMessage({ ...postingOf(job), ...renderDigest(job.facts) });
-      return undefined;
-    }
-    if (job.kind === 'weekly_digest') {
-      await client.chat.postMessage({ ...postingOf(job), ...renderWeeklyDigest(job.facts) });
-      return undefined;
-    }
-    if (job.kind === 'silence') {
-      await client.chat.postMessage({
-        ...postingOf(job),
-        ...renderSilenceNote(job.note, this.o.names.nameOf),
-      });
-      return undefined;
-    }
-    if (job.kind === 'group_post') {
-      const reply = await client.chat.postMessage({ ...postingOf(job), ...renderGroupMessage(job.group) });
-      return reply.ts;
-    }
-    if (job.kind === 'group_update') {
-      if (job.group.slackTs === undefined) throw new RootMissingError();
-      return this.updateOrRepost(job, job.group.slackTs, renderGroupMessage(job.group));
-    }
-    if (job.kind === 'board_post' || job.kind === 'board_update') return this.sendBoard(job);
-    if (job.kind === 'joined') {
-      // Its post never went out after all: there is no message to redraw.
-      if (job.exception.slackTs === undefined) return undefined;
-      const permalink = await this.permalinkOf(job.group);
-      const pointer = renderJoinedStorm(job.exception, job.group, { ...(permalink && { permalink }) });
-      await client.chat.update({ channel: job.channel, ts: job.exception.slackTs, ...pointer });
-      return undefined;
-    }
-    if (job.kind === 'escalate') {
-      const permalink = await this.permalinkOf(job.exception);
-      const post = renderEscalation(job.exception, {
-        waitedMs: job.waitedMs,
-        ...(permalink && { permalink }),
-      });
-      await client.chat.postMessage({ ...postingOf(job), ...post });
-      return undefined;
-    }
-    if (job.kind === 'moved') {
-      const moved = renderMovedMessage(job.exception, job.actor);
-      await client.chat.update({ channel: job.channel, ts: job.ts, ...moved });
-      return undefined;
-    }
-    const rootTs = job.exception.slackTs;
-    if (rootTs === undefined) throw new RootMissingError();
-    if (job.kind === 'update') return this.updateOrRepost(job, rootTs, renderExceptionMessage(job.exception));
-    const note = renderThreadNote(job.note, job.exception, this.o.names.nameOf);
-    await client.chat.postMessage({ ...postingOf(job), thread_ts: rootTs, ...note });
-    return undefined;
-  }
-
-  private async permalinkOf(message: { channel: string; slackTs?: string }): Promise<string | undefined> {
-    if (message.slackTs === undefined) return undefined;
-    return this.permalinks.of(message.channel, message.slackTs);
-  }
-
-  /** A team's escalation board: posted once, then updated in place; resolves to the post's ts. */
-  private async sendBoard(
-    job: Extract<OutboxJob, { kind: 'board_post' | 'board_update' }>,
-  ): Promise<string | undefined> {
-    const permalinkOf = await this.permalinks.forBoard(job.board);
-    const message = renderEscalationBoard(job.board, { now: this.o.clock.now(), permalinkOf });
-    if (job.kind === 'board_post') {
-      const reply = await this.o.client.chat.postMessage({ ...postingOf(job), ...message });
-      return reply.ts;
-    }
-    if (job.board.slackTs === undefined) throw new RootMissingError();
-    return this.updateOrRepost(job, job.board.slackTs, message);
-  }
-
-  /**
-   * Edits a living message in place. When Slack no longer has it (someone deleted it), it is posted
-   * afresh and resolves to the new ts, which the store records in place of the old one: a deleted
-   * message must not leave an open exception with nowhere to be seen or acted on.
-   */
-  private async updateOrRepost(
-    job: OutboxJob,
-    ts: string,
-    message: SlackMessage,
-  ): Promise<string | undefined> {
-    try {
-      await this.o.client.chat.update({ channel: job.channel, ts, ...message });
-      return undefined;
-    } catch (error) {
-      const failure = classifySlackError(error);
-      if (failure.type !== 'permanent' || failure.reason !== 'message_not_found') throw error;
-      this.o.observer?.slackCallFailed('chat.update', failure.reason);
-      this.o.logger.warn(`Slack ${job.kind} to ${job.channel}: message ${ts} is gone; posting it afresh`);
-      const reply = await this.o.client.chat.postMessage({ ...postingOf(job), ...message });
-      return reply.ts;
-    }
   }
 
   private async handleFailure(job: OutboxJob, error: unknown): Promise<void> {
@@ -365,27 +219,9 @@ const METHOD_OF: Record<OutboxJob['kind'], string> = {
   ephemeral: 'chat.postEphemeral',
 };
 
-/** The look for an in-doubt post failed for now; the row is retried as if its post had. */
-class LookupFailedError extends Error {
-  constructor(readonly failure: Exclude<SlackFailure, { type: 'permanent' }>) {
-    super(failure.reason);
-  }
-}
-
 /** The lease a job was claimed under goes back with every write about it (see OutboxRowBase.token). */
 function fenceOf(job: OutboxJob): { token?: number } {
   return job.token === undefined ? {} : { token: job.token };
-}
-
-/** What every post shares: its channel, no link previews, and its outbox id for the in-doubt lookup. */
-function postingOf(job: OutboxJob) {
-  return { channel: job.channel, unfurl_links: false, metadata: outboxMetadata(job.id) };
-}
-
-class RootMissingError extends Error {
-  constructor() {
-    super('the root message was never posted');
-  }
 }
 
 /** 1 s, 2 s, 4 s … up to 5 minutes. */
