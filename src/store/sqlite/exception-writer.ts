@@ -3,49 +3,24 @@ import type { DuePolicy } from '../../domain/due-policy.js';
 import type { Money } from '../../domain/event.js';
 import { type ExceptionFacts, groupKeyOf, type Routing, SYSTEM_ACTOR } from '../../domain/exception.js';
 import { SLA_EXCEEDED, silentSourceKey } from '../../domain/sweep-rules.js';
-import type {
-  ActionInput,
-  ActionOutcome,
-  DetectionBatch,
-  DetectionChange,
-  DetectionOutcome,
-  GroupActionInput,
-  GroupActionOutcome,
-  GroupResolveInput,
-  GroupResolveOutcome,
-  ReassignInput,
-  ThreadNote,
-} from '../exception-types.js';
-import { type ExceptionRow, toException } from '../rows/exception-rows.js';
+import type { DetectionBatch, DetectionChange, DetectionOutcome, ThreadNote } from '../exception-types.js';
+import type { ExceptionRow } from '../rows/exception-rows.js';
 import {
-  actionColumns,
-  actionIsStale,
-  actionNote,
   cartToValue,
   countRaise,
   countResolved,
   emptyDetectionOutcome,
   mayDropUnsentPost,
   maySettleOnArrival,
-  NEXT_STATE,
   openedNote,
   openingColumns,
-  reassignIsStale,
   redrawTarget,
   SETTLED_BY_SUCCESS,
   SETTLED_ON_ARRIVAL_NOTE,
-  type StateColumns,
   stallReasonToAdd,
   valueAtRisk,
 } from '../shared/exception-plans.js';
-import {
-  type GroupAction,
-  groupActionIsStale,
-  groupActionNote,
-  groupAuditNote,
-  reassignPlan,
-} from '../shared/handoff-plans.js';
-import type { EphemeralInput } from '../store.js';
+import type {} from '../store.js';
 import { BoardWriter } from './board-writer.js';
 import { GroupWriter } from './group-writer.js';
 import { NoiseWriter } from './noise-writer.js';
@@ -111,18 +86,9 @@ export class ExceptionWriter {
       ),
       resolveAuto: db.prepare(`UPDATE exceptions SET state = 'resolved', resolution = 'auto', resolved_at = ?,
           resolved_by = ?, escalate_at = NULL, remind_at = NULL, revision = revision + 1 WHERE id = ?`),
-      setState: db.prepare<StateColumns & { id: number }>(`UPDATE exceptions SET state = @state,
-          assignee = @assignee, acknowledged_at = @acknowledged_at, resolution = @resolution,
-          resolved_at = @resolved_at, resolved_by = @resolved_by, escalate_at = @escalate_at,
-          remind_at = @remind_at, escalation_level = @escalation_level, revision = revision + 1 WHERE id = @id`),
-      move: db.prepare(`UPDATE exceptions SET team = ?, channel = ?, route_reason = ?, slack_ts = NULL,
-          revision = revision + 1 WHERE id = ?`),
-      assign: db.prepare(`UPDATE exceptions SET assignee = ?, state = 'open', acknowledged_at = NULL,
-          escalate_at = ?, escalation_level = 0, remind_at = NULL, revision = revision + 1 WHERE id = ?`),
       laterSuccess: db.prepare<[string, string, number], { found: number }>(
         `SELECT 1 AS found FROM events WHERE cart_id = ? AND stage = ? AND status = 'succeeded' AND occurred_at > ? LIMIT 1`,
       ),
-      leaveGroup: db.prepare('UPDATE exceptions SET group_id = NULL WHERE id = ?'),
       audit: db.prepare(
         'INSERT INTO exception_audit (exception_id, at, actor, action, note) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -269,107 +235,5 @@ export class ExceptionWriter {
     }
     this.outbox.rerender(row.id, row.channel, now);
     if (note !== undefined) this.outbox.threadNote(row.id, row.channel, note, now);
-  }
-
-  applyAction(input: ActionInput): ActionOutcome {
-    return writeTransaction(this.db, (): ActionOutcome => {
-      const row = this.s.byId.get(input.exceptionId);
-      if (!row) return { ok: false, reason: 'not_found' };
-      if (actionIsStale(row, input)) {
-        // Whatever the clicker saw is out of date: show them the current state.
-        this.touched(row, input.at);
-        return { ok: false, reason: 'stale', exception: toException(row) };
-      }
-      this.s.setState.run({ ...actionColumns(row, input, this.policy), id: row.id });
-      this.s.audit.run(row.id, input.at, input.actor, NEXT_STATE[input.action].audit, input.note ?? null);
-      this.touched(row, input.at, actionNote(input));
-      return { ok: true, exception: toException(this.s.byId.get(row.id) as ExceptionRow) };
-    })();
-  }
-
-  /** Hands an exception to another team (a new message in its channel) and/or person; its clock carries over. */
-  applyReassign(input: ReassignInput): ActionOutcome {
-    return writeTransaction(this.db, (): ActionOutcome => {
-      const row = this.s.byId.get(input.exceptionId);
-      if (!row) return { ok: false, reason: 'not_found' };
-      if (reassignIsStale(row, input.revision)) {
-        this.touched(row, input.at);
-        return { ok: false, reason: 'stale', exception: toException(row) };
-      }
-      const plan = reassignPlan(row, input, this.policy.escalateAfterMs);
-      // Handed on, it leaves the board it was on (its escalation starts over with its new owner).
-      this.boards.exceptionChanged(row, input.at);
-      if (plan.leaveGroup !== undefined) {
-        this.s.leaveGroup.run(row.id);
-        this.groups.changed(plan.leaveGroup, row.channel, input.at);
-      }
-      if (plan.ownMessage === 'rerender') this.outbox.rerender(row.id, row.channel, input.at);
-      else if (plan.ownMessage === 'post') this.outbox.post(row.id, row.channel, input.at);
-      if (plan.movedFrom !== undefined)
-        this.outbox.moved(row.id, plan.movedFrom.channel, plan.movedFrom.ts, input.actor, input.at);
-      if (plan.team !== undefined) {
-        this.s.move.run(plan.team.name, plan.team.channel, plan.routeReason, row.id);
-        this.outbox.post(row.id, plan.team.channel, input.at);
-      }
-      if (plan.assign !== undefined) this.s.assign.run(plan.assign.assignee, plan.assign.escalateAt, row.id);
-      this.s.audit.run(row.id, input.at, input.actor, 'reassigned', plan.audit);
-      if (plan.threadIn !== undefined) this.outbox.threadNote(row.id, plan.threadIn, plan.handoff, input.at);
-      else this.touched(row, input.at, plan.handoff);
-      return { ok: true, exception: toException(this.s.byId.get(row.id) as ExceptionRow) };
-    })();
-  }
-
-  /** "Acknowledge all": every open member of a storm, each with its own audit entry, in one transaction. */
-  acknowledgeGroup(input: GroupActionInput): GroupActionOutcome {
-    const outcome = this.changeGroup(input, 'acknowledge');
-    if (!outcome.ok) return outcome;
-    return { ok: true, acknowledged: outcome.afterMs.length, acknowledgedAfterMs: outcome.afterMs };
-  }
-
-  /** "Resolve all": every open and acknowledged member of a storm, each with its own audit entry. */
-  resolveGroup(input: GroupResolveInput): GroupResolveOutcome {
-    const outcome = this.changeGroup(input, 'resolve');
-    if (!outcome.ok) return outcome;
-    return { ok: true, resolved: outcome.afterMs.length, resolvedAfterMs: outcome.afterMs };
-  }
-
-  /**
-   * A storm's members changed together in one transaction, each with its own audit entry, and one
-   * reply in the storm's thread saying who did it to how many. A click on an older drawing of the
-   * message changes nothing. `afterMs`: for each member, how long after it was first seen.
-   */
-  private changeGroup(input: GroupResolveInput, action: GroupAction) {
-    return writeTransaction(this.db, () => {
-      const revision = this.groups.revisionOf(input.groupId);
-      if (revision === undefined) return { ok: false as const, reason: 'not_found' as const };
-      const members = this.groups.members(input.groupId, action);
-      const first = this.s.byId.get(members[0] ?? -1);
-      const channel = first?.channel;
-      if (groupActionIsStale(revision, input)) {
-        if (channel !== undefined) this.groups.changed(input.groupId, channel, input.at);
-        return { ok: false as const, reason: 'stale' as const };
-      }
-      // Asked before the change: acknowledged or resolved, the storm leaves its team's board.
-      const listed = this.boards.listsStorm(input.groupId);
-      const auditNote = groupAuditNote(input.note);
-      const afterMs: number[] = [];
-      for (const id of members) {
-        const row = this.s.byId.get(id) as ExceptionRow;
-        afterMs.push(input.at - row.first_seen_at);
-        this.s.setState.run({ ...actionColumns(row, { ...input, action }, this.policy), id });
-        this.s.audit.run(id, input.at, input.actor, NEXT_STATE[action].audit, auditNote);
-      }
-      if (channel !== undefined && members[0] !== undefined) {
-        const note = groupActionNote(action, input, members.length);
-        this.outbox.threadNote(members[0], channel, note, input.at, input.groupId);
-        this.groups.changed(input.groupId, channel, input.at);
-        if (listed && first !== undefined) this.boards.changed(first.team, input.at);
-      }
-      return { ok: true as const, afterMs };
-    })();
-  }
-
-  enqueueEphemeral(input: EphemeralInput): void {
-    this.outbox.ephemeral(input);
   }
 }

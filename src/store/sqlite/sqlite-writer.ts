@@ -27,6 +27,7 @@ import type {
   SnoozeInput,
 } from '../silence-types.js';
 import type { EphemeralInput, RecordOutcome, WebhookFailure } from '../store.js';
+import { ActionWriter } from './action-writer.js';
 import { type DailyDigestRun, DigestRunWriter, type WeeklyDigestRun } from './digest-run-writer.js';
 import { EventWriter } from './event-writer.js';
 import { ExceptionWriter } from './exception-writer.js';
@@ -45,6 +46,7 @@ export class SqliteWriter {
   private readonly recordAll: (jobs: readonly RecordJob[]) => RecordOutcome[];
   private readonly statements;
   private readonly exceptions: ExceptionWriter;
+  private readonly actions: ActionWriter;
   private readonly sweeps: SweepWriter;
   private readonly outbox: OutboxWriter;
   private readonly silences: SilenceWriter;
@@ -56,6 +58,7 @@ export class SqliteWriter {
   ) {
     const events = new EventWriter(db, policy);
     this.exceptions = new ExceptionWriter(db, policy);
+    this.actions = new ActionWriter(db, policy, this.exceptions);
     this.sweeps = new SweepWriter(db, this.exceptions, policy);
     this.outbox = new OutboxWriter(db);
     this.silences = new SilenceWriter(db, this.exceptions, policy);
@@ -126,7 +129,7 @@ export class SqliteWriter {
   }
 
   applyAction(input: ActionInput): ActionOutcome {
-    return this.exceptions.applyAction(input);
+    return this.actions.applyAction(input);
   }
 
   /** Records the team's digest for its local date with its outbox row; false if that day's already ran. */
@@ -163,11 +166,11 @@ export class SqliteWriter {
   }
 
   acknowledgeGroup(input: GroupActionInput): GroupActionOutcome {
-    return this.exceptions.acknowledgeGroup(input);
+    return this.actions.acknowledgeGroup(input);
   }
 
   resolveGroup(input: GroupResolveInput): GroupResolveOutcome {
-    return this.exceptions.resolveGroup(input);
+    return this.actions.resolveGroup(input);
   }
 
   applySweep(batch: SweepBatch): SweepOutcome {
@@ -175,11 +178,11 @@ export class SqliteWriter {
   }
 
   applyReassign(input: ReassignInput): ActionOutcome {
-    return this.exceptions.applyReassign(input);
+    return this.actions.applyReassign(input);
   }
 
   enqueueEphemeral(input: EphemeralInput): void {
-    this.exceptions.enqueueEphemeral(input);
+    this.actions.enqueueEphemeral(input);
   }
 
   createSilence(input: NewSilence): SilenceOutcome {
