@@ -244,7 +244,9 @@ describe('webhooks while the store refuses', () => {
     expect(count('SELECT count(*) AS n FROM events')).toBe(0);
     expect(count('SELECT count(*) AS n FROM webhook_failures')).toBe(0);
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
-    expect(metrics).toMatch(/cartwatch_webhooks_total\{[^}]*platform="shopify",topic="orders\/create",outcome="refused"[^}]*\} 2/);
+    expect(metrics).toMatch(
+      /cartwatch_webhooks_total\{[^}]*platform="shopify",topic="orders\/create",outcome="refused"[^}]*\} 2/,
+    );
 
     expect(await (await shopify('orders/create', order, { id: 'wh-busy-1' })).json()).toEqual({
       accepted: 1,
