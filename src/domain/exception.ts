@@ -79,6 +79,11 @@ export interface ExceptionGroup {
   firstSeenAt: number;
   lastSeenAt: number;
   revision: number;
+  /**
+   * Its newest member's exception id: a drawing's storm-wide buttons act on members up to it, so
+   * members joining after it was drawn are left for the next drawing rather than taken unseen.
+   */
+  lastMemberId: number;
   slackTs?: string;
   total: number;
   open: number;

@@ -35,13 +35,16 @@ export type ActResult = ActionOutcome | { ok: false; reason: 'forbidden' | 'unch
 export interface GroupRequest {
   groupId: number;
   revision: number;
+  /** The newest member the clicked drawing showed; absent (a drawing from before it was kept): all. */
+  upTo?: number;
   actor: string;
   /** Where to answer them privately. */
   channel: string;
 }
 
 function groupInput(request: GroupRequest) {
-  return { groupId: request.groupId, revision: request.revision, actor: request.actor };
+  const { groupId, revision, upTo, actor } = request;
+  return { groupId, revision, actor, ...(upTo !== undefined && { upTo }) };
 }
 
 const STALE_TEXT =

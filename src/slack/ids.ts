@@ -62,6 +62,8 @@ export const VIEW = {
 const reassignMetadata = z.strictObject({
   id: z.int().positive(),
   rev: z.int().min(0),
+  /** A storm's modal: the newest member the clicked drawing showed (see ButtonValue). */
+  upTo: z.int().positive().optional(),
   channel: z.string().max(30),
 });
 export type ReassignMetadata = z.infer<typeof reassignMetadata>;
@@ -80,8 +82,15 @@ export function decodeReassignMetadata(raw: unknown): ReassignMetadata | undefin
   }
 }
 
-/** A button's value: the exception and the revision its message showed (so stale clicks are told apart). */
-const buttonValue = z.strictObject({ id: z.int().positive(), rev: z.int().min(0) });
+/**
+ * A button's value: the exception (or storm) and the revision its message showed, so stale clicks are
+ * told apart; a storm's also names its newest member drawn, so a click takes no member it never showed.
+ */
+const buttonValue = z.strictObject({
+  id: z.int().positive(),
+  rev: z.int().min(0),
+  upTo: z.int().positive().optional(),
+});
 export type ButtonValue = z.infer<typeof buttonValue>;
 
 export function encodeButtonValue(value: ButtonValue): string {

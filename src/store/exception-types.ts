@@ -157,6 +157,8 @@ export interface ReassignInput {
 export interface GroupActionInput {
   groupId: number;
   revision: number;
+  /** The newest member the clicked drawing showed (ExceptionGroup.lastMemberId); absent: every member. */
+  upTo?: number;
   actor: string;
   at: number;
 }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NO_DUE_POLICY } from '../../src/domain/due-policy.js';
 import type { ExceptionFacts } from '../../src/domain/exception.js';
 import type { OutboxJob } from '../../src/store/exception-types.js';
+import { REDRAW_EVERY_MS } from '../../src/store/shared/outbox-plans.js';
 import type { Store } from '../../src/store/store.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
 
@@ -136,6 +137,75 @@ describe.each(STORE_KINDS)('%s store: storms', (kind) => {
       slackTs: expect.stringMatching(/^ts\./),
     });
     expect(await store.findGroup(2)).toBeNull();
+  });
+
+  it('when a storm keeps growing, then its message is redrawn at most every few seconds, and a click redraws it at once', async () => {
+    await storm();
+    const kinds = (jobs: OutboxJob[]) => jobs.map((job) => job.kind);
+    // Drawn a minute ago: the next member's redraw goes at once.
+    const t = T0 + 2 * MINUTE;
+    await raise('f', t);
+    expect(kinds(await sendAll(t))).toEqual(['group_update']);
+    // Three more within a second share one redraw, REDRAW_EVERY_MS after the last one sent.
+    for (const [i, cart] of ['g', 'h', 'i'].entries()) await raise(cart, t + 100 * (i + 1));
+    expect(await sendAll(t + 300)).toEqual([]);
+    expect(await sendAll(t + REDRAW_EVERY_MS - 1)).toEqual([]);
+    const paced = await sendAll(t + REDRAW_EVERY_MS);
+    expect(kinds(paced)).toEqual(['group_update']);
+    expect(paced[0]?.kind === 'group_update' && paced[0].group.total).toBe(9);
+
+    // Grown again, then acknowledged by someone: the click's drawing does not wait.
+    const u = t + REDRAW_EVERY_MS + 500;
+    await raise('j', u);
+    expect(await sendAll(u)).toEqual([]);
+    const revision = (await store.findGroup(1))?.revision ?? -1;
+    await store.acknowledgeGroup({ groupId: 1, revision, actor: 'U0ANNA', at: u + 100 });
+    const clicked = await sendAll(u + 100);
+    expect(kinds(clicked)).toContain('group_update');
+    expect(kinds(clicked).filter((kind) => kind === 'group_update')).toHaveLength(1);
+  });
+
+  it('when an exception posted alone repeats, then its count is redrawn at most every few seconds', async () => {
+    const redraws = (jobs: OutboxJob[]) => jobs.filter((job) => job.kind === 'update');
+    await raise('solo', T0);
+    // Alone, its post waits a moment for a storm to form.
+    expect((await sendAll(T0 + MINUTE)).map((job) => job.kind)).toEqual(['post']);
+    const t = T0 + 2 * MINUTE;
+    await raise('solo', t);
+    expect(redraws(await sendAll(t))).toHaveLength(1);
+    await raise('solo', t + 500);
+    await raise('solo', t + 900);
+    expect(redraws(await sendAll(t + 900))).toEqual([]);
+    const redrawn = redraws(await sendAll(t + REDRAW_EVERY_MS));
+    expect(redrawn).toHaveLength(1);
+    expect(redrawn[0]?.kind === 'update' && redrawn[0].exception.count).toBe(4);
+  });
+
+  it('when a storm-wide click names the newest member its drawing showed, then members that joined since are left for the next drawing, and the click is not stale', async () => {
+    await storm();
+    const drawn = await store.findGroup(1);
+    expect(drawn?.lastMemberId).toBe(5);
+    await raise('f', T0 + 2 * MINUTE);
+    expect(await store.findGroup(1)).toMatchObject({ total: 6, lastMemberId: 6, revision: drawn?.revision });
+
+    const ack = await store.acknowledgeGroup({
+      groupId: 1,
+      revision: drawn?.revision ?? -1,
+      upTo: drawn?.lastMemberId ?? 0,
+      actor: 'U0ANNA',
+      at: T0 + 2 * MINUTE + 1,
+    });
+    expect(ack).toMatchObject({ ok: true, acknowledged: 5 });
+    expect((await store.findException(6))?.state).toBe('open');
+    const resolved = await store.resolveGroup({
+      groupId: 1,
+      revision: (await store.findGroup(1))?.revision ?? -1,
+      upTo: 5,
+      actor: 'U0BEN',
+      at: T0 + 3 * MINUTE,
+    });
+    expect(resolved).toMatchObject({ ok: true, resolved: 5 });
+    expect(await store.findGroup(1)).toMatchObject({ open: 1, resolved: 5 });
   });
 
   it('when "Acknowledge all" is clicked on an older drawing, then nothing changes', async () => {

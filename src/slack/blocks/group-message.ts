@@ -66,7 +66,7 @@ function people(counts: readonly PersonCount[]): string {
 
 /** Acknowledge all while some are unclaimed; Resolve all (with an optional note) while any is live. */
 function groupActions(group: ExceptionGroup, live: number): Record<string, unknown> {
-  const value = encodeButtonValue({ id: group.id, rev: group.revision });
+  const value = encodeButtonValue({ id: group.id, rev: group.revision, upTo: group.lastMemberId });
   const acknowledgeAll = {
     type: 'button',
     text: { type: 'plain_text', text: `Acknowledge all ${group.open}`, emoji: true },

@@ -26,7 +26,12 @@ export function renderResolveGroupModal(group: ExceptionGroup, options: { channe
   return {
     type: 'modal',
     callback_id: VIEW.resolveGroup,
-    private_metadata: encodeReassignMetadata({ id: group.id, rev: group.revision, channel: options.channel }),
+    private_metadata: encodeReassignMetadata({
+      id: group.id,
+      rev: group.revision,
+      upTo: group.lastMemberId,
+      channel: options.channel,
+    }),
     title: { type: 'plain_text', text: 'Resolve storm' },
     submit: { type: 'plain_text', text: 'Resolve all' },
     close: { type: 'plain_text', text: 'Cancel' },

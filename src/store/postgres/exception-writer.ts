@@ -143,12 +143,13 @@ export class ExceptionWriter {
       WHERE id = ${live.id}`;
     const target = redrawTarget(live, await this.silences.isHeld(tx, live));
     // Sent together with the count: one round trip (and the repeat note's own insert).
+    // A repeat changes a count, not what anyone must do: its redraw is paced.
     if (target === 'group' && live.group_id !== null)
-      await Promise.all([counted, this.groups.changed(tx, live.group_id, live.channel, now)]);
+      await Promise.all([counted, this.groups.changed(tx, live.group_id, live.channel, now, 'paced')]);
     else if (target === 'own')
       await Promise.all([
         counted,
-        this.outbox.rerender(tx, live.id, live.channel, now),
+        this.outbox.rerender(tx, live.id, live.channel, now, 'paced'),
         this.outbox.repeatNote(tx, live.id, live.channel, now),
       ]);
     else await counted;

@@ -51,7 +51,7 @@ export class GroupActions {
       const { groups, boards, outbox } = this.exceptions;
       const revision = await groups.lockRevision(tx, input.groupId);
       if (revision === undefined) return { ok: false, reason: 'not_found' };
-      const members = await groups.members(tx, input.groupId, action);
+      const members = await groups.members(tx, input.groupId, action, input.upTo);
       const first = members[0];
       if (groupActionIsStale(revision, input)) {
         if (first !== undefined) await groups.changed(tx, input.groupId, first.channel, input.at);

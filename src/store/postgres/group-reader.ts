@@ -14,7 +14,8 @@ export class GroupReader {
       db<GroupCounts[]>`SELECT count(*) AS total, count(*) FILTER (WHERE state = 'open') AS open,
         count(*) FILTER (WHERE state = 'acknowledged') AS acknowledged,
         count(*) FILTER (WHERE state = 'resolved') AS resolved,
-        min(first_seen_at) AS first, max(last_seen_at) AS last FROM exceptions WHERE group_id = ${groupId}`,
+        min(first_seen_at) AS first, max(last_seen_at) AS last, max(id) AS last_member
+        FROM exceptions WHERE group_id = ${groupId}`,
       db<{ currency: string; value: number }[]>`
         SELECT amount_currency AS currency, sum(amount_value)::bigint AS value FROM exceptions
         WHERE group_id = ${groupId} AND state != 'resolved' AND amount_value IS NOT NULL

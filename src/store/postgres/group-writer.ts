@@ -3,7 +3,7 @@ import { placeNewException, stormWindowStart } from '../../domain/grouping.js';
 import type { ExceptionRow } from '../rows/exception-rows.js';
 import { NEXT_STATE } from '../shared/exception-plans.js';
 import type { GroupAction } from '../shared/handoff-plans.js';
-import { alonePostDueAt, type CandidateRow, toStormCandidate } from '../shared/outbox-plans.js';
+import { alonePostDueAt, type CandidateRow, type Redraw, toStormCandidate } from '../shared/outbox-plans.js';
 import type { BoardWriter } from './board-writer.js';
 import type { Tx } from './connection.js';
 import type { OutboxQueue } from './outbox-queue.js';
@@ -59,7 +59,7 @@ export class GroupWriter {
       // The storm grew: its message is drawn again, and a click on the old drawing takes no newcomer.
       await Promise.all([
         this.join(tx, live.id, [exceptionId]),
-        this.changed(tx, live.id, live.channel, now),
+        this.changed(tx, live.id, live.channel, now, 'paced'),
         this.boards.stormChanged(tx, live.id, live.team, now),
       ]);
       return;
@@ -111,10 +111,18 @@ export class GroupWriter {
   }
 
   /** A member changed: the group's message is drawn again (and clicks on the old drawing go stale). */
-  async changed(tx: Tx, groupId: number, channel: string, now: number): Promise<void> {
+  async changed(
+    tx: Tx,
+    groupId: number,
+    channel: string,
+    now: number,
+    redraw: Redraw = 'now',
+  ): Promise<void> {
+    // A paced change (a member joined or repeated) leaves earlier drawings' clicks good: their
+    // buttons act only on the members they showed (GroupActionInput.upTo).
     await Promise.all([
-      tx`UPDATE exception_groups SET revision = revision + 1 WHERE id = ${groupId}`,
-      this.outbox.rerenderGroup(tx, groupId, channel, now),
+      redraw === 'now' && tx`UPDATE exception_groups SET revision = revision + 1 WHERE id = ${groupId}`,
+      this.outbox.rerenderGroup(tx, groupId, channel, now, redraw),
     ]);
   }
 
@@ -129,8 +137,13 @@ export class GroupWriter {
    * The members a storm-wide action applies to (in a state it moves from: "Acknowledge all" the open,
    * "Resolve all" the live), locked, in id order.
    */
-  members(tx: Tx, groupId: number, action: GroupAction): Promise<ExceptionRow[]> {
+  members(
+    tx: Tx,
+    groupId: number,
+    action: GroupAction,
+    upTo = Number.MAX_SAFE_INTEGER,
+  ): Promise<ExceptionRow[]> {
     return tx<ExceptionRow[]>`SELECT * FROM exceptions WHERE group_id = ${groupId}
-      AND state = ANY(${[...NEXT_STATE[action].from]}::text[]) ORDER BY id FOR UPDATE`;
+      AND state = ANY(${[...NEXT_STATE[action].from]}::text[]) AND id <= ${upTo} ORDER BY id FOR UPDATE`;
   }
 }

@@ -1,7 +1,7 @@
 import type { DigestFacts } from '../../domain/digest.js';
 import type { WeeklyDigestFacts } from '../../domain/weekly.js';
 import type { ThreadNote } from '../exception-types.js';
-import { REPEATS_PAYLOAD, repeatNoteDueAt } from '../shared/outbox-plans.js';
+import { REDRAW_EVERY_MS, REPEATS_PAYLOAD, type Redraw, repeatNoteDueAt } from '../shared/outbox-plans.js';
 import type { SilenceNote } from '../silence-types.js';
 import type { EphemeralInput } from '../store.js';
 import type { Tx } from './connection.js';
@@ -40,14 +40,13 @@ export class OutboxQueue {
     return dropped.count > 0;
   }
 
-  /** Asks for the root message to be rendered again; one pending re-render (or the post itself) is enough. */
-  async rerender(tx: Tx, exceptionId: number, channel: string, now: number): Promise<void> {
-    // Pending and not being sent right now: a row already claimed was rendered before this change.
-    await tx`
-      INSERT INTO outbox (exception_id, kind, channel, payload, state, due_at, created_at)
-      SELECT ${exceptionId}, 'update', ${channel}, '{}', 'pending', ${now}, ${now}
-      WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE exception_id = ${exceptionId}
-        AND kind IN ('post', 'update') AND state = 'pending' AND claimed_until <= ${now})`;
+  /**
+   * Asks for the root message to be rendered again; one pending re-render (or the post itself) is
+   * enough, brought forward when this one is wanted now.
+   */
+  rerender(tx: Tx, exceptionId: number, channel: string, now: number, redraw: Redraw = 'now'): Promise<void> {
+    const message = { column: 'exception_id', id: exceptionId, post: 'post', update: 'update' } as const;
+    return this.redraw(tx, message, channel, now, redraw);
   }
 
   /** With `groupId`, the note belongs in the storm's thread rather than the member's own (it has none). */
@@ -100,12 +99,49 @@ export class OutboxQueue {
   }
 
   /** Like `rerender`, for a group's message. */
-  async rerenderGroup(tx: Tx, groupId: number, channel: string, now: number): Promise<void> {
+  rerenderGroup(
+    tx: Tx,
+    groupId: number,
+    channel: string,
+    now: number,
+    redraw: Redraw = 'now',
+  ): Promise<void> {
+    const message = { column: 'group_id', id: groupId, post: 'group_post', update: 'group_update' } as const;
+    return this.redraw(tx, message, channel, now, redraw);
+  }
+
+  /**
+   * One statement (a round trip): a drawing still pending is enough (hurried when this one is
+   * wanted now), else a redraw is queued, due as pacedRedrawDueAt (outbox-plans.ts) decides when
+   * paced. A pending row being sent right now was rendered before this change, so it does not count.
+   */
+  private async redraw(
+    tx: Tx,
+    message: { column: 'exception_id' | 'group_id'; id: number; post: string; update: string },
+    channel: string,
+    now: number,
+    redraw: Redraw,
+  ): Promise<void> {
+    const { column, id, post, update } = message;
+    const dueAt =
+      redraw === 'now'
+        ? tx`${now}::bigint`
+        : tx`greatest(${now}::bigint, coalesce((SELECT coalesce(sent_at,
+            CASE WHEN claimed_until > ${now}::bigint THEN ${now}::bigint END) FROM last) + ${REDRAW_EVERY_MS}::bigint,
+            ${now}::bigint))`;
     await tx`
-      INSERT INTO outbox (group_id, kind, channel, payload, state, due_at, created_at)
-      SELECT ${groupId}, 'group_update', ${channel}, '{}', 'pending', ${now}, ${now}
-      WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE group_id = ${groupId}
-        AND kind IN ('group_post', 'group_update') AND state = 'pending' AND claimed_until <= ${now})`;
+      WITH pending AS (
+        SELECT id, kind FROM outbox WHERE ${tx(column)} = ${id} AND kind IN (${post}, ${update})
+          AND state = 'pending' AND claimed_until <= ${now}),
+      hurried AS (
+        UPDATE outbox SET due_at = least(due_at, ${now}::bigint)
+        WHERE ${redraw === 'now'}::boolean AND id IN (SELECT id FROM pending WHERE kind = ${update})),
+      last AS (
+        SELECT sent_at, claimed_until FROM outbox WHERE ${tx(column)} = ${id} AND kind IN (${post}, ${update})
+        ORDER BY id DESC LIMIT 1)
+      INSERT INTO outbox (${tx(column)}, kind, channel, payload, state, due_at, created_at)
+      SELECT ${id}, ${update}, ${channel}, '{}', 'pending', ${dueAt}, ${now}
+      WHERE NOT EXISTS (SELECT 1 FROM pending)`;
   }
 
   /**

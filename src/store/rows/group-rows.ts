@@ -23,6 +23,7 @@ export interface GroupCounts {
   resolved: number;
   first: number | null;
   last: number | null;
+  last_member: number | null;
 }
 
 /** What a storm's message shows besides its counts. */
@@ -50,6 +51,7 @@ export function toExceptionGroup(
     firstSeenAt: counts?.first ?? 0,
     lastSeenAt: counts?.last ?? 0,
     revision: row.revision,
+    lastMemberId: counts?.last_member ?? 0,
     total: counts?.total ?? 0,
     open: counts?.open ?? 0,
     acknowledged: counts?.acknowledged ?? 0,

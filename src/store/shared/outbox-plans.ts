@@ -6,6 +6,32 @@ import { BOARD_LEVEL } from '../../domain/escalation-board.js';
 import type { Placement, StormCandidate } from '../../domain/grouping.js';
 import type { ThreadNote } from '../exception-types.js';
 
+/**
+ * How soon a message is drawn again after a change: `now`, or `paced` when detection changed it (a
+ * storm grew, an exception repeated), which redraws it at most once every REDRAW_EVERY_MS.
+ */
+export type Redraw = 'now' | 'paced';
+
+/**
+ * Slack allows chat.update about 50 times a minute per workspace (Tier 3). A storm's message redrawn
+ * at every failure of an outage spends that within seconds, and the 429s that follow hold back new
+ * alerts in the channel; a count a few seconds old costs nobody anything. People's clicks, and
+ * anything that changes what someone must do, are drawn at once (and hurry a paced redraw along).
+ */
+export const REDRAW_EVERY_MS = 3_000;
+
+/** The message's latest post or redraw row, as the outbox holds it. */
+export interface LastDraw {
+  sent_at: number | null;
+  claimed_until: number;
+}
+
+/** When a paced redraw is due: REDRAW_EVERY_MS after the last drawing sent (or going out now). */
+export function pacedRedrawDueAt(last: LastDraw | undefined, now: number): number {
+  const drawnAt = last === undefined ? null : (last.sent_at ?? (last.claimed_until > now ? now : null));
+  return drawnAt === null ? now : Math.max(now, drawnAt + REDRAW_EVERY_MS);
+}
+
 /** Repeats of one exception are told in its thread at most this often, with the count so far. */
 export const REPEAT_NOTE_EVERY_MS = 5 * 60_000;
 /** A repeats note's payload: equal text, so a pending one is found by it. */

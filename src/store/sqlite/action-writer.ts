@@ -137,7 +137,7 @@ export class ActionWriter {
     return writeTransaction(this.db, () => {
       const revision = this.exceptions.groups.revisionOf(input.groupId);
       if (revision === undefined) return { ok: false as const, reason: 'not_found' as const };
-      const members = this.exceptions.groups.members(input.groupId, action);
+      const members = this.exceptions.groups.members(input.groupId, action, input.upTo);
       const first = this.s.byId.get(members[0] ?? -1);
       const channel = first?.channel;
       if (groupActionIsStale(revision, input)) {

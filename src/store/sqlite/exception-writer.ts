@@ -148,9 +148,11 @@ export class ExceptionWriter {
       if (this.addStallReason(live, facts, at, now)) return 'repeated';
       this.s.repeat.run(at, live.id);
       const target = redrawTarget(live, this.silences.isHeld(live));
-      if (target === 'group' && live.group_id !== null) this.groups.changed(live.group_id, live.channel, now);
+      // A repeat changes a count, not what anyone must do: its redraw is paced.
+      if (target === 'group' && live.group_id !== null)
+        this.groups.changed(live.group_id, live.channel, now, 'paced');
       else if (target === 'own') {
-        this.outbox.rerender(live.id, live.channel, now);
+        this.outbox.rerender(live.id, live.channel, now, 'paced');
         this.outbox.repeatNote(live.id, live.channel, now);
       }
       return 'repeated';

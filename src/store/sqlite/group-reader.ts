@@ -13,7 +13,8 @@ export class GroupReader {
         `SELECT count(*) AS total, count(*) FILTER (WHERE state = 'open') AS open,
            count(*) FILTER (WHERE state = 'acknowledged') AS acknowledged,
            count(*) FILTER (WHERE state = 'resolved') AS resolved,
-           min(first_seen_at) AS first, max(last_seen_at) AS last FROM exceptions WHERE group_id = ?`,
+           min(first_seen_at) AS first, max(last_seen_at) AS last, max(id) AS last_member
+           FROM exceptions WHERE group_id = ?`,
       ),
       value: db.prepare<[number], { currency: string; value: number }>(
         `SELECT amount_currency AS currency, sum(amount_value) AS value FROM exceptions

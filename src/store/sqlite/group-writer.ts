@@ -3,7 +3,7 @@ import type { DuePolicy } from '../../domain/due-policy.js';
 import { placeNewException, stormWindowStart } from '../../domain/grouping.js';
 import { NEXT_STATE } from '../shared/exception-plans.js';
 import type { GroupAction } from '../shared/handoff-plans.js';
-import { alonePostDueAt, type CandidateRow, toStormCandidate } from '../shared/outbox-plans.js';
+import { alonePostDueAt, type CandidateRow, type Redraw, toStormCandidate } from '../shared/outbox-plans.js';
 import type { BoardWriter } from './board-writer.js';
 import type { OutboxWriter } from './outbox-writer.js';
 
@@ -56,8 +56,8 @@ export class GroupWriter {
         'SELECT revision FROM exception_groups WHERE id = ?',
       ),
       // In a state the action moves from (shared/exception-plans.ts NEXT_STATE), in id order.
-      members: db.prepare<[number, string], { id: number }>(
-        'SELECT id FROM exceptions WHERE group_id = ? AND state IN (SELECT value FROM json_each(?)) ORDER BY id',
+      members: db.prepare<[number, string, number], { id: number }>(
+        'SELECT id FROM exceptions WHERE group_id = ? AND state IN (SELECT value FROM json_each(?)) AND id <= ? ORDER BY id',
       ),
     };
   }
@@ -89,7 +89,7 @@ export class GroupWriter {
     if (placement.type === 'join' && live !== undefined) {
       this.s.join.run(live.id, exceptionId);
       // The storm grew: its message is drawn again, and a click on the old drawing takes no newcomer.
-      this.changed(live.id, live.channel, now);
+      this.changed(live.id, live.channel, now, 'paced');
       this.boards.stormChanged(live.id, live.team, now);
       return;
     }
@@ -105,18 +105,24 @@ export class GroupWriter {
       if (pointToStorm) this.outbox.joinedStorm(id, groupId, channel, now);
   }
 
-  /** A member changed: the group's message is drawn again (and clicks on the old drawing go stale). */
-  changed(groupId: number, channel: string, now: number): void {
-    this.s.bumpGroup.run(groupId);
-    this.outbox.rerenderGroup(groupId, channel, now);
+  /** A member changed: the group's message is drawn again (and, unless paced, clicks on the old drawing go stale). */
+  changed(groupId: number, channel: string, now: number, redraw: Redraw = 'now'): void {
+    // A paced change (a member joined or repeated) leaves earlier drawings' clicks good: their
+    // buttons act only on the members they showed (GroupActionInput.upTo).
+    if (redraw === 'now') this.s.bumpGroup.run(groupId);
+    this.outbox.rerenderGroup(groupId, channel, now, redraw);
   }
 
   revisionOf(groupId: number): number | undefined {
     return this.s.revision.get(groupId)?.revision;
   }
 
-  /** The members a storm-wide action applies to: "Acknowledge all" the open, "Resolve all" the live. */
-  members(groupId: number, action: GroupAction): number[] {
-    return this.s.members.all(groupId, JSON.stringify(NEXT_STATE[action].from)).map((row) => row.id);
+  /**
+   * The members a storm-wide action applies to: "Acknowledge all" the open, "Resolve all" the live,
+   * up to the newest member the clicked drawing showed.
+   */
+  members(groupId: number, action: GroupAction, upTo = Number.MAX_SAFE_INTEGER): number[] {
+    const from = JSON.stringify(NEXT_STATE[action].from);
+    return this.s.members.all(groupId, from, upTo).map((row) => row.id);
   }
 }

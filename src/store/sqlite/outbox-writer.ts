@@ -5,7 +5,13 @@ import type { OutboxJob, ThreadNote } from '../exception-types.js';
 import { type ExceptionRow, toException } from '../rows/exception-rows.js';
 import { claimedInDoubt, type JobSources, type OutboxRow, toOutboxJob } from '../shared/outbox-jobs.js';
 import { POSTING_KIND_LIST, waitsForNothingEarlier } from '../shared/outbox-order.js';
-import { REPEATS_PAYLOAD, repeatNoteDueAt } from '../shared/outbox-plans.js';
+import {
+  type LastDraw,
+  pacedRedrawDueAt,
+  REPEATS_PAYLOAD,
+  type Redraw,
+  repeatNoteDueAt,
+} from '../shared/outbox-plans.js';
 import { tsTargetOf } from '../shared/outbox-ts.js';
 import type { SilenceNote } from '../silence-types.js';
 import type { EphemeralInput } from '../store.js';
@@ -48,6 +54,14 @@ export class OutboxWriter {
       pendingOf: db.prepare<[number, string, number], { id: number }>(
         "SELECT id FROM outbox WHERE exception_id = ? AND kind = ? AND state = 'pending' AND claimed_until <= ? LIMIT 1",
       ),
+      // The latest by id through (exception_id, kind): a seek, however many redraws went before.
+      lastDraw: db.prepare<[number], LastDraw>(
+        "SELECT sent_at, claimed_until FROM outbox WHERE exception_id = ? AND kind IN ('post', 'update') ORDER BY id DESC LIMIT 1",
+      ),
+      lastGroupDraw: db.prepare<[number], LastDraw>(
+        "SELECT sent_at, claimed_until FROM outbox WHERE group_id = ? AND kind IN ('group_post', 'group_update') ORDER BY id DESC LIMIT 1",
+      ),
+      hurry: db.prepare('UPDATE outbox SET due_at = min(due_at, ?) WHERE id = ?'),
       pendingRepeatNote: db.prepare<[number, string], { id: number }>(
         "SELECT id FROM outbox WHERE exception_id = ? AND kind = 'thread' AND state = 'pending' AND payload = ? LIMIT 1",
       ),
@@ -115,11 +129,19 @@ export class OutboxWriter {
     return true;
   }
 
-  /** Asks for the root message to be rendered again; one pending re-render (or the post itself) is enough. */
-  rerender(exceptionId: number, channel: string, now: number): void {
-    if (this.s.pendingOf.get(exceptionId, 'post', now) || this.s.pendingOf.get(exceptionId, 'update', now))
+  /**
+   * Asks for the root message to be rendered again; one pending re-render (or the post itself) is
+   * enough, brought forward when this one is wanted now.
+   */
+  rerender(exceptionId: number, channel: string, now: number, redraw: Redraw = 'now'): void {
+    if (this.s.pendingOf.get(exceptionId, 'post', now)) return;
+    const pending = this.s.pendingOf.get(exceptionId, 'update', now);
+    if (pending !== undefined) {
+      if (redraw === 'now') this.s.hurry.run(now, pending.id);
       return;
-    this.s.insert.run(exceptionId, 'update', channel, '{}', now, now);
+    }
+    const dueAt = redraw === 'now' ? now : pacedRedrawDueAt(this.s.lastDraw.get(exceptionId), now);
+    this.s.insert.run(exceptionId, 'update', channel, '{}', dueAt, now);
   }
 
   /** With `groupId`, the note belongs in the storm's thread rather than the member's own (it has none). */
@@ -146,13 +168,15 @@ export class OutboxWriter {
   }
 
   /** Like `rerender`, for a group's message. */
-  rerenderGroup(groupId: number, channel: string, now: number): void {
-    if (
-      this.s.pendingOfGroup.get(groupId, 'group_post', now) ||
-      this.s.pendingOfGroup.get(groupId, 'group_update', now)
-    )
+  rerenderGroup(groupId: number, channel: string, now: number, redraw: Redraw = 'now'): void {
+    if (this.s.pendingOfGroup.get(groupId, 'group_post', now)) return;
+    const pending = this.s.pendingOfGroup.get(groupId, 'group_update', now);
+    if (pending !== undefined) {
+      if (redraw === 'now') this.s.hurry.run(now, pending.id);
       return;
-    this.s.insertForGroup.run(groupId, 'group_update', channel, now, now);
+    }
+    const dueAt = redraw === 'now' ? now : pacedRedrawDueAt(this.s.lastGroupDraw.get(groupId), now);
+    this.s.insertForGroup.run(groupId, 'group_update', channel, dueAt, now);
   }
 
   /**

@@ -11,7 +11,13 @@ export function registerGroupButtons(app: App, actions: ExceptionActions, home: 
     const channel = body.channel?.id;
     if (value === undefined || channel === undefined) return;
     const outcome = await actions
-      .acknowledgeAll({ groupId: value.id, revision: value.rev, actor: body.user.id, channel })
+      .acknowledgeAll({
+        groupId: value.id,
+        revision: value.rev,
+        ...(value.upTo !== undefined && { upTo: value.upTo }),
+        actor: body.user.id,
+        channel,
+      })
       .catch((error: unknown) => {
         logger.error('acknowledge all failed:', error);
         return undefined;

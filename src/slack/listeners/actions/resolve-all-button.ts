@@ -13,8 +13,10 @@ export function registerResolveAllButton(app: App, deps: { store: Store }): void
       const group = await deps.store.findGroup(value.id);
       if (group === null || group.open + group.acknowledged === 0) return;
       const channel = body.channel?.id ?? group.channel;
-      // The modal carries the revision the clicker saw, so a change meanwhile makes the submission stale.
-      const view = renderResolveGroupModal({ ...group, revision: value.rev }, { channel });
+      // The modal carries the drawing the clicker saw: its revision (a change meanwhile makes the
+      // submission stale) and its newest member (later joiners are not resolved unseen).
+      const drawn = { ...group, revision: value.rev, lastMemberId: value.upTo ?? group.lastMemberId };
+      const view = renderResolveGroupModal(drawn, { channel });
       await client.views.open({ trigger_id: body.trigger_id, view });
     } catch (error) {
       logger.error('opening the Resolve all modal failed:', error);

@@ -22,6 +22,7 @@ export function registerResolveGroupSubmission(
       .resolveAll({
         groupId: metadata.id,
         revision: metadata.rev,
+        ...(metadata.upTo !== undefined && { upTo: metadata.upTo }),
         actor: body.user.id,
         channel: metadata.channel,
         ...(note !== undefined && { note }),
