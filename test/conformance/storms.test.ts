@@ -208,6 +208,28 @@ describe.each(STORE_KINDS)('%s store: storms', (kind) => {
     expect(await store.findGroup(1)).toMatchObject({ open: 1, resolved: 5 });
   });
 
+  it('when a member recovers by itself, then the storm is redrawn in its pace and a click on the drawing before is still good', async () => {
+    await storm();
+    const drawn = await store.findGroup(1);
+    const cursor = await store.detectionCursor();
+    const at = T0 + 2 * MINUTE;
+    await store.applyDetection({
+      from: cursor,
+      cursor,
+      now: at,
+      changes: [{ type: 'resolve', cartId: 'b', stage: 'payment', at }],
+    });
+    expect(await store.findGroup(1)).toMatchObject({ resolved: 1, revision: drawn?.revision });
+    const ack = await store.acknowledgeGroup({
+      groupId: 1,
+      revision: drawn?.revision ?? -1,
+      upTo: drawn?.lastMemberId ?? 0,
+      actor: 'U0ANNA',
+      at: at + 1,
+    });
+    expect(ack).toMatchObject({ ok: true, acknowledged: 4 });
+  });
+
   it('when "Acknowledge all" is clicked on an older drawing, then nothing changes', async () => {
     await storm();
     const group = await store.findGroup(1);

@@ -20,9 +20,15 @@ export function renderResolveModal(exception: ExceptionRecord, options: { channe
  * "Resolve all…" on a storm: the group and the revision its message showed (a change meanwhile
  * makes the submission stale), and an optional note for every member's audit trail and the thread.
  */
-export function renderResolveGroupModal(group: ExceptionGroup, options: { channel: string }): ModalView {
+export function renderResolveGroupModal(
+  group: ExceptionGroup,
+  options: { channel: string; joinedSince?: boolean },
+): ModalView {
   const what = `${group.stage}.${group.step}${group.errorCode ? ` ${group.errorCode}` : ''}`;
   const live = group.open + group.acknowledged;
+  const left = options.joinedSince
+    ? ' Carts that joined after the message you clicked was drawn are left for its next drawing.'
+    : '';
   return {
     type: 'modal',
     callback_id: VIEW.resolveGroup,
@@ -40,7 +46,7 @@ export function renderResolveGroupModal(group: ExceptionGroup, options: { channe
         type: 'section',
         text: {
           type: 'plain_text',
-          text: plain(`${live} of ${group.total} carts still open or acknowledged: ${what}`, 300),
+          text: plain(`${live} of ${group.total} carts still open or acknowledged: ${what}.${left}`, 300),
         },
       },
       noteInput("What fixed it: kept in each cart's audit trail and posted in the storm's thread."),

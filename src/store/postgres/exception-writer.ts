@@ -21,6 +21,7 @@ import {
   stallReasonToAdd,
   valueAtRisk,
 } from '../shared/exception-plans.js';
+import type { Redraw } from '../shared/outbox-plans.js';
 import { BoardWriter } from './board-writer.js';
 import type { Tx } from './connection.js';
 import { GroupWriter } from './group-writer.js';
@@ -188,7 +189,13 @@ export class ExceptionWriter {
         WHERE id = ${live.id} RETURNING *`,
       this.audit(tx, live.id, now, SYSTEM_ACTOR, 'repeated', facts.errorMessage ?? null),
     ]);
-    await this.touched(tx, row as ExceptionRow, now, { type: 'also', reason: facts.errorMessage ?? '' });
+    await this.touched(
+      tx,
+      row as ExceptionRow,
+      now,
+      { type: 'also', reason: facts.errorMessage ?? '' },
+      'paced',
+    );
     return true;
   }
 
@@ -211,7 +218,13 @@ export class ExceptionWriter {
     ]);
     if (mayDropUnsentPost(row) && (await this.outbox.dropUnsentPost(tx, row.id, now)))
       return now - row.first_seen_at;
-    await this.touched(tx, row, now, { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR });
+    await this.touched(
+      tx,
+      row,
+      now,
+      { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR },
+      'paced',
+    );
     return now - row.first_seen_at;
   }
 
@@ -228,12 +241,18 @@ export class ExceptionWriter {
    * Asks for the message showing this exception to be drawn again: its own (with a thread note,
    * if any), or its group's, whose message counts members rather than telling each one's story.
    */
-  async touched(tx: Tx, row: ExceptionRow, now: number, note?: ThreadNote): Promise<void> {
+  async touched(
+    tx: Tx,
+    row: ExceptionRow,
+    now: number,
+    note?: ThreadNote,
+    storm: Redraw = 'now',
+  ): Promise<void> {
     const target = redrawTarget(row, await this.silences.isHeld(tx, row));
     if (target === 'none') return;
     await this.boards.exceptionChanged(tx, row, now);
     if (target === 'group' && row.group_id !== null) {
-      await this.groups.changed(tx, row.group_id, row.channel, now);
+      await this.groups.changed(tx, row.group_id, row.channel, now, storm);
       return;
     }
     await Promise.all([

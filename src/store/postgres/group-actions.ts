@@ -49,12 +49,13 @@ export class GroupActions {
   private changeGroup(input: GroupResolveInput, action: GroupAction): Promise<Changed> {
     return transaction(this.sql, async (tx): Promise<Changed> => {
       const { groups, boards, outbox } = this.exceptions;
-      const revision = await groups.lockRevision(tx, input.groupId);
-      if (revision === undefined) return { ok: false, reason: 'not_found' };
+      const storm = await groups.lockState(tx, input.groupId);
+      if (storm === undefined) return { ok: false, reason: 'not_found' };
+      const { channel, team } = storm;
       const members = await groups.members(tx, input.groupId, action, input.upTo);
       const first = members[0];
-      if (groupActionIsStale(revision, input)) {
-        if (first !== undefined) await groups.changed(tx, input.groupId, first.channel, input.at);
+      if (groupActionIsStale(storm.revision, input)) {
+        await groups.changed(tx, input.groupId, channel, input.at);
         return { ok: false, reason: 'stale' };
       }
       // Asked before the change: acknowledged or resolved, the storm leaves its team's board.
@@ -62,9 +63,9 @@ export class GroupActions {
       await this.setAll(tx, members, input, action);
       if (first !== undefined) {
         const note = groupActionNote(action, input, members.length);
-        await outbox.threadNote(tx, first.id, first.channel, note, input.at, input.groupId);
-        await groups.changed(tx, input.groupId, first.channel, input.at);
-        if (listed) await boards.changed(tx, first.team, input.at);
+        await outbox.threadNote(tx, first.id, channel, note, input.at, input.groupId);
+        await groups.changed(tx, input.groupId, channel, input.at);
+        if (listed) await boards.changed(tx, team, input.at);
       }
       return { ok: true, afterMs: members.map((row) => input.at - row.first_seen_at) };
     });

@@ -3,7 +3,13 @@ import { placeNewException, stormWindowStart } from '../../domain/grouping.js';
 import type { ExceptionRow } from '../rows/exception-rows.js';
 import { NEXT_STATE } from '../shared/exception-plans.js';
 import type { GroupAction } from '../shared/handoff-plans.js';
-import { alonePostDueAt, type CandidateRow, type Redraw, toStormCandidate } from '../shared/outbox-plans.js';
+import {
+  alonePostDueAt,
+  type CandidateRow,
+  joinRedraw,
+  type Redraw,
+  toStormCandidate,
+} from '../shared/outbox-plans.js';
 import type { BoardWriter } from './board-writer.js';
 import type { Tx } from './connection.js';
 import type { OutboxQueue } from './outbox-queue.js';
@@ -56,10 +62,9 @@ export class GroupWriter {
       return;
     }
     if (placement.type === 'join' && live !== undefined) {
-      // The storm grew: its message is drawn again, and a click on the old drawing takes no newcomer.
       await Promise.all([
         this.join(tx, live.id, [exceptionId]),
-        this.changed(tx, live.id, live.channel, now, 'paced'),
+        this.changed(tx, live.id, live.channel, now, joinRedraw(exceptionId, live.last_member)),
         this.boards.stormChanged(tx, live.id, live.team, now),
       ]);
       return;
@@ -89,8 +94,9 @@ export class GroupWriter {
    * keep coming and keep recovering (retries that work) stay one message while the incident lasts.
    */
   private async liveGroup(tx: Tx, groupKey: string, since: number) {
-    const [live] = await tx<{ id: number; channel: string; team: string }[]>`
-      SELECT g.id, g.channel, g.team FROM exception_groups g WHERE g.group_key = ${groupKey} AND EXISTS
+    const [live] = await tx<{ id: number; channel: string; team: string; last_member: number }[]>`
+      SELECT g.id, g.channel, g.team, (SELECT max(id) FROM exceptions WHERE group_id = g.id) AS last_member
+      FROM exception_groups g WHERE g.group_key = ${groupKey} AND EXISTS
         (SELECT 1 FROM exceptions e WHERE e.group_id = g.id AND (e.state != 'resolved' OR e.raised_at >= ${since}))
       ORDER BY g.id DESC LIMIT 1`;
     return live;
@@ -126,11 +132,17 @@ export class GroupWriter {
     ]);
   }
 
-  /** The storm's revision, its row locked until the transaction ends (a storm-wide action holds it). */
-  async lockRevision(tx: Tx, groupId: number): Promise<number | undefined> {
-    const [row] = await tx<{ revision: number }[]>`
-      SELECT revision FROM exception_groups WHERE id = ${groupId} FOR UPDATE`;
-    return row?.revision;
+  /**
+   * The storm's revision, and where its message and board are; its row locked until the transaction
+   * ends (a storm-wide action holds it).
+   */
+  async lockState(
+    tx: Tx,
+    groupId: number,
+  ): Promise<{ revision: number; channel: string; team: string } | undefined> {
+    const [row] = await tx<{ revision: number; channel: string; team: string }[]>`
+      SELECT revision, channel, team FROM exception_groups WHERE id = ${groupId} FOR UPDATE`;
+    return row;
   }
 
   /**

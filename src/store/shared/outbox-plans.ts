@@ -20,6 +20,16 @@ export type Redraw = 'now' | 'paced';
  */
 export const REDRAW_EVERY_MS = 3_000;
 
+/**
+ * How a storm's message is drawn again when a member joins. Its buttons act on members up to the
+ * newest id a drawing showed, which holds while members join in id order (a new exception is the
+ * newest). One older than the newest member (held by a silence meanwhile, or a raise that waited for
+ * another's lock) would fall inside earlier drawings' reach: those drawings go stale instead.
+ */
+export function joinRedraw(joinerId: number, newestMemberId: number | null): Redraw {
+  return newestMemberId !== null && joinerId < newestMemberId ? 'now' : 'paced';
+}
+
 /** The message's latest post or redraw row, as the outbox holds it. */
 export interface LastDraw {
   sent_at: number | null;

@@ -135,13 +135,12 @@ export class ActionWriter {
    */
   private changeGroup(input: GroupResolveInput, action: GroupAction) {
     return writeTransaction(this.db, () => {
-      const revision = this.exceptions.groups.revisionOf(input.groupId);
-      if (revision === undefined) return { ok: false as const, reason: 'not_found' as const };
+      const storm = this.exceptions.groups.stateOf(input.groupId);
+      if (storm === undefined) return { ok: false as const, reason: 'not_found' as const };
+      const { channel, team } = storm;
       const members = this.exceptions.groups.members(input.groupId, action, input.upTo);
-      const first = this.s.byId.get(members[0] ?? -1);
-      const channel = first?.channel;
-      if (groupActionIsStale(revision, input)) {
-        if (channel !== undefined) this.exceptions.groups.changed(input.groupId, channel, input.at);
+      if (groupActionIsStale(storm.revision, input)) {
+        this.exceptions.groups.changed(input.groupId, channel, input.at);
         return { ok: false as const, reason: 'stale' as const };
       }
       // Asked before the change: acknowledged or resolved, the storm leaves its team's board.
@@ -154,11 +153,11 @@ export class ActionWriter {
         this.s.setState.run({ ...actionColumns(row, { ...input, action }, this.policy), id });
         this.s.audit.run(id, input.at, input.actor, NEXT_STATE[action].audit, auditNote);
       }
-      if (channel !== undefined && members[0] !== undefined) {
+      if (members[0] !== undefined) {
         const note = groupActionNote(action, input, members.length);
         this.exceptions.outbox.threadNote(members[0], channel, note, input.at, input.groupId);
         this.exceptions.groups.changed(input.groupId, channel, input.at);
-        if (listed && first !== undefined) this.exceptions.boards.changed(first.team, input.at);
+        if (listed) this.exceptions.boards.changed(team, input.at);
       }
       return { ok: true as const, afterMs };
     })();

@@ -20,6 +20,7 @@ import {
   stallReasonToAdd,
   valueAtRisk,
 } from '../shared/exception-plans.js';
+import type { Redraw } from '../shared/outbox-plans.js';
 import type {} from '../store.js';
 import { BoardWriter } from './board-writer.js';
 import { GroupWriter } from './group-writer.js';
@@ -192,7 +193,7 @@ export class ExceptionWriter {
     this.s.mergeStall.run(merged.errorCode, merged.errorMessage, at, live.id);
     this.s.audit.run(live.id, now, SYSTEM_ACTOR, 'repeated', facts.errorMessage ?? null);
     const row = this.s.byId.get(live.id) as ExceptionRow;
-    this.touched(row, now, { type: 'also', reason: facts.errorMessage ?? '' });
+    this.touched(row, now, { type: 'also', reason: facts.errorMessage ?? '' }, 'paced');
     return true;
   }
 
@@ -219,20 +220,22 @@ export class ExceptionWriter {
     this.s.audit.run(id, now, SYSTEM_ACTOR, 'auto_resolved', null);
     const row = this.s.byId.get(id) as ExceptionRow;
     if (mayDropUnsentPost(row) && this.outbox.dropUnsentPost(row.id, now)) return now - row.first_seen_at;
-    this.touched(row, now, { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR });
+    this.touched(row, now, { type: 'action', action: 'auto_resolved', actor: SYSTEM_ACTOR }, 'paced');
     return now - row.first_seen_at;
   }
 
   /**
    * Asks for the message showing this exception to be drawn again: its own (with a thread note,
    * if any), or its group's, whose message counts members rather than telling each one's story.
+   * `storm`: how a group's message is redrawn; detection's own changes to a member (it recovered,
+   * it stalls for another reason too) are paced, like joins, and leave earlier drawings' clicks good.
    */
-  touched(row: ExceptionRow, now: number, note?: ThreadNote): void {
+  touched(row: ExceptionRow, now: number, note?: ThreadNote, storm: Redraw = 'now'): void {
     const target = redrawTarget(row, this.silences.isHeld(row));
     if (target === 'none') return;
     this.boards.exceptionChanged(row, now);
     if (target === 'group' && row.group_id !== null) {
-      this.groups.changed(row.group_id, row.channel, now);
+      this.groups.changed(row.group_id, row.channel, now, storm);
       return;
     }
     this.outbox.rerender(row.id, row.channel, now);

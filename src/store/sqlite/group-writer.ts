@@ -3,9 +3,22 @@ import type { DuePolicy } from '../../domain/due-policy.js';
 import { placeNewException, stormWindowStart } from '../../domain/grouping.js';
 import { NEXT_STATE } from '../shared/exception-plans.js';
 import type { GroupAction } from '../shared/handoff-plans.js';
-import { alonePostDueAt, type CandidateRow, type Redraw, toStormCandidate } from '../shared/outbox-plans.js';
+import {
+  alonePostDueAt,
+  type CandidateRow,
+  joinRedraw,
+  type Redraw,
+  toStormCandidate,
+} from '../shared/outbox-plans.js';
 import type { BoardWriter } from './board-writer.js';
 import type { OutboxWriter } from './outbox-writer.js';
+
+/** What a storm-wide click checks and where its redraws go. */
+export interface StormState {
+  revision: number;
+  channel: string;
+  team: string;
+}
 
 /**
  * Storm grouping: when like exceptions pile up within the window, posted alone or not, they join one
@@ -24,8 +37,12 @@ export class GroupWriter {
     this.s = {
       // A storm lives while a member is unresolved, or one was raised within the window: failures that
       // keep coming and keep recovering (retries that work) stay one message while the incident lasts.
-      liveGroup: db.prepare<[string, number], { id: number; channel: string; team: string }>(
-        `SELECT g.id, g.channel, g.team FROM exception_groups g WHERE g.group_key = ? AND EXISTS
+      liveGroup: db.prepare<
+        [string, number],
+        { id: number; channel: string; team: string; last_member: number }
+      >(
+        `SELECT g.id, g.channel, g.team, (SELECT max(id) FROM exceptions WHERE group_id = g.id) AS last_member
+         FROM exception_groups g WHERE g.group_key = ? AND EXISTS
            (SELECT 1 FROM exceptions e WHERE e.group_id = g.id AND (e.state != 'resolved' OR e.raised_at >= ?))
          ORDER BY g.id DESC LIMIT 1`,
       ),
@@ -52,8 +69,8 @@ export class GroupWriter {
            AND kind IN ('post', 'update', 'thread') AND claimed_until <= ? AND in_doubt = 0`,
       ),
       bumpGroup: db.prepare('UPDATE exception_groups SET revision = revision + 1 WHERE id = ?'),
-      revision: db.prepare<[number], { revision: number }>(
-        'SELECT revision FROM exception_groups WHERE id = ?',
+      storm: db.prepare<[number], StormState>(
+        'SELECT revision, channel, team FROM exception_groups WHERE id = ?',
       ),
       // In a state the action moves from (shared/exception-plans.ts NEXT_STATE), in id order.
       members: db.prepare<[number, string, number], { id: number }>(
@@ -88,8 +105,7 @@ export class GroupWriter {
     }
     if (placement.type === 'join' && live !== undefined) {
       this.s.join.run(live.id, exceptionId);
-      // The storm grew: its message is drawn again, and a click on the old drawing takes no newcomer.
-      this.changed(live.id, live.channel, now, 'paced');
+      this.changed(live.id, live.channel, now, joinRedraw(exceptionId, live.last_member));
       this.boards.stormChanged(live.id, live.team, now);
       return;
     }
@@ -113,8 +129,9 @@ export class GroupWriter {
     this.outbox.rerenderGroup(groupId, channel, now, redraw);
   }
 
-  revisionOf(groupId: number): number | undefined {
-    return this.s.revision.get(groupId)?.revision;
+  /** The storm's revision, and where its message and board are. */
+  stateOf(groupId: number): StormState | undefined {
+    return this.s.storm.get(groupId);
   }
 
   /**

@@ -134,12 +134,9 @@ export class OutboxWriter {
    * enough, brought forward when this one is wanted now.
    */
   rerender(exceptionId: number, channel: string, now: number, redraw: Redraw = 'now'): void {
-    if (this.s.pendingOf.get(exceptionId, 'post', now)) return;
     const pending = this.s.pendingOf.get(exceptionId, 'update', now);
-    if (pending !== undefined) {
-      if (redraw === 'now') this.s.hurry.run(now, pending.id);
-      return;
-    }
+    if (pending !== undefined && redraw === 'now') this.s.hurry.run(now, pending.id);
+    if (pending !== undefined || this.s.pendingOf.get(exceptionId, 'post', now)) return;
     const dueAt = redraw === 'now' ? now : pacedRedrawDueAt(this.s.lastDraw.get(exceptionId), now);
     this.s.insert.run(exceptionId, 'update', channel, '{}', dueAt, now);
   }
@@ -169,12 +166,9 @@ export class OutboxWriter {
 
   /** Like `rerender`, for a group's message. */
   rerenderGroup(groupId: number, channel: string, now: number, redraw: Redraw = 'now'): void {
-    if (this.s.pendingOfGroup.get(groupId, 'group_post', now)) return;
     const pending = this.s.pendingOfGroup.get(groupId, 'group_update', now);
-    if (pending !== undefined) {
-      if (redraw === 'now') this.s.hurry.run(now, pending.id);
-      return;
-    }
+    if (pending !== undefined && redraw === 'now') this.s.hurry.run(now, pending.id);
+    if (pending !== undefined || this.s.pendingOfGroup.get(groupId, 'group_post', now)) return;
     const dueAt = redraw === 'now' ? now : pacedRedrawDueAt(this.s.lastGroupDraw.get(groupId), now);
     this.s.insertForGroup.run(groupId, 'group_update', channel, dueAt, now);
   }

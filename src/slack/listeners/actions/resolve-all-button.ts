@@ -16,7 +16,8 @@ export function registerResolveAllButton(app: App, deps: { store: Store }): void
       // The modal carries the drawing the clicker saw: its revision (a change meanwhile makes the
       // submission stale) and its newest member (later joiners are not resolved unseen).
       const drawn = { ...group, revision: value.rev, lastMemberId: value.upTo ?? group.lastMemberId };
-      const view = renderResolveGroupModal(drawn, { channel });
+      const joinedSince = drawn.lastMemberId < group.lastMemberId;
+      const view = renderResolveGroupModal(drawn, { channel, joinedSince });
       await client.views.open({ trigger_id: body.trigger_id, view });
     } catch (error) {
       logger.error('opening the Resolve all modal failed:', error);
