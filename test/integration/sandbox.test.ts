@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_NOISE } from '../../src/config/cartwatch-config.js';
 import { ACTION, BLOCK, INPUT } from '../../src/slack/ids.js';
+import { REDRAW_EVERY_MS } from '../../src/store/shared/outbox-plans.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { HOUR, MINUTE, TestClock } from '../support/clock.js';
 import { anEvent } from '../support/events.js';
@@ -263,8 +264,18 @@ describe('the demo stream', () => {
         what: "each team's digest after the demo",
         timeoutMs: 20_000,
       });
-      let s = await sandbox();
       const text = (m: any) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`;
+      const stormOf = (state: any) =>
+        roots(state, 'C0FULFIL').find((m: any) =>
+          text(m).includes('carts: fulfillment.ship carrier_api_timeout'),
+        );
+      // The storm's last changes (its members recovering) are drawn within the redraw pace.
+      clock.advance(REDRAW_EVERY_MS);
+      await waitFor(async () => /^✅/.test(stormOf(await sandbox())?.blocks[0].text.text ?? ''), {
+        what: 'the storm drawn cleared',
+        timeoutMs: 10_000,
+      });
+      let s = await sandbox();
       const payments = roots(s, 'C0PAYMENTS');
       // Customers' own declines are never posted one by one; together they breach the rate rule.
       expect(
@@ -273,9 +284,7 @@ describe('the demo stream', () => {
       const rate = payments.find((m: any) => text(m).includes('Failing too often'));
       expect(rate, 'a rate exception in #payments').toBeDefined();
       // The carrier outage formed one storm in #fulfillment, and it cleared when shipping resumed.
-      const storm = roots(s, 'C0FULFIL').find((m: any) =>
-        text(m).includes('carts: fulfillment.ship carrier_api_timeout'),
-      );
+      const storm = stormOf(s);
       expect(storm?.blocks[0].text.text).toBe('✅ 6 carts: fulfillment.ship carrier_api_timeout');
       // Anna snoozed the capture that never came; the message says so until it ends.
       const snoozed = payments.find((m: any) => text(m).includes('Snoozed by <@U0ANNA>'));
