@@ -22,6 +22,9 @@ import { measureTrends } from './trends.js';
 const SECRET = 'bench-ingest-secret-0123456789';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
+/** Batches go over fewer connections, each a 1,000-event body. */
+const BATCH_CONNECTIONS = 4;
+const BATCH_SIZE = 1000;
 const here = path.dirname(new URL(import.meta.url).pathname);
 const cli = path.resolve(here, '../src/cli.js');
 
@@ -168,14 +171,14 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
   const withFailures = () =>
     seq % FAILURE_EVERY === 0 ? lag.failure(`evt_${process.pid}_${++seq}`) : single();
   const failing = (i: number) => i % FAILURE_EVERY === FAILURE_EVERY - 1;
-  const template = Array.from({ length: 1000 }, (_, i) =>
+  const template = Array.from({ length: BATCH_SIZE }, (_, i) =>
     failing(i) ? failureBody(`evt_B_${i}`, `lag_B_${i}`) : eventBody(`evt_B_${i}`, `cart_${i}`),
   ).join(',');
   let batchNo = 0;
   const batch = () => {
     const tag = `${process.pid}_b${++batchNo}_`;
     lag.noteCarts(
-      Array.from({ length: 1000 }, (_, i) => i)
+      Array.from({ length: BATCH_SIZE }, (_, i) => i)
         .filter(failing)
         .map((i) => `lag_${tag}${i}`),
     );
@@ -200,9 +203,14 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
     const ratio = report('ingest.single.ratio', singleRps / bareRps, 'ratio');
     budget('ingest.single.ratio', ratio >= 0.6, '>= 0.60 of bare node:http');
 
-    const batchRun = await load(served.url, { body: batch, connections: 4, pid, onAccepted: accepted });
-    const eps = report('ingest.batch.eps', batchRun.rps * 1000, 'events/s');
-    report('ingest.batch.cpu_us_per_event', batchRun.cpuUs / 1000, 'us');
+    const batchRun = await load(served.url, {
+      body: batch,
+      connections: BATCH_CONNECTIONS,
+      pid,
+      onAccepted: accepted,
+    });
+    const eps = report('ingest.batch.eps', batchRun.rps * BATCH_SIZE, 'events/s');
+    report('ingest.batch.cpu_us_per_event', batchRun.cpuUs / BATCH_SIZE, 'us');
     budget('ingest.batch.eps', eps >= 100_000, '>= 100000 events/s in batches of 1000');
     clearInterval(sampler);
     await lag.settle();
@@ -214,11 +222,16 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
   const lagP99 =
     figures.find((f) => f.name === 'detect.lag.committed.p99.ms')?.value ?? Number.POSITIVE_INFINITY;
   const missed = figures.find((f) => f.name === 'detect.lag.missed')?.value ?? 1;
-  // Most failures must have been timed from their 202, or the figure measures nothing.
+  // A failure goes untimed only when its request was still in flight as the load generator stopped
+  // (its 202 is dropped): at most one per single-event connection and a batch's worth per batch
+  // connection. More means 202s went missing; and most failures must be timed, or the figure
+  // measures nothing (on Postgres, at a few thousand events a second, the last four batches hold a
+  // seventh of all failures).
   const unanswered = figures.find((f) => f.name === 'detect.lag.committed.unanswered')?.value ?? 0;
+  const inFlightAtStop = CONNECTIONS + BATCH_CONNECTIONS * Math.ceil(BATCH_SIZE / FAILURE_EVERY);
   budget(
     'detect.lag.ms',
-    lagP99 < 1000 && missed === 0 && unanswered * 10 < lag.count,
+    lagP99 < 1000 && missed === 0 && unanswered <= inFlightAtStop && unanswered * 2 < lag.count,
     `< 1000 ms at p99 from the commit (its 202) to the exception raised, while ingesting (${lag.count} failures)`,
   );
   budget('ingest.rss.mb', peakRss < 200, '< 200 MB resident while ingesting');
@@ -232,8 +245,8 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
         const two = await loadAll(instances, { body: single, connections: CONNECTIONS });
         report('ingest.two_instances.single.rps', two.rps, 'req/s');
         report('ingest.two_instances.single.cpu_us_per_req', two.cpuUs, 'us');
-        const twoBatch = await loadAll(instances, { body: batch, connections: 4 });
-        report('ingest.two_instances.batch.eps', twoBatch.rps * 1000, 'events/s');
+        const twoBatch = await loadAll(instances, { body: batch, connections: BATCH_CONNECTIONS });
+        report('ingest.two_instances.batch.eps', twoBatch.rps * BATCH_SIZE, 'events/s');
       },
       2,
     );
