@@ -84,6 +84,26 @@ export interface StoreHealth {
   detail: string;
 }
 
+/** A team's daily digest run as recorded: its facts fixed, whether its post is queued. */
+export interface DailyDigestRun {
+  team: string;
+  localDate: string;
+  channel: string;
+  facts: DigestFacts;
+  at: number;
+  post: boolean;
+}
+
+/** A team's weekly digest run, by ISO week. */
+export interface WeeklyDigestRun {
+  team: string;
+  isoWeek: string;
+  channel: string;
+  facts: WeeklyDigestFacts;
+  at: number;
+  post: boolean;
+}
+
 /**
  * The only way into the database. Each operation is one transaction and returns a promise,
  * so a Postgres store can stand beside the SQLite one without services noticing.
@@ -152,14 +172,7 @@ export interface Store {
   /** The facts of the team's latest digest before that local date, if any. */
   previousDigest(team: string, beforeLocalDate: string): Promise<DigestFacts | undefined>;
   /** Records the digest run and its outbox row together; false when that team's day already has one. */
-  recordDigest(input: {
-    team: string;
-    localDate: string;
-    channel: string;
-    facts: DigestFacts;
-    at: number;
-    post: boolean;
-  }): Promise<boolean>;
+  recordDigest(input: DailyDigestRun): Promise<boolean>;
 
   /** Trends' hourly roll-ups summed per day of a period and the one before, and the exceptions raised then. */
   trendRollup(input: TrendRollupInput): Promise<TrendRollup>;
@@ -170,14 +183,7 @@ export interface Store {
   /** The team's weekly digest run for that ISO week ("2026-W49"), if one was recorded. */
   weeklyDigestRunOn(team: string, isoWeek: string): Promise<DigestRun | undefined>;
   /** Records the weekly digest run and its outbox row together; false when that team's week already has one. */
-  recordWeeklyDigest(input: {
-    team: string;
-    isoWeek: string;
-    channel: string;
-    facts: WeeklyDigestFacts;
-    at: number;
-    post: boolean;
-  }): Promise<boolean>;
+  recordWeeklyDigest(input: WeeklyDigestRun): Promise<boolean>;
 
   /** Open and acknowledged exceptions counted by team and kind (metrics). */
   liveExceptionCounts(): Promise<{ team: string; kind: string; count: number }[]>;

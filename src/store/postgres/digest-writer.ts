@@ -1,6 +1,5 @@
-import type { DigestFacts } from '../../domain/digest.js';
-import type { WeeklyDigestFacts } from '../../domain/weekly.js';
 import { postsDigestRun } from '../shared/digest-runs.js';
+import type { DailyDigestRun, WeeklyDigestRun } from '../store.js';
 import { type Sql, transaction } from './connection.js';
 import { OutboxQueue } from './outbox-queue.js';
 
@@ -15,14 +14,7 @@ export class DigestWriter {
 
   constructor(private readonly sql: Sql) {}
 
-  recordDigest(input: {
-    team: string;
-    localDate: string;
-    channel: string;
-    facts: DigestFacts;
-    at: number;
-    post: boolean;
-  }): Promise<boolean> {
+  recordDigest(input: DailyDigestRun): Promise<boolean> {
     return transaction(this.sql, async (tx) => {
       const { team, localDate, facts, at, post } = input;
       const inserted = await tx`INSERT INTO digest_runs (team, local_date, ran_at, facts, posted)
@@ -34,14 +26,7 @@ export class DigestWriter {
     });
   }
 
-  recordWeeklyDigest(input: {
-    team: string;
-    isoWeek: string;
-    channel: string;
-    facts: WeeklyDigestFacts;
-    at: number;
-    post: boolean;
-  }): Promise<boolean> {
+  recordWeeklyDigest(input: WeeklyDigestRun): Promise<boolean> {
     return transaction(this.sql, async (tx) => {
       const { team, isoWeek, facts, at, post } = input;
       const inserted = await tx`INSERT INTO weekly_digest_runs (team, iso_week, ran_at, facts, posted)

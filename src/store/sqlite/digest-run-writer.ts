@@ -1,27 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { DigestFacts } from '../../domain/digest.js';
-import type { WeeklyDigestFacts } from '../../domain/weekly.js';
 import { postsDigestRun } from '../shared/digest-runs.js';
+import type { DailyDigestRun, WeeklyDigestRun } from '../store.js';
 import type { OutboxWriter } from './outbox-writer.js';
 import { writeTransaction } from './write-transaction.js';
-
-export interface DailyDigestRun {
-  team: string;
-  localDate: string;
-  channel: string;
-  facts: DigestFacts;
-  at: number;
-  post: boolean;
-}
-
-export interface WeeklyDigestRun {
-  team: string;
-  isoWeek: string;
-  channel: string;
-  facts: WeeklyDigestFacts;
-  at: number;
-  post: boolean;
-}
 
 /**
  * Digests are recorded once per team and day (or ISO week), with their outbox row in the same

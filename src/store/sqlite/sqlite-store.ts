@@ -1,7 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { DigestFacts } from '../../domain/digest.js';
 import { type DuePolicy, NO_DUE_POLICY } from '../../domain/due-policy.js';
-import type { WeeklyDigestFacts } from '../../domain/weekly.js';
 import type {
   ActionInput,
   ActionOutcome,
@@ -26,7 +24,16 @@ import type {
   SilenceOutcome,
   SnoozeInput,
 } from '../silence-types.js';
-import type { EphemeralInput, NewEvent, RecordOutcome, Store, WakeTopic, WebhookFailure } from '../store.js';
+import type {
+  DailyDigestRun,
+  EphemeralInput,
+  NewEvent,
+  RecordOutcome,
+  Store,
+  WakeTopic,
+  WebhookFailure,
+  WeeklyDigestRun,
+} from '../store.js';
 import { openDatabase } from './connection.js';
 import { LocalWriter } from './local-writer.js';
 import { SqliteReads } from './sqlite-reads.js';
@@ -78,25 +85,11 @@ export class SqliteStore extends SqliteReads implements Store {
     return this.writer.call('pruneNoiseCounts', cutoff);
   }
 
-  recordDigest(input: {
-    team: string;
-    localDate: string;
-    channel: string;
-    facts: DigestFacts;
-    at: number;
-    post: boolean;
-  }): Promise<boolean> {
+  recordDigest(input: DailyDigestRun): Promise<boolean> {
     return this.writer.call('recordDigest', input);
   }
 
-  recordWeeklyDigest(input: {
-    team: string;
-    isoWeek: string;
-    channel: string;
-    facts: WeeklyDigestFacts;
-    at: number;
-    post: boolean;
-  }): Promise<boolean> {
+  recordWeeklyDigest(input: WeeklyDigestRun): Promise<boolean> {
     return this.writer.call('recordWeeklyDigest', input);
   }
 

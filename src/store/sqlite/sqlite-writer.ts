@@ -26,9 +26,15 @@ import type {
   SilenceOutcome,
   SnoozeInput,
 } from '../silence-types.js';
-import type { EphemeralInput, RecordOutcome, WebhookFailure } from '../store.js';
+import type {
+  DailyDigestRun,
+  EphemeralInput,
+  RecordOutcome,
+  WebhookFailure,
+  WeeklyDigestRun,
+} from '../store.js';
 import { ActionWriter } from './action-writer.js';
-import { type DailyDigestRun, DigestRunWriter, type WeeklyDigestRun } from './digest-run-writer.js';
+import { DigestRunWriter } from './digest-run-writer.js';
 import { EventWriter } from './event-writer.js';
 import { ExceptionWriter } from './exception-writer.js';
 import { OutboxWriter } from './outbox-writer.js';
