@@ -155,16 +155,6 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
   let seq = 0;
   const single = () => eventBody(`evt_${process.pid}_${++seq}`, `cart_${seq % 10_000}`);
 
-  const bare = await serve(path.join(here, 'bare-server.js'), [], {});
-  const bareRun = await load(bare.url, {
-    body: single,
-    connections: CONNECTIONS,
-    pid: bare.child.pid as number,
-  });
-  const bareRps = report('ingest.bare.rps', bareRun.rps, 'req/s');
-  report('ingest.bare.cpu_us_per_req', bareRun.cpuUs, 'us');
-  await bare.stop();
-
   let peakRss = 0;
   // Detection is measured under the same load: one event in FAILURE_EVERY fails, on a cart of its own.
   const lag = new LagProbe(String(process.pid));
@@ -175,6 +165,8 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
     failing(i) ? failureBody(`evt_B_${i}`, `lag_B_${i}`) : eventBody(`evt_B_${i}`, `cart_${i}`),
   ).join(',');
   let batchNo = 0;
+  const batchTagged = (tag: string) =>
+    `[${template.replaceAll('evt_B_', `evt_${tag}`).replaceAll('lag_B_', `lag_${tag}`)}]`;
   const batch = () => {
     const tag = `${process.pid}_b${++batchNo}_`;
     lag.noteCarts(
@@ -182,8 +174,36 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
         .filter(failing)
         .map((i) => `lag_${tag}${i}`),
     );
-    return `[${template.replaceAll('evt_B_', `evt_${tag}`).replaceAll('lag_B_', `lag_${tag}`)}]`;
+    return batchTagged(tag);
   };
+  const bare = await serve(path.join(here, 'bare-server.js'), [], {});
+  const bareRun = await load(bare.url, {
+    body: single,
+    connections: CONNECTIONS,
+    pid: bare.child.pid as number,
+  });
+  const bareRps = report('ingest.bare.rps', bareRun.rps, 'req/s');
+  report('ingest.bare.cpu_us_per_req', bareRun.cpuUs, 'us');
+  await bare.stop();
+
+  // The durable floor (bench/floor-server.ts): the same load through Cartwatch's own parsing and
+  // validation into a bare events table with a group commit at synchronous=FULL, nothing else. It
+  // says how much of the budgets any durable design could reach on this machine today.
+  const floor = await serve(path.join(here, 'floor-server.js'), [], {});
+  const floorPid = floor.child.pid as number;
+  const floorRun = await load(floor.url, { body: single, connections: CONNECTIONS, pid: floorPid });
+  report('ingest.floor.single.rps', floorRun.rps, 'req/s');
+  report('ingest.floor.single.cpu_us_per_req', floorRun.cpuUs, 'us');
+  const floorRps = report('ingest.floor.single.ratio', floorRun.rps / bareRps, 'ratio') * bareRps;
+  const floorBatch = await load(floor.url, {
+    body: () => batchTagged(`${process.pid}_floor${++batchNo}_`),
+    connections: BATCH_CONNECTIONS,
+    pid: floorPid,
+  });
+  const floorEps = report('ingest.floor.batch.eps', floorBatch.rps * BATCH_SIZE, 'events/s');
+  report('ingest.floor.batch.cpu_us_per_event', floorBatch.cpuUs / BATCH_SIZE, 'us');
+  await floor.stop();
+
   await withCartwatch(databases, async ([served], database) => {
     if (served === undefined) throw new Error('no Cartwatch started');
     const sampler = setInterval(() => {
@@ -201,6 +221,7 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
     // CPU per request does not depend on how the cores are shared with the load generator.
     report('ingest.single.cpu_us_per_req', singleRun.cpuUs, 'us');
     const ratio = report('ingest.single.ratio', singleRps / bareRps, 'ratio');
+    report('ingest.single.of_floor', singleRps / floorRps, 'ratio');
     budget('ingest.single.ratio', ratio >= 0.6, '>= 0.60 of bare node:http');
 
     const batchRun = await load(served.url, {
@@ -211,6 +232,7 @@ async function measureAll(databases: BenchDatabases): Promise<void> {
     });
     const eps = report('ingest.batch.eps', batchRun.rps * BATCH_SIZE, 'events/s');
     report('ingest.batch.cpu_us_per_event', batchRun.cpuUs / BATCH_SIZE, 'us');
+    report('ingest.batch.of_floor', eps / floorEps, 'ratio');
     budget('ingest.batch.eps', eps >= 100_000, '>= 100000 events/s in batches of 1000');
     clearInterval(sampler);
     await lag.settle();
