@@ -347,4 +347,43 @@ describe.each(STORE_KINDS)('%s store: storms', (kind) => {
       board: { team: 'payments', exceptions: 0, lines: [] },
     });
   });
+
+  it("when a storm on its team's board keeps growing, then the board is redrawn at most every few seconds, and a click redraws it at once", async () => {
+    await storm();
+    // Escalated twice (to the escalation channel, then onto the board), the second time at b.
+    const b = T0 + 2 * NO_DUE_POLICY.escalateAfterMs;
+    for (const at of [T0 + NO_DUE_POLICY.escalateAfterMs, b])
+      await store.applySweep({
+        now: at,
+        raises: [],
+        resolves: [],
+        escalations: [{ id: 1, escalateAt: at }],
+        reminders: [],
+        drops: [],
+        escalationChannel: 'C0ESCALATE',
+      });
+    const boards = async (now: number) =>
+      (await sendAll(now)).flatMap((job) =>
+        job.kind === 'board_post' || job.kind === 'board_update' ? [job] : [],
+      );
+    expect((await boards(b)).map((job) => job.kind)).toEqual(['board_post']);
+
+    // Three members join within a second of the board's drawing: one redraw, after the pace.
+    for (const [i, cart] of ['f', 'g', 'h'].entries()) await raise(cart, b + 100 * (i + 1));
+    expect(await boards(b + 300)).toEqual([]);
+    expect(await boards(b + REDRAW_EVERY_MS - 1)).toEqual([]);
+    const paced = await boards(b + REDRAW_EVERY_MS);
+    expect(paced).toHaveLength(1);
+    expect(paced[0]).toMatchObject({ kind: 'board_update', board: { exceptions: 8 } });
+
+    // Another joins (its redraw paced), then someone acknowledges the storm: the board shows it at once.
+    const u = b + REDRAW_EVERY_MS + 500;
+    await raise('i', u);
+    expect(await boards(u)).toEqual([]);
+    const revision = (await store.findGroup(1))?.revision ?? -1;
+    await store.acknowledgeGroup({ groupId: 1, revision, upTo: 9, actor: 'U0ANNA', at: u + 100 });
+    const clicked = await boards(u + 100);
+    expect(clicked).toHaveLength(1);
+    expect(clicked[0]).toMatchObject({ kind: 'board_update', board: { exceptions: 0, lines: [] } });
+  });
 });

@@ -3,6 +3,7 @@ import type { Env } from '../../src/config.js';
 import { runDoctor } from '../../src/doctor/doctor.js';
 import { createLogger } from '../../src/logger.js';
 import { connect, migrate } from '../../src/store/postgres/connection.js';
+import { LATEST_POSTGRES_VERSION } from '../../src/store/postgres/schema.js';
 import { freshPostgresUrl } from '../support/postgres.js';
 import { tempDir } from '../support/temp.js';
 
@@ -39,7 +40,9 @@ describe('cartwatch doctor on a Postgres CARTWATCH_DB', () => {
     const check = await databaseCheck(url);
     expect(check).toMatchObject({
       ok: true,
-      detail: expect.stringMatching(/^answers \(PostgreSQL \d+\.\d+\), schema 1$/),
+      detail: expect.stringMatching(
+        new RegExp(`^answers \\(PostgreSQL \\d+\\.\\d+\\), schema ${LATEST_POSTGRES_VERSION}$`),
+      ),
     });
   });
 
@@ -51,7 +54,7 @@ describe('cartwatch doctor on a Postgres CARTWATCH_DB', () => {
     });
     expect(await databaseCheck(url)).toMatchObject({
       ok: false,
-      problem: 'schema version 99 was written by a newer Cartwatch; this one knows up to 1',
+      problem: `schema version 99 was written by a newer Cartwatch; this one knows up to ${LATEST_POSTGRES_VERSION}`,
     });
   });
 

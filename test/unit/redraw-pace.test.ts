@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { joinRedraw, pacedRedrawDueAt, REDRAW_EVERY_MS } from '../../src/store/shared/outbox-plans.js';
+import {
+  boardDueAt,
+  joinRedraw,
+  pacedRedrawDueAt,
+  REDRAW_EVERY_MS,
+} from '../../src/store/shared/outbox-plans.js';
 
 const NOW = 1_800_000_000_000;
 
@@ -21,5 +26,14 @@ describe('redraw pace', () => {
     expect(joinRedraw(12, 11)).toBe('paced');
     expect(joinRedraw(12, null)).toBe('paced');
     expect(joinRedraw(7, 11)).toBe('now');
+  });
+
+  it("when a board changes, then a person's change draws it at once and detection's waits out the pace from its last drawing, or from the one going out now", () => {
+    const drawn = { drawn_at: NOW - 1_000 };
+    expect(boardDueAt(drawn, null, 'now', NOW)).toBe(NOW);
+    expect(boardDueAt(drawn, null, 'paced', NOW)).toBe(NOW - 1_000 + REDRAW_EVERY_MS);
+    expect(boardDueAt({ drawn_at: null }, null, 'paced', NOW)).toBe(NOW);
+    expect(boardDueAt(drawn, NOW + 30_000, 'paced', NOW)).toBe(NOW + REDRAW_EVERY_MS);
+    expect(boardDueAt({ drawn_at: NOW - 10 * REDRAW_EVERY_MS }, null, 'paced', NOW)).toBe(NOW);
   });
 });

@@ -1,5 +1,12 @@
 import { BOARD_LEVEL } from '../../domain/escalation-board.js';
-import { boardMoved, boardOfChange, boardPayload, boardWrite } from '../shared/outbox-plans.js';
+import {
+  boardDueAt,
+  boardMoved,
+  boardOfChange,
+  boardPayload,
+  boardWrite,
+  type Redraw,
+} from '../shared/outbox-plans.js';
 import type { Tx } from './connection.js';
 
 const BOARD_KINDS = ['board_post', 'board_update'];
@@ -33,22 +40,24 @@ export class BoardWriter {
 
   /**
    * An exception changed (read before the change, or after one that keeps its escalation level):
-   * when it was listed, or its storm is, its team's board is drawn again.
+   * when it was listed, or its storm is, its team's board is drawn again (`redraw`: at once, or
+   * paced for detection's own changes).
    */
   async exceptionChanged(
     tx: Tx,
     row: { team: string; escalation_level: number; group_id: number | null },
     now: number,
+    redraw: Redraw = 'now',
   ): Promise<void> {
     const on = boardOfChange(row);
-    if (on === 'board') await this.changed(tx, row.team, now);
+    if (on === 'board') await this.changed(tx, row.team, now, redraw);
     else if (on === 'storm' && row.group_id !== null)
-      await this.stormChanged(tx, row.group_id, row.team, now);
+      await this.stormChanged(tx, row.group_id, row.team, now, redraw);
   }
 
   /** A storm gained or lost members: its line on the board (if it has one) counts them again. */
-  async stormChanged(tx: Tx, groupId: number, team: string, now: number): Promise<void> {
-    if (await this.listsStorm(tx, groupId)) await this.changed(tx, team, now);
+  async stormChanged(tx: Tx, groupId: number, team: string, now: number, redraw: Redraw = 'now') {
+    if (await this.listsStorm(tx, groupId)) await this.changed(tx, team, now, redraw);
   }
 
   /** Whether the storm is on its team's board: some member still unacknowledged past the limit. */
@@ -59,20 +68,25 @@ export class BoardWriter {
   }
 
   /** Draws the team's board again, if it has one: posted once, then updated in place. */
-  async changed(tx: Tx, team: string, now: number): Promise<void> {
-    const [board] = await tx<{ channel: string; slack_ts: string | null }[]>`
-      UPDATE escalation_boards SET revision = revision + 1 WHERE team = ${team} RETURNING channel, slack_ts`;
+  async changed(tx: Tx, team: string, now: number, redraw: Redraw = 'now'): Promise<void> {
+    const [board] = await tx<{ channel: string; slack_ts: string | null; drawn_at: number | null }[]>`
+      UPDATE escalation_boards SET revision = revision + 1 WHERE team = ${team}
+      RETURNING channel, slack_ts, drawn_at`;
     if (board === undefined) return;
     const payload = boardPayload(team);
-    const [pending] = await tx<{ waiting: boolean | null; posting: boolean | null }[]>`
-      SELECT bool_or(claimed_until <= ${now}) AS waiting, bool_or(kind = 'board_post') AS posting
+    const [pending] = await tx<
+      { waiting: number | null; posting: boolean | null; in_flight_until: number | null }[]
+    >`
+      SELECT min(id) FILTER (WHERE claimed_until <= ${now}) AS waiting, bool_or(kind = 'board_post') AS posting,
+        max(claimed_until) FILTER (WHERE claimed_until > ${now}) AS in_flight_until
       FROM outbox WHERE kind IN ${tx(BOARD_KINDS)} AND payload = ${payload} AND state = 'pending'`;
-    const kind = boardWrite(board, {
-      waiting: pending?.waiting === true,
-      posting: pending?.posting === true,
-    });
+    const waiting = pending?.waiting ?? null;
+    if (waiting !== null && redraw === 'now')
+      await tx`UPDATE outbox SET due_at = least(due_at, ${now}) WHERE id = ${waiting}`;
+    const kind = boardWrite(board, { waiting: waiting !== null, posting: pending?.posting === true });
     if (kind === undefined) return;
+    const dueAt = boardDueAt(board, pending?.in_flight_until ?? null, redraw, now);
     await tx`INSERT INTO outbox (kind, channel, payload, state, due_at, created_at)
-      VALUES (${kind}, ${board.channel}, ${payload}, 'pending', ${now}, ${now})`;
+      VALUES (${kind}, ${board.channel}, ${payload}, 'pending', ${dueAt}, ${now})`;
   }
 }

@@ -240,19 +240,21 @@ export class ExceptionWriter {
   /**
    * Asks for the message showing this exception to be drawn again: its own (with a thread note,
    * if any), or its group's, whose message counts members rather than telling each one's story.
+   * `redraw`: how the messages that count it (its storm's, its team's escalation board) are drawn
+   * again; detection's own changes are paced.
    */
   async touched(
     tx: Tx,
     row: ExceptionRow,
     now: number,
     note?: ThreadNote,
-    storm: Redraw = 'now',
+    redraw: Redraw = 'now',
   ): Promise<void> {
     const target = redrawTarget(row, await this.silences.isHeld(tx, row));
     if (target === 'none') return;
-    await this.boards.exceptionChanged(tx, row, now);
+    await this.boards.exceptionChanged(tx, row, now, redraw);
     if (target === 'group' && row.group_id !== null) {
-      await this.groups.changed(tx, row.group_id, row.channel, now, storm);
+      await this.groups.changed(tx, row.group_id, row.channel, now, redraw);
       return;
     }
     await Promise.all([

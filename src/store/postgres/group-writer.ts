@@ -62,10 +62,11 @@ export class GroupWriter {
       return;
     }
     if (placement.type === 'join' && live !== undefined) {
+      const redraw = joinRedraw(exceptionId, live.last_member);
       await Promise.all([
         this.join(tx, live.id, [exceptionId]),
-        this.changed(tx, live.id, live.channel, now, joinRedraw(exceptionId, live.last_member)),
-        this.boards.stormChanged(tx, live.id, live.team, now),
+        this.changed(tx, live.id, live.channel, now, redraw),
+        this.boards.stormChanged(tx, live.id, live.team, now, redraw),
       ]);
       return;
     }

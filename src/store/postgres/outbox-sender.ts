@@ -1,5 +1,11 @@
 import type { OutboxHealth, OutboxJob } from '../exception-types.js';
-import { claimedInDoubt, type OutboxRow, POSTING_KINDS, toOutboxJob } from '../shared/outbox-jobs.js';
+import {
+  boardTeamOf,
+  claimedInDoubt,
+  type OutboxRow,
+  POSTING_KINDS,
+  toOutboxJob,
+} from '../shared/outbox-jobs.js';
 import { POSTING_KIND_LIST, waitsForNothingEarlier } from '../shared/outbox-order.js';
 import { tsTargetOf } from '../shared/outbox-ts.js';
 import type { ClaimOutboxInput, Fenced } from '../store.js';
@@ -92,6 +98,9 @@ export class OutboxSender {
       if (isFencedOut(row, input)) return;
       await tx`UPDATE outbox SET state = 'sent', sent_at = ${input.at}, claimed_until = 0 WHERE id = ${input.id}`;
       if (input.ts !== undefined) await this.recordTs(tx, row, input.ts);
+      // Detection's next redraw of the board is paced from here (BoardWriter.changed).
+      if (tsTargetOf(row.kind) === 'board')
+        await tx`UPDATE escalation_boards SET drawn_at = ${input.at} WHERE team = ${boardTeamOf(row)}`;
     });
   }
 
@@ -102,8 +111,7 @@ export class OutboxSender {
     else if (target === 'group' && row.group_id !== null)
       await tx`UPDATE exception_groups SET slack_ts = ${ts} WHERE id = ${row.group_id}`;
     else if (target === 'board') {
-      const { team } = JSON.parse(row.payload) as { team: string };
-      await tx`UPDATE escalation_boards SET slack_ts = ${ts} WHERE team = ${team}`;
+      await tx`UPDATE escalation_boards SET slack_ts = ${ts} WHERE team = ${boardTeamOf(row)}`;
     }
   }
 

@@ -366,6 +366,14 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION cartwatch_notify('cartwatch_outbox');
     `,
   },
+  {
+    version: 2,
+    name: 'an escalation board remembers when it was last drawn (SQLite schema version 11)',
+    sql: `
+      -- Detection's redraws of a board wait out a pace from its last drawing (shared/outbox-plans.ts).
+      ALTER TABLE escalation_boards ADD COLUMN drawn_at BIGINT;
+    `,
+  },
 ];
 
 export const LATEST_POSTGRES_VERSION = POSTGRES_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -70,7 +70,8 @@ export function sourcesNamedBy(rows: readonly OutboxRow[]): {
   return { exceptionIds: [...exceptionIds], groupIds: [...groupIds], boardTeams: [...boardTeams] };
 }
 
-function boardTeamOf(row: OutboxRow): string {
+/** The team a board's outbox row draws (its payload, boardPayload in outbox-plans.ts). */
+export function boardTeamOf(row: Pick<OutboxRow, 'payload'>): string {
   return (JSON.parse(row.payload) as { team: string }).team;
 }
 

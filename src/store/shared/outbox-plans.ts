@@ -110,9 +110,29 @@ export function boardPayload(team: string): string {
 }
 
 /**
+ * When a board's new write is due: at once, or, for detection's changes (a listed storm grew, a
+ * listed exception recovered), REDRAW_EVERY_MS after its last drawing, as a storm's message is: a
+ * long outage on the board would otherwise update it at every failure and spend Slack's chat.update
+ * pace for the whole workspace. `inFlightUntil`: a write of it is going out now (its lease's end).
+ */
+export function boardDueAt(
+  board: { drawn_at: number | null },
+  inFlightUntil: number | null,
+  redraw: Redraw,
+  now: number,
+): number {
+  if (redraw === 'now') return now;
+  if (inFlightUntil !== null) return pacedRedrawDueAt({ sent_at: null, claimed_until: inFlightUntil }, now);
+  return pacedRedrawDueAt(
+    board.drawn_at === null ? undefined : { sent_at: board.drawn_at, claimed_until: 0 },
+    now,
+  );
+}
+
+/**
  * What drawing a board again adds: nothing while a write of it waits unclaimed (it renders the board
- * as it is when sent); else an update of a board posted, or being posted (rows of one board go in
- * order); else its post.
+ * as it is when sent; a change that must show at once brings it forward); else an update of a board
+ * posted, or being posted (rows of one board go in order); else its post.
  */
 export function boardWrite(
   board: { slack_ts: string | null },

@@ -1,6 +1,13 @@
 import type Database from 'better-sqlite3';
 import { BOARD_LEVEL } from '../../domain/escalation-board.js';
-import { boardMoved, boardOfChange, boardPayload, boardWrite } from '../shared/outbox-plans.js';
+import {
+  boardDueAt,
+  boardMoved,
+  boardOfChange,
+  boardPayload,
+  boardWrite,
+  type Redraw,
+} from '../shared/outbox-plans.js';
 
 const BOARD_KINDS = "('board_post', 'board_update')";
 
@@ -14,8 +21,8 @@ export class BoardWriter {
 
   constructor(db: Database.Database) {
     this.s = {
-      board: db.prepare<[string], { channel: string; slack_ts: string | null }>(
-        'SELECT channel, slack_ts FROM escalation_boards WHERE team = ?',
+      board: db.prepare<[string], { channel: string; slack_ts: string | null; drawn_at: number | null }>(
+        'SELECT channel, slack_ts, drawn_at FROM escalation_boards WHERE team = ?',
       ),
       // Another escalation channel configured: the board starts again there.
       open: db.prepare(
@@ -38,6 +45,13 @@ export class BoardWriter {
         `SELECT id FROM outbox WHERE kind IN ${BOARD_KINDS} AND payload = ? AND state = 'pending'
            AND claimed_until <= ? LIMIT 1`,
       ),
+      inFlight: db
+        .prepare<[string, number], number | null>(
+          `SELECT max(claimed_until) FROM outbox WHERE kind IN ${BOARD_KINDS} AND payload = ?
+             AND state = 'pending' AND claimed_until > ?`,
+        )
+        .pluck(),
+      hurry: db.prepare('UPDATE outbox SET due_at = min(due_at, ?) WHERE id = ?'),
       posting: db.prepare<[string], { id: number }>(
         `SELECT id FROM outbox WHERE kind = 'board_post' AND payload = ? AND state = 'pending' LIMIT 1`,
       ),
@@ -62,20 +76,22 @@ export class BoardWriter {
 
   /**
    * An exception changed (read before the change, or after one that keeps its escalation level):
-   * when it was listed, or its storm is, its team's board is drawn again.
+   * when it was listed, or its storm is, its team's board is drawn again (`redraw`: at once, or
+   * paced for detection's own changes).
    */
   exceptionChanged(
     row: { team: string; escalation_level: number; group_id: number | null },
     now: number,
+    redraw: Redraw = 'now',
   ): void {
     const on = boardOfChange(row);
-    if (on === 'board') this.changed(row.team, now);
-    else if (on === 'storm' && row.group_id !== null) this.stormChanged(row.group_id, row.team, now);
+    if (on === 'board') this.changed(row.team, now, redraw);
+    else if (on === 'storm' && row.group_id !== null) this.stormChanged(row.group_id, row.team, now, redraw);
   }
 
   /** A storm gained or lost members: its line on the board (if it has one) counts them again. */
-  stormChanged(groupId: number, team: string, now: number): void {
-    if (this.listsStorm(groupId)) this.changed(team, now);
+  stormChanged(groupId: number, team: string, now: number, redraw: Redraw = 'now'): void {
+    if (this.listsStorm(groupId)) this.changed(team, now, redraw);
   }
 
   /** Whether the storm is on its team's board: some member still unacknowledged past the limit. */
@@ -84,16 +100,19 @@ export class BoardWriter {
   }
 
   /** Draws the team's board again, if it has one: posted once, then updated in place. */
-  changed(team: string, now: number): void {
+  changed(team: string, now: number, redraw: Redraw = 'now'): void {
     const board = this.s.board.get(team);
     if (board === undefined) return;
     this.s.bump.run(team);
     const payload = boardPayload(team);
+    const waiting = this.s.waiting.get(payload, now);
+    if (waiting !== undefined && redraw === 'now') this.s.hurry.run(now, waiting.id);
     const kind = boardWrite(board, {
-      waiting: this.s.waiting.get(payload, now) !== undefined,
+      waiting: waiting !== undefined,
       posting: this.s.posting.get(payload) !== undefined,
     });
     if (kind === undefined) return;
-    this.s.insert.run(kind, board.channel, payload, now, now);
+    const dueAt = boardDueAt(board, this.s.inFlight.get(payload, now) ?? null, redraw, now);
+    this.s.insert.run(kind, board.channel, payload, dueAt, now);
   }
 }

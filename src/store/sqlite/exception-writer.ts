@@ -227,15 +227,16 @@ export class ExceptionWriter {
   /**
    * Asks for the message showing this exception to be drawn again: its own (with a thread note,
    * if any), or its group's, whose message counts members rather than telling each one's story.
-   * `storm`: how a group's message is redrawn; detection's own changes to a member (it recovered,
-   * it stalls for another reason too) are paced, like joins, and leave earlier drawings' clicks good.
+   * `redraw`: how the messages that count it (its storm's, its team's escalation board) are drawn
+   * again; detection's own changes (it recovered, it stalls for another reason too) are paced, like
+   * joins, and leave earlier drawings' clicks good.
    */
-  touched(row: ExceptionRow, now: number, note?: ThreadNote, storm: Redraw = 'now'): void {
+  touched(row: ExceptionRow, now: number, note?: ThreadNote, redraw: Redraw = 'now'): void {
     const target = redrawTarget(row, this.silences.isHeld(row));
     if (target === 'none') return;
-    this.boards.exceptionChanged(row, now);
+    this.boards.exceptionChanged(row, now, redraw);
     if (target === 'group' && row.group_id !== null) {
-      this.groups.changed(row.group_id, row.channel, now, storm);
+      this.groups.changed(row.group_id, row.channel, now, redraw);
       return;
     }
     this.outbox.rerender(row.id, row.channel, now);

@@ -105,8 +105,9 @@ export class GroupWriter {
     }
     if (placement.type === 'join' && live !== undefined) {
       this.s.join.run(live.id, exceptionId);
-      this.changed(live.id, live.channel, now, joinRedraw(exceptionId, live.last_member));
-      this.boards.stormChanged(live.id, live.team, now);
+      const redraw = joinRedraw(exceptionId, live.last_member);
+      this.changed(live.id, live.channel, now, redraw);
+      this.boards.stormChanged(live.id, live.team, now, redraw);
       return;
     }
     if (placement.type !== 'form') return;

@@ -411,6 +411,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX exceptions_by_first_seen ON exceptions (first_seen_at);
     `,
   },
+  {
+    version: 11,
+    name: 'an escalation board remembers when it was last drawn',
+    sql: `
+      -- Detection's redraws of a board wait out a pace from its last drawing (shared/outbox-plans.ts).
+      ALTER TABLE escalation_boards ADD COLUMN drawn_at INTEGER;
+    `,
+  },
 ];
 
 /** The migration that began trends' roll-ups: figures before it was applied were never counted. */

@@ -3,7 +3,13 @@ import type { DigestFacts } from '../../domain/digest.js';
 import type { WeeklyDigestFacts } from '../../domain/weekly.js';
 import type { OutboxJob, ThreadNote } from '../exception-types.js';
 import { type ExceptionRow, toException } from '../rows/exception-rows.js';
-import { claimedInDoubt, type JobSources, type OutboxRow, toOutboxJob } from '../shared/outbox-jobs.js';
+import {
+  boardTeamOf,
+  claimedInDoubt,
+  type JobSources,
+  type OutboxRow,
+  toOutboxJob,
+} from '../shared/outbox-jobs.js';
 import { POSTING_KIND_LIST, waitsForNothingEarlier } from '../shared/outbox-order.js';
 import {
   type LastDraw,
@@ -88,6 +94,7 @@ export class OutboxWriter {
       exceptionTs: db.prepare('UPDATE exceptions SET slack_ts = ? WHERE id = ?'),
       groupTs: db.prepare('UPDATE exception_groups SET slack_ts = ? WHERE id = ?'),
       boardTs: db.prepare('UPDATE escalation_boards SET slack_ts = ? WHERE team = ?'),
+      boardDrawn: db.prepare('UPDATE escalation_boards SET drawn_at = ? WHERE team = ?'),
       insertForGroup: db.prepare(
         `INSERT INTO outbox (group_id, kind, channel, payload, state, due_at, created_at)
          VALUES (?, ?, ?, '{}', 'pending', ?, ?)`,
@@ -220,10 +227,11 @@ export class OutboxWriter {
   complete(id: number, at: number, ts: string | undefined): void {
     writeTransaction(this.db, () => {
       this.s.sent.run(at, id);
-      if (ts !== undefined) {
-        const row = this.s.sentRow.get(id);
-        if (row !== undefined) this.recordTs(row, ts);
-      }
+      const row = this.s.sentRow.get(id);
+      if (row === undefined) return;
+      if (ts !== undefined) this.recordTs(row, ts);
+      // Detection's next redraw of the board is paced from here (BoardWriter.changed).
+      if (tsTargetOf(row.kind) === 'board') this.s.boardDrawn.run(at, boardTeamOf(row));
     })();
   }
 
@@ -232,7 +240,7 @@ export class OutboxWriter {
     const target = tsTargetOf(row.kind);
     if (target === 'exception' && row.exception_id !== null) this.s.exceptionTs.run(ts, row.exception_id);
     else if (target === 'group' && row.group_id !== null) this.s.groupTs.run(ts, row.group_id);
-    else if (target === 'board') this.s.boardTs.run(ts, (JSON.parse(row.payload) as { team: string }).team);
+    else if (target === 'board') this.s.boardTs.run(ts, boardTeamOf(row));
   }
 
   retry(id: number, dueAt: number, error: string, inDoubt: boolean): void {
