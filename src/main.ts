@@ -1,40 +1,24 @@
 import { hostname } from 'node:os';
+import { startBackground } from './composition/background.js';
+import { startDemo } from './composition/demo.js';
+import { buildRoutes } from './composition/routes.js';
+import { buildServices } from './composition/services.js';
+import { SlackSide } from './composition/slack-side.js';
 import { localFilesBase } from './config/env.js';
 import type { CartwatchConfig, Env } from './config.js';
 import { withDemoSources } from './demo/config.js';
-import { feedDemo } from './demo/feeder.js';
 import { logStartupChecks } from './doctor/doctor.js';
 import { type DuePolicy, NO_DUE_POLICY } from './domain/due-policy.js';
-import { CARTS_PREFIX, cartsRoute } from './http/carts-route.js';
-import { databaseShown, healthRoute } from './http/health-route.js';
 import { closeServer, listen } from './http/listen.js';
 import { Metrics } from './http/metrics.js';
 import { createHttpServer, type Handler, type HttpTimeouts } from './http/server.js';
-import { eventsRoute } from './ingest/events-route.js';
-import { shopifyRoute, stripeRoute } from './ingest/webhooks/webhook-routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createSandbox } from './sandbox/index.js';
 import type { SandboxWorkspace } from './sandbox/workspace.js';
-import { scheduleDigests } from './schedules/digest-schedule.js';
-import { scheduleRetention } from './schedules/retention-schedule.js';
-import { scheduleWeeklyDigests } from './schedules/weekly-digest-schedule.js';
-import { CartStatusService } from './services/cart-status.js';
 import { type Clock, systemClock } from './services/clock.js';
-import { Detector } from './services/detector.js';
-import { DigestService } from './services/digest.js';
-import { ExceptionActions } from './services/exception-actions.js';
-import { IngestService } from './services/ingest.js';
-import { RetentionService } from './services/retention.js';
-import { SilenceService } from './services/silences.js';
-import { SnoozeService } from './services/snooze.js';
-import { Sweeper } from './services/sweeper.js';
-import { TeamMembers } from './services/team-members.js';
-import { TrendService } from './services/trends.js';
-import { WeeklyDigestService } from './services/weekly-digest.js';
-import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from './slack/app.js';
-import { OutboxWorker } from './slack/outbox-worker.js';
-import { UserGroups } from './slack/user-groups.js';
-import { UserNames } from './slack/user-names.js';
+import type { DigestService } from './services/digest.js';
+import type { WeeklyDigestService } from './services/weekly-digest.js';
+import type { SlackDeps } from './slack/app.js';
 import {
   checkSlackCredentials,
   type IngestSecret,
@@ -92,7 +76,7 @@ const START_WAITS_FOR_DATABASE_MS = 120_000;
 
 /** Composition root: config → database → services → Slack → HTTP → start; `stop` undoes it in reverse. */
 export async function startCartwatch(options: StartOptions): Promise<RunningCartwatch> {
-  const { env } = options;
+  const { env, tuning } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(env.logLevel, { format: env.logFormat ?? 'text' });
   const slackMode = checkSlackCredentials(env);
@@ -103,159 +87,79 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
   const feedingDemo = options.demo ?? newDatabase;
   const config = feedingDemo ? withDemoSources(options.config) : options.config;
 
-  // A new database records this clock's now as when it began (its first day gets no digest).
-  const store = await openStore(env.dbPath, duePolicyOf(config, options.tuning), {
-    now: clock.now(),
-    instance,
-    ...(options.tuning?.storeLockWaitMs !== undefined && { lockWaitMs: options.tuning.storeLockWaitMs }),
-    waitMs: START_WAITS_FOR_DATABASE_MS,
-    onWaiting: (problem, retryInMs) =>
-      logger.warn(`the database cannot be reached yet (${problem}); trying again in ${retryInMs} ms`),
-  });
-  let outbox: OutboxWorker | undefined;
-  const sendNow = () => outbox?.wake();
+  const store = await openStartStore(env, config, { clock, logger, instance, tuning });
   const metrics = new Metrics(store, clock, { instance });
-  const detector = new Detector({ store, clock, config, logger, onChanges: sendNow, observer: metrics });
-  const ingest = new IngestService({ store, clock, onRecorded: () => detector.wake() });
-  const status = new CartStatusService({ store, clock, config });
-  let userGroups: UserGroups | undefined;
-  const actions = new ExceptionActions({
+  const slack = new SlackSide({ metrics, tuning });
+  const services = buildServices({
     store,
     clock,
     config,
-    onChanges: sendNow,
-    observer: metrics,
-    userGroupMembers: (group) =>
-      userGroups ? userGroups.membersOf(group) : Promise.reject(new Error('Slack is not connected')),
+    logger,
+    metrics,
+    sendNow: slack.sendNow,
+    userGroupMembers: slack.membersOf,
   });
-  const retention = new RetentionService({ store, clock, retentionDays: config.retentionDays });
-  const sweeper = new Sweeper({ store, clock, config, logger, onChanges: sendNow, observer: metrics });
-  const digests = new DigestService({ store, clock, config, onChanges: sendNow, observer: metrics });
-  const trends = new TrendService({ store, clock, config });
-  const weeklyDigests = new WeeklyDigestService({ store, clock, config, trends, onChanges: sendNow });
-  const members = new TeamMembers({
-    config,
-    userGroupMembers: (group) =>
-      userGroups ? userGroups.membersOf(group) : Promise.reject(new Error('Slack is not connected')),
-  });
-  // An early end is told at once (in the running bot); a silence ended from the shell, within a sweep.
-  const settleNow = async () => {
-    await sweeper.settleNoise();
-  };
-  const silences = new SilenceService({ store, clock, config, members, onChanges: sendNow, settleNow });
-  const snoozes = new SnoozeService({ store, clock, config, members, onChanges: sendNow });
+  const { sendNow } = slack;
+  const { actions, status, trends, silences, snoozes } = services;
+  const slackDeps: SlackDeps = { store, clock, logger, config, actions, status, trends, silences, snoozes };
 
   // Without Slack credentials (outside production) the bot talks to the local sandbox instead.
   const sandbox =
     slackMode === 'none'
       ? createSandbox(config, { dbPath: localFilesBase(env.dbPath), newDatabase, logger })
       : undefined;
-  let slack: SlackApp | undefined;
-  const connectSlack = (slackEnv: Env) => {
-    const timeoutMs = options.tuning?.slackTimeoutMs;
-    slack = createSlackApp(
-      slackEnv,
-      { store, clock, logger, actions, status, trends, config, silences, snoozes },
-      timeoutMs === undefined ? {} : { timeoutMs },
-    );
-    userGroups = new UserGroups(slack.client);
-    outbox = new OutboxWorker({
-      observer: metrics,
-      store,
-      client: slack.client,
-      clock,
-      logger,
-      names: new UserNames(slack.client),
-      ...(options.tuning?.outboxPollMs !== undefined && { pollMs: options.tuning.outboxPollMs }),
-      ...(options.tuning?.postIntervalMs !== undefined && { postIntervalMs: options.tuning.postIntervalMs }),
-    });
-    const listener = slack.requestListener;
-    if (listener) exact[SLACK_EVENTS_PATH] = listener;
-  };
-
-  const webhooks = { ingest, store, clock, metrics, logger };
-  const exact: Record<string, Handler> = {
-    '/events': eventsRoute({
-      ingest,
-      secret: ingestSecret.value,
-      maxBodyBytes: config.ingest.maxBodyBytes,
-      logger,
-      metrics,
-    }),
-    '/webhooks/shopify': shopifyRoute({ ...webhooks, secret: env.shopifyWebhookSecret }),
-    '/webhooks/stripe': stripeRoute({ ...webhooks, secret: env.stripeWebhookSecret }),
-    '/metrics': metrics.route(),
-    '/healthz': healthRoute({
-      store,
-      instance,
-      database: databaseShown(env.dbPath),
-      slack: () => {
-        if (!outbox) return { state: 'not configured' };
-        const socket = slack?.socketMode();
-        if (socket !== undefined && socket.state !== 'connected')
-          return {
-            state: 'degraded',
-            detail: `Socket Mode ${socket.state}${socket.detail ? `: ${socket.detail}` : ''}`,
-          };
-        const health = outbox.health();
-        return sandbox && health.state === 'connected' ? { state: 'sandbox' } : health;
-      },
-    }),
-  };
-  if (slackMode === 'slack') connectSlack(env);
-  Object.assign(exact, sandbox?.exactRoutes);
-  const server = createHttpServer(
-    {
-      exact,
-      prefix: { [CARTS_PREFIX]: cartsRoute({ status, secret: ingestSecret.value }), ...sandbox?.routes },
-    },
+  const routes = buildRoutes({
+    env,
+    config,
+    store,
+    clock,
     logger,
-    options.tuning?.httpTimeouts,
-  );
+    metrics,
+    services,
+    secret: ingestSecret.value,
+    instance,
+    slackStatus: () => slack.status(sandbox !== undefined),
+  });
+  const mount = (path: string, handler: Handler) => {
+    routes.exact[path] = handler;
+  };
+  if (slackMode === 'slack') slack.connect(env, slackDeps, mount);
+  Object.assign(routes.exact, sandbox?.exactRoutes);
+  Object.assign(routes.prefix, sandbox?.routes);
+  const server = createHttpServer(routes, logger, tuning?.httpTimeouts);
 
   // The sandbox acts as anyone who asks: it listens on this machine only.
   const port = await listen(server, env.port, sandbox ? '127.0.0.1' : undefined);
   const url = `http://127.0.0.1:${port}`;
   // The sandbox's address is known only now, so the bot's Slack side is built against it here.
-  if (sandbox) connectSlack(sandbox.slackEnv(env, url));
-  await (slack as SlackApp | undefined)?.start();
-  detector.start(options.tuning?.detectorPollMs);
-  sweeper.start();
-  const stopDigests = scheduleDigests(config, digests, logger);
-  const stopWeeklyDigests = scheduleWeeklyDigests(config, weeklyDigests, logger);
-  outbox?.start();
-  // Other instances' commits wake this one at once; polling above stays the fallback.
-  const wakeUps = [store.subscribe('events', () => detector.wake()), store.subscribe('outbox', sendNow)];
+  if (sandbox) slack.connect(sandbox.slackEnv(env, url), slackDeps, mount);
+  await slack.startApp();
+  const background = startBackground({
+    services,
+    store,
+    slack,
+    config,
+    logger,
+    detectorPollMs: tuning?.detectorPollMs,
+  });
   // Never in the sandbox; in the background, so Slack being slow or away does not hold up start.
-  const live = slack as SlackApp | undefined;
-  if (options.startupChecks && slackMode === 'slack' && live)
-    void logStartupChecks({ env, config, client: live.client, logger }).catch((error: unknown) =>
+  const client = slack.client;
+  if (options.startupChecks && slackMode === 'slack' && client)
+    void logStartupChecks({ env, config, client, logger }).catch((error: unknown) =>
       logger.warn('start-up checks could not run:', error),
     );
-  const demoTuning = options.tuning?.demo;
   const demo = feedingDemo
-    ? feedDemo({
-        ingest,
+    ? startDemo({
+        services,
         store,
-        logger,
         clock,
-        onChanges: sendNow,
-        settle: async () => {
-          await detector.catchUp();
-          await sweeper.sweepNow();
-        },
-        ...(demoTuning?.lengthMs !== undefined && { lengthMs: demoTuning.lengthMs }),
-        // In the sandbox, each team's digest follows the demo and tells of what it raised.
-        ...(sandbox && {
-          digests: {
-            run: (team, runOptions) => digests.run(team, runOptions),
-            teams: Object.keys(config.teams),
-            ...(demoTuning?.digestDelayMs !== undefined && { delayMs: demoTuning.digestDelayMs }),
-          },
-        }),
+        logger,
+        config,
+        sendNow,
+        inSandbox: sandbox !== undefined,
+        ...(tuning?.demo && { tuning: tuning.demo }),
       })
     : undefined;
-  const stopRetention = scheduleRetention(retention, logger);
 
   return {
     port,
@@ -264,30 +168,41 @@ export async function startCartwatch(options: StartOptions): Promise<RunningCart
     ...(sandbox && { sandbox: sandbox.workspace }),
     ingestSecret,
     slackMode,
-    detectNow: () => detector.catchUp(),
+    detectNow: () => services.detector.catchUp(),
     sweepNow: async () => {
-      await sweeper.sweepNow();
+      await services.sweeper.sweepNow();
     },
     sendNow,
-    digests,
-    weeklyDigests,
+    digests: services.digests,
+    weeklyDigests: services.weeklyDigests,
     async stop() {
-      stopRetention();
-      for (const stopListening of wakeUps) stopListening();
       // Background work first (the sandbox's Slack stand-in lives on this server), then HTTP: the
       // server stops accepting and lets in-flight requests and their commits finish; the store last.
       await demo?.stop();
-      stopDigests();
-      stopWeeklyDigests();
-      await sweeper.stop();
-      await detector.stop();
-      await outbox?.stop();
+      await background.stop();
       await closeServer(server);
       sandbox?.close();
-      await slack?.stop();
+      await slack.stopApp();
       await store.close();
     },
   };
+}
+
+/** Opens the store, waiting for a Postgres that is down or restarting; a new database begins at the clock's now. */
+function openStartStore(
+  env: Env,
+  config: CartwatchConfig,
+  parts: { clock: Clock; logger: Logger; instance: string; tuning: StartOptions['tuning'] },
+): Promise<Store> {
+  const { clock, logger, tuning } = parts;
+  return openStore(env.dbPath, duePolicyOf(config, tuning), {
+    now: clock.now(),
+    instance: parts.instance,
+    ...(tuning?.storeLockWaitMs !== undefined && { lockWaitMs: tuning.storeLockWaitMs }),
+    waitMs: START_WAITS_FOR_DATABASE_MS,
+    onWaiting: (problem, retryInMs) =>
+      logger.warn(`the database cannot be reached yet (${problem}); trying again in ${retryInMs} ms`),
+  });
 }
 
 /** The config's time rules, in the shape the store applies when it writes. */

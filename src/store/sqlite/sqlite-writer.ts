@@ -37,6 +37,7 @@ import { ActionWriter } from './action-writer.js';
 import { DigestRunWriter } from './digest-run-writer.js';
 import { EventWriter } from './event-writer.js';
 import { ExceptionWriter } from './exception-writer.js';
+import { OutboxSender } from './outbox-sender.js';
 import { OutboxWriter } from './outbox-writer.js';
 import { SilenceWriter } from './silence-writer.js';
 import { SweepWriter } from './sweep-writer.js';
@@ -55,6 +56,7 @@ export class SqliteWriter {
   private readonly actions: ActionWriter;
   private readonly sweeps: SweepWriter;
   private readonly outbox: OutboxWriter;
+  private readonly sender: OutboxSender;
   private readonly silences: SilenceWriter;
   private readonly digests: DigestRunWriter;
 
@@ -67,6 +69,7 @@ export class SqliteWriter {
     this.actions = new ActionWriter(db, policy, this.exceptions);
     this.sweeps = new SweepWriter(db, this.exceptions, policy);
     this.outbox = new OutboxWriter(db);
+    this.sender = new OutboxSender(db);
     this.silences = new SilenceWriter(db, this.exceptions, policy);
     this.digests = new DigestRunWriter(db, this.outbox);
     this.recordAll = writeTransaction(db, (jobs: readonly RecordJob[]) =>
@@ -212,27 +215,27 @@ export class SqliteWriter {
   }
 
   claimOutbox(input: { now: number; limit: number; leaseMs: number; pacedChannels?: string[] }): OutboxJob[] {
-    return this.outbox.claim(input.now, input.limit, input.leaseMs, input.pacedChannels);
+    return this.sender.claim(input.now, input.limit, input.leaseMs, input.pacedChannels);
   }
 
   completeOutbox(input: { id: number; at: number; ts?: string }): void {
-    this.outbox.complete(input.id, input.at, input.ts);
+    this.sender.complete(input.id, input.at, input.ts);
   }
 
   retryOutbox(input: { id: number; dueAt: number; error: string; inDoubt?: boolean }): void {
-    this.outbox.retry(input.id, input.dueAt, input.error, input.inDoubt ?? false);
+    this.sender.retry(input.id, input.dueAt, input.error, input.inDoubt ?? false);
   }
 
   releaseAbandonedOutbox(): number {
-    return this.outbox.releaseAbandoned();
+    return this.sender.releaseAbandoned();
   }
 
   releaseOutbox(input: { id: number }): void {
-    this.outbox.release(input.id);
+    this.sender.release(input.id);
   }
 
   failOutbox(input: { id: number; error: string }): void {
-    this.outbox.fail(input.id, input.error);
+    this.sender.fail(input.id, input.error);
   }
 
   async backupTo(file: string): Promise<void> {
