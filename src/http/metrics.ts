@@ -15,7 +15,7 @@ export class Metrics implements Observer {
   private readonly instance: string | undefined;
   readonly webhooks = new Counter({
     name: 'cartwatch_webhooks_total',
-    help: 'Webhook deliveries by platform, topic and outcome (accepted, duplicate, ignored, invalid, unauthorized, refused: the store could not take it, answered 503).',
+    help: 'Webhook deliveries by platform, topic and outcome (accepted, duplicate, ignored, unkeyed: about no cart Cartwatch can key, invalid, unauthorized, refused: the store could not take it, answered 503).',
     labelNames: ['platform', 'topic', 'outcome'] as const,
     registers: [this.registry],
   });

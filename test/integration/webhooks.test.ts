@@ -147,6 +147,49 @@ describe('Shopify webhooks', () => {
     ]);
     expect(failures[1]?.raw).toBe('{"id": 1, ');
   });
+
+  it("when a fulfilment Shopify calls a success fails on the carrier's road, then the shipment step is a failure", async () => {
+    await shopify('orders/create', fixture('shopify/order-create.json'));
+    // Edited as text: JSON.parse would round the order id, which is beyond 2^53.
+    const failedOnTheRoad = fixture('shopify/fulfillment-create.json')
+      .replace('"shipment_status": null', '"shipment_status": "failure"')
+      .replace('"updated_at": "2026-11-27T05:30:00-05:00"', '"updated_at": "2026-11-28T09:00:00-05:00"');
+    expect((await shopify('fulfillments/update', failedOnTheRoad)).status).toBe(200);
+    const cart = await app.getCart('shopify-order-820982911946154508');
+    expect(cart.body.events.at(-1)).toMatchObject({
+      stage: 'fulfillment',
+      step: 'ship',
+      status: 'failed',
+      error: { code: 'delivery_failure' },
+    });
+  });
+
+  it("when a refund's gateway refuses it, then the refund is a failure with what failed to go back; a refund that went through carries its amount", async () => {
+    await shopify('orders/create', fixture('shopify/order-create.json'));
+    const refund = (id: number, status: string, amount: string) =>
+      `{"id": ${id}, "order_id": 820982911946154508, "created_at": "2026-11-28T10:00:00-05:00",
+        "restock": false, "refund_line_items": [],
+        "transactions": [{"id": ${id + 1}, "order_id": 820982911946154508, "kind": "refund",
+          "gateway": "shopify_payments", "status": "${status}", "message": "Refund declined by the bank",
+          "error_code": ${status === 'failure' ? '"card_declined"' : 'null'},
+          "amount": "${amount}", "currency": "USD"}]}`;
+    expect(
+      (await shopify('refunds/create', refund(509562969, 'failure', '41.94'), { id: 'r1' })).status,
+    ).toBe(200);
+    expect(
+      (await shopify('refunds/create', refund(509562980, 'success', '12.50'), { id: 'r2' })).status,
+    ).toBe(200);
+    const cart = await app.getCart('shopify-order-820982911946154508');
+    const refunds = cart.body.events.filter((e: any) => e.step === 'refund');
+    expect(refunds).toMatchObject([
+      {
+        status: 'failed',
+        amount: { value: 4194, currency: 'USD' },
+        error: { code: 'card_declined', message: 'Refund declined by the bank' },
+      },
+      { status: 'succeeded', amount: { value: 1250, currency: 'USD' } },
+    ]);
+  });
 });
 
 describe('Stripe webhooks', () => {
@@ -193,6 +236,58 @@ describe('Stripe webhooks', () => {
       data: { object: { id: 'cus_1' } },
     });
     expect(await (await stripe(body)).json()).toEqual({ ignored: 'customer.created' });
+  });
+
+  it('when Stripe counts a currency in other units than ISO 4217 (ISK in hundredths, MGA whole), then the amount is kept in ISO minor units', async () => {
+    const intent = (id: string, amount: number, currency: string) =>
+      JSON.stringify({
+        id: `evt_${id}`,
+        object: 'event',
+        type: 'payment_intent.succeeded',
+        created: 1795770000,
+        data: {
+          object: { id: `pi_${id}`, object: 'payment_intent', amount, currency, metadata: { cart_id: id } },
+        },
+      });
+    await stripe(intent('cart_isk', 50_000, 'isk'));
+    await stripe(intent('cart_mga', 10_000, 'mga'));
+    await stripe(intent('cart_jpy', 5_000, 'jpy'));
+    const amountOf = async (cart: string) => (await app.getCart(cart)).body.events[0].amount;
+    expect(await amountOf('cart_isk')).toEqual({ value: 500, currency: 'ISK' });
+    expect(await amountOf('cart_mga')).toEqual({ value: 1_000_000, currency: 'MGA' });
+    expect(await amountOf('cart_jpy')).toEqual({ value: 5_000, currency: 'JPY' });
+  });
+
+  it('when a mapped event is about no cart or payment intent (a Charges-API payment, a subscription checkout), then it answers 200 so Stripe does not retry, keeps nothing and counts it', async () => {
+    const charge = JSON.stringify({
+      id: 'evt_legacy_charge',
+      object: 'event',
+      type: 'charge.failed',
+      created: 1795770000,
+      data: {
+        object: {
+          id: 'ch_legacy',
+          object: 'charge',
+          amount: 2000,
+          currency: 'usd',
+          payment_intent: null,
+          metadata: {},
+          failure_code: 'card_declined',
+        },
+      },
+    });
+    const res = await stripe(charge);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      ignored: 'charge.failed',
+      reason: 'charge.failed names no cart (metadata.cart_id, client_reference_id) or payment intent',
+    });
+    expect(await app.running.store.webhookFailures(10)).toEqual([]);
+    expect((await app.getCart('ch_legacy')).status).toBe(404);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toContain(
+      'cartwatch_webhooks_total{platform="stripe",topic="charge.failed",outcome="unkeyed",instance="test"} 1',
+    );
   });
 
   it('when the webhook secret is not configured, then the route is off', async () => {

@@ -1,11 +1,13 @@
 import { type KeyAlias, shopifyFulfillmentKey, shopifyOrderKey } from '../../domain/cart-reference.js';
 import { aliasesOf, firstText, minorUnits, pick } from './payload.js';
+import { refundOutcome } from './shopify-refunds.js';
 import { SHOPIFY_TOPICS, type ShopifyTopic, statusFrom } from './shopify-topics.js';
 
 export type Mapped =
   /** `aliases`: names a person may know the event's keys by, recorded beside it (not part of the event). */
   | { type: 'event'; event: Record<string, unknown>; aliases: KeyAlias[] }
-  | { type: 'ignored' }
+  /** Not followed (an unmapped topic), or about nothing Cartwatch can key (`reason` says why). */
+  | { type: 'ignored'; reason?: string }
   | { type: 'invalid'; reason: string };
 
 /** A Shopify webhook as a Cartwatch event (wire format), by the topic table. */
@@ -47,6 +49,12 @@ export function mapShopify(input: {
     const code = firstText(p, [topic.error.code]);
     if (code !== undefined) event.error = { code };
   }
+  const failedWhen = topic.failedWhen;
+  if (failedWhen && pick(p, failedWhen.field) === failedWhen.value) {
+    event.status = 'failed';
+    event.error = { code: failedWhen.code };
+  }
+  if (topic.refund) Object.assign(event, refundOutcome(p));
   if (cart === undefined && order === undefined && shipment === undefined && sku === undefined) {
     return { type: 'invalid', reason: `${input.topic} carries none of the fields Cartwatch keys carts by` };
   }

@@ -1,5 +1,6 @@
 import type { Mapped } from './map-shopify.js';
 import { aliasesOf, firstText, pick } from './payload.js';
+import { fromStripeAmount } from './stripe-amounts.js';
 import { STRIPE_TYPES } from './stripe-types.js';
 
 /** A Stripe event as a Cartwatch event (wire format), by the type table. */
@@ -28,9 +29,9 @@ export function mapStripe(payload: unknown): Mapped & { topic?: string } {
   const payment = firstText(object, rule.payment);
   if (payment !== undefined) event.payment_id = payment;
   const amount = rule.amount ? pick(object, rule.amount) : undefined;
-  const currency = firstText(object, ['currency']);
+  const currency = firstText(object, ['currency'])?.toUpperCase();
   if (typeof amount === 'number' && currency !== undefined)
-    event.amount = { value: amount, currency: currency.toUpperCase() };
+    event.amount = { value: fromStripeAmount(amount, currency), currency };
   if (rule.error) {
     const code = firstText(object, rule.error.code);
     const detail = rule.error.detail ? firstText(object, [rule.error.detail]) : undefined;
@@ -39,10 +40,14 @@ export function mapStripe(payload: unknown): Mapped & { topic?: string } {
     if (code !== undefined || text !== '')
       event.error = { ...(code && { code }), ...(text && { message: text }) };
   }
+  // Real and well-formed, but about no cart Cartwatch can know: a Charges-API payment, a
+  // subscription's Checkout Session, a session that expired before its payment intent existed.
+  // Refusing would have Stripe retry it for days (and disable the endpoint), so it is let go.
   if (cart === undefined && payment === undefined) {
     return {
-      type: 'invalid',
+      type: 'ignored',
       reason: `${type} names no cart (metadata.cart_id, client_reference_id) or payment intent`,
+      topic: type,
     };
   }
   // Aliases of the payment intent when there is one, so a charge or session finds whatever cart it

@@ -22,6 +22,10 @@ export interface ShopifyTopic {
   sku?: string;
   amount?: { value: string; currency: string };
   error?: { code: string };
+  /** A second field that, holding `value`, makes it a failure with `code` (a carrier's failed delivery). */
+  failedWhen?: { field: string; value: string; code: string };
+  /** A refund: its status, amount and error come from its transactions (shopify-refunds.ts). */
+  refund?: true;
 }
 
 const CHECKOUT_CART = ['cart_token', 'token'];
@@ -29,6 +33,8 @@ const ORDER_CART = ['cart_token', 'checkout_token'];
 const ORDER_TOTAL = { value: 'total_price', currency: 'currency' };
 const ORDER_NAME = { field: 'name', of: 'order' } as const;
 const FULFILLMENT_NAME = { field: 'name', of: 'shipment' } as const;
+// A fulfilment Shopify calls a success may still fail on the road: its carrier's word is shipment_status.
+const CARRIER_FAILED = { field: 'shipment_status', value: 'failure', code: 'delivery_failure' };
 
 export const SHOPIFY_TOPICS: Readonly<Record<string, ShopifyTopic>> = {
   'checkouts/create': {
@@ -89,6 +95,7 @@ export const SHOPIFY_TOPICS: Readonly<Record<string, ShopifyTopic>> = {
     order: 'order_id',
     shipment: 'id',
     name: FULFILLMENT_NAME,
+    failedWhen: CARRIER_FAILED,
   },
   'fulfillments/update': {
     stage: 'fulfillment',
@@ -97,8 +104,15 @@ export const SHOPIFY_TOPICS: Readonly<Record<string, ShopifyTopic>> = {
     order: 'order_id',
     shipment: 'id',
     name: FULFILLMENT_NAME,
+    failedWhen: CARRIER_FAILED,
   },
-  'refunds/create': { stage: 'post_purchase', step: 'refund', status: 'succeeded', order: 'order_id' },
+  'refunds/create': {
+    stage: 'post_purchase',
+    step: 'refund',
+    status: 'succeeded',
+    order: 'order_id',
+    refund: true,
+  },
   'inventory_levels/update': {
     stage: 'inventory',
     step: 'level',

@@ -107,7 +107,10 @@ function webhookRoute(
     }
   };
 
-  /** A verified delivery: recorded as an event, ignored (a topic Cartwatch does not follow), or kept as invalid. */
+  /**
+   * A verified delivery: recorded as an event, ignored (a topic Cartwatch does not follow, or one about
+   * no cart it can key), or kept as invalid.
+   */
   async function receive(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
     const refuse = async (topic: string, reason: string) => {
       await deps.store.recordWebhookFailure({
@@ -129,8 +132,9 @@ function webhookRoute(
     }
     const mapped = how.map(req, payload);
     if (mapped.type === 'ignored') {
-      count(mapped.topic, 'ignored');
-      return sendJson(res, 200, { ignored: mapped.topic });
+      // Answered 200 all the same: the platform must not retry what Cartwatch chose to let go.
+      count(mapped.topic, mapped.reason === undefined ? 'ignored' : 'unkeyed');
+      return sendJson(res, 200, { ignored: mapped.topic, ...(mapped.reason && { reason: mapped.reason }) });
     }
     if (mapped.type === 'invalid') return refuse(mapped.topic, mapped.reason);
     const validation = validateEvents([mapped.event]);
