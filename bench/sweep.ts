@@ -84,3 +84,57 @@ async function medianSweep(sweepers: readonly Sweeper[]): Promise<number> {
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)] ?? 0;
 }
+
+/**
+ * An outage's storm of `members` failures, raised together and left alone until they all fall due
+ * for escalation in one sweep: the storm escalates once, through one member, and the rest stand
+ * down. What that sweep costs should grow with the members, not with their square.
+ */
+export async function measureStormEscalation(members: number, databases: BenchDatabases): Promise<Figure[]> {
+  const database = await databases.fresh();
+  const raisedAt = Date.now();
+  const config = DEFAULT_CONFIG;
+  const policy = {
+    slaMs: config.slaMs,
+    expect: config.expect,
+    watchedSources: [],
+    escalateAfterMs: config.escalation.afterMs,
+    remindAfterMs: config.escalation.remindAcknowledgedAfterMs,
+    grouping: { min: 5, windowMs: 300_000, waitMs: 10_000 },
+  };
+  const store = await openStore(database.target, policy, { now: raisedAt });
+  const logger = createLogger('error');
+  try {
+    const routing = { team: 'payments', channel: 'C0PAYMENTS', reason: 'stage is payment' };
+    for (let m = 0; m < members; m += 500) {
+      const cursor = await store.detectionCursor();
+      const changes = Array.from({ length: Math.min(500, members - m) }, (_, i) => ({
+        type: 'raise' as const,
+        facts: {
+          kind: 'failed' as const,
+          dedupKey: `failed:storm_${m + i}:payment.authorize`,
+          cartId: `storm_${m + i}`,
+          stage: 'payment' as const,
+          step: 'authorize',
+          errorCode: 'processing_error',
+        },
+        routing,
+        at: raisedAt,
+      }));
+      await store.applyDetection({ from: cursor, cursor, now: raisedAt, changes });
+    }
+    const dueAt = raisedAt + config.escalation.afterMs + 1_000;
+    const sweeper = new Sweeper({ store, clock: { now: () => dueAt }, config, logger });
+    const start = performance.now();
+    const outcome = await sweeper.sweepNow();
+    const ms = performance.now() - start;
+    if (outcome.escalated !== 1) throw new Error(`the storm escalated ${outcome.escalated} times, not once`);
+    return [
+      { name: 'sweep.storm_escalation.members', value: members, unit: 'exceptions' },
+      { name: 'sweep.storm_escalation.ms', value: ms, unit: 'ms' },
+    ];
+  } finally {
+    await store.close();
+    await database.drop();
+  }
+}

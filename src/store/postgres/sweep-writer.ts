@@ -6,6 +6,7 @@ import {
   claimKey,
   claimsOf,
   emptySweepOutcome,
+  oncePerStorm,
   planEscalation,
   planReminder,
   raiseOptions,
@@ -62,10 +63,12 @@ export class SweepWriter {
         countResolved(outcome, await exceptions.resolveLive(tx, dedupKey, batch.now));
       const ids = [...batch.escalations.map((s) => s.id), ...batch.reminders.map((s) => s.id)];
       const locked = await lockExceptions(tx, ids);
+      const spokesman = oncePerStorm(async (groupId) => stormSpokesman(await stormMembers(tx, groupId)));
       for (const step of batch.escalations)
-        if (await this.escalate(tx, locked.get(step.id), step, batch)) outcome.escalated += 1;
+        if (await this.escalate(tx, locked.get(step.id), step, batch, spokesman)) outcome.escalated += 1;
+      const reminderOf = oncePerStorm(async (groupId) => stormReminder(await stormMembers(tx, groupId)));
       for (const step of batch.reminders)
-        if (await this.remind(tx, locked.get(step.id), step, batch.now)) outcome.reminded += 1;
+        if (await this.remind(tx, locked.get(step.id), step, batch.now, reminderOf)) outcome.reminded += 1;
       return outcome;
     });
   }
@@ -89,9 +92,9 @@ export class SweepWriter {
     row: ExceptionRow | undefined,
     step: SweepBatch['escalations'][number],
     batch: SweepBatch,
+    spokesmanOf: (groupId: number) => Promise<number | undefined>,
   ): Promise<boolean> {
-    const spokesmanId =
-      row?.group_id != null ? stormSpokesman(await stormMembers(tx, row.group_id)) : undefined;
+    const spokesmanId = row?.group_id != null ? await spokesmanOf(row.group_id) : undefined;
     const plan = planEscalation(row, step, {
       policy: this.policy,
       ...(batch.escalationChannel !== undefined && { escalationChannel: batch.escalationChannel }),
@@ -117,9 +120,9 @@ export class SweepWriter {
     row: ExceptionRow | undefined,
     step: SweepBatch['reminders'][number],
     now: number,
+    reminderOf: (groupId: number) => Promise<number | undefined>,
   ): Promise<boolean> {
-    const reminderId =
-      row?.group_id != null ? stormReminder(await stormMembers(tx, row.group_id)) : undefined;
+    const reminderId = row?.group_id != null ? await reminderOf(row.group_id) : undefined;
     const plan = planReminder(row, step, {
       now,
       policy: this.policy,

@@ -120,6 +120,20 @@ export function planReminder(
   return { type: 'remind', note: { type: 'reminder', assignee: row.assignee, waitedMs }, remindAt };
 }
 
+/**
+ * Reads each storm once per sweep batch. A burst's members fall due together, and reading the whole
+ * storm for each of them cost its size squared (seconds, for an outage of a few thousand carts).
+ * Within a batch the answers hold: a member standing down or stepping up, or a reminded one, does
+ * not change which member speaks for its storm.
+ */
+export function oncePerStorm<T>(read: (groupId: number) => T): (groupId: number) => T {
+  const seen = new Map<number, T>();
+  return (groupId) => {
+    if (!seen.has(groupId)) seen.set(groupId, read(groupId));
+    return seen.get(groupId) as T;
+  };
+}
+
 /** A live member of a storm, as the sweep weighs which member speaks for it. */
 export interface StormMember {
   id: number;

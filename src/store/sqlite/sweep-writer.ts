@@ -5,6 +5,7 @@ import type { ExceptionRow } from '../rows/exception-rows.js';
 import { countResolved } from '../shared/exception-plans.js';
 import {
   emptySweepOutcome,
+  oncePerStorm,
   planEscalation,
   planReminder,
   raiseOptions,
@@ -66,8 +67,10 @@ export class SweepWriter {
       for (const { dedupKey } of batch.resolves) {
         countResolved(outcome, this.exceptions.resolveLive(dedupKey, batch.now));
       }
-      for (const step of batch.escalations) if (this.escalate(step, batch)) outcome.escalated += 1;
-      for (const step of batch.reminders) if (this.remind(step, batch.now)) outcome.reminded += 1;
+      const spokesman = oncePerStorm((groupId) => stormSpokesman(this.s.stormMembers.all(groupId)));
+      for (const step of batch.escalations) if (this.escalate(step, batch, spokesman)) outcome.escalated += 1;
+      const reminderOf = oncePerStorm((groupId) => stormReminder(this.s.stormMembers.all(groupId)));
+      for (const step of batch.reminders) if (this.remind(step, batch.now, reminderOf)) outcome.reminded += 1;
       for (const drop of batch.drops) this.claim(drop);
       return outcome;
     })();
@@ -80,10 +83,13 @@ export class SweepWriter {
     return true;
   }
 
-  private escalate(step: SweepBatch['escalations'][number], batch: SweepBatch): boolean {
+  private escalate(
+    step: SweepBatch['escalations'][number],
+    batch: SweepBatch,
+    spokesmanOf: (groupId: number) => number | undefined,
+  ): boolean {
     const row = this.s.byId.get(step.id);
-    const spokesmanId =
-      row?.group_id != null ? stormSpokesman(this.s.stormMembers.all(row.group_id)) : undefined;
+    const spokesmanId = row?.group_id != null ? spokesmanOf(row.group_id) : undefined;
     const plan = planEscalation(row, step, {
       policy: this.policy,
       ...(batch.escalationChannel !== undefined && { escalationChannel: batch.escalationChannel }),
@@ -102,10 +108,13 @@ export class SweepWriter {
     return true;
   }
 
-  private remind(step: SweepBatch['reminders'][number], now: number): boolean {
+  private remind(
+    step: SweepBatch['reminders'][number],
+    now: number,
+    reminderOf: (groupId: number) => number | undefined,
+  ): boolean {
     const row = this.s.byId.get(step.id);
-    const reminderId =
-      row?.group_id != null ? stormReminder(this.s.stormMembers.all(row.group_id)) : undefined;
+    const reminderId = row?.group_id != null ? reminderOf(row.group_id) : undefined;
     const plan = planReminder(row, step, {
       now,
       policy: this.policy,
