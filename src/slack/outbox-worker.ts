@@ -35,6 +35,11 @@ export interface SlackHealth {
  */
 export class OutboxWorker {
   private readonly nextPostAt = new Map<string, number>();
+  /**
+   * Methods Slack refused with 429 for the whole workspace (chat.update, chat.postEphemeral: their
+   * limits are per app and workspace, unlike chat.postMessage's per channel), until Retry-After ends.
+   */
+  private readonly methodRestsUntil = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -94,6 +99,7 @@ export class OutboxWorker {
           limit: 20,
           leaseMs: 60_000,
           pacedChannels: this.pacedChannels(),
+          heldKinds: this.restingKinds(),
           // Where several instances send, a channel's next sender keeps its pace too.
           paceMs: this.o.postIntervalMs ?? 1000,
         });
@@ -115,11 +121,21 @@ export class OutboxWorker {
     }
   }
 
-  /** Posts held back by a channel's pace are picked up the moment it ends, not at the next poll. */
+  /**
+   * Posts held back by a channel's pace, and calls held back by their method's Retry-After, are
+   * picked up the moment it ends, not at the next poll.
+   */
   private wakeWhenPaceEnds(): void {
     const now = performance.now();
-    const next = Math.min(...[...this.nextPostAt.values()].filter((at) => at > now));
+    const ends = [...this.nextPostAt.values(), ...this.methodRestsUntil.values()];
+    const next = Math.min(...ends.filter((at) => at > now));
     if (Number.isFinite(next)) setTimeout(() => this.wake(), next - now + 1).unref();
+  }
+
+  /** Row kinds whose Slack method rests after a 429: none of them is claimed meanwhile. */
+  private restingKinds(): OutboxJob['kind'][] {
+    const now = performance.now();
+    return KINDS.filter((kind) => (this.methodRestsUntil.get(METHOD_OF[kind]) ?? 0) > now);
   }
 
   /** Channels that must wait before their next post; their posts are not claimed meanwhile. */
@@ -132,14 +148,14 @@ export class OutboxWorker {
   private async send(job: OutboxJob, held: Set<string>): Promise<boolean> {
     // chat.postMessage is paced per channel; updates have a looser limit of their own. Pace is
     // wall-clock time (it is Slack's), unlike due times, which follow the app's clock.
-    const posts = !['update', 'moved', 'group_update', 'joined', 'board_update', 'ephemeral'].includes(
-      job.kind,
-    );
+    const posts = METHOD_OF[job.kind] === 'chat.postMessage';
     const waitMs = (this.nextPostAt.get(job.channel) ?? 0) - performance.now();
-    if (posts && (waitMs > 0 || held.has(job.channel))) {
-      held.add(job.channel);
+    // Claimed in the batch before its method drew a 429: it waits out the Retry-After too.
+    const restMs = (this.methodRestsUntil.get(METHOD_OF[job.kind]) ?? 0) - performance.now();
+    if ((posts && (waitMs > 0 || held.has(job.channel))) || restMs > 0) {
+      if (posts) held.add(job.channel);
       await this.o.store.releaseOutbox({ id: job.id, ...fenceOf(job) });
-      setTimeout(() => this.wake(), Math.max(waitMs, 0)).unref();
+      setTimeout(() => this.wake(), Math.max(waitMs, restMs, 0)).unref();
       return false;
     }
     try {
@@ -168,6 +184,18 @@ export class OutboxWorker {
     return true;
   }
 
+  /**
+   * After a 429: chat.postMessage's limit is per channel, so that channel's posts wait; the other
+   * methods' limits are per workspace, so every call of that method waits, whatever its channel,
+   * instead of each pending update drawing a 429 of its own.
+   */
+  private rest(job: OutboxJob, waitMs: number): void {
+    const until = performance.now() + waitMs;
+    const method = METHOD_OF[job.kind];
+    if (method === 'chat.postMessage') this.nextPostAt.set(job.channel, until);
+    else this.methodRestsUntil.set(method, Math.max(until, this.methodRestsUntil.get(method) ?? 0));
+  }
+
   private async handleFailure(job: OutboxJob, error: unknown): Promise<void> {
     const failure =
       error instanceof RootMissingError
@@ -186,7 +214,7 @@ export class OutboxWorker {
       return this.o.store.failOutbox({ id: job.id, error: failure.reason, ...fenceOf(job) });
     }
     const waitMs = failure.type === 'rate_limited' ? failure.retryAfterMs : backoffMs(job.attempts);
-    if (failure.type === 'rate_limited') this.nextPostAt.set(job.channel, performance.now() + waitMs);
+    if (failure.type === 'rate_limited') this.rest(job, waitMs);
     this.o.logger.warn(
       `Slack ${job.kind} to ${job.channel} failed (${failure.reason}); retrying in ${waitMs} ms`,
       jobFields(job),
@@ -201,7 +229,7 @@ export class OutboxWorker {
   }
 }
 
-/** The Web API method each outbox kind calls (for the error metric). */
+/** The Web API method each outbox kind calls (for the error metric, and to rest a method after a 429). */
 const METHOD_OF: Record<OutboxJob['kind'], string> = {
   post: 'chat.postMessage',
   thread: 'chat.postMessage',
@@ -218,6 +246,8 @@ const METHOD_OF: Record<OutboxJob['kind'], string> = {
   board_update: 'chat.update',
   ephemeral: 'chat.postEphemeral',
 };
+
+const KINDS = Object.keys(METHOD_OF) as OutboxJob['kind'][];
 
 /** The lease a job was claimed under goes back with every write about it (see OutboxRowBase.token). */
 function fenceOf(job: OutboxJob): { token?: number } {

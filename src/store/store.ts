@@ -272,6 +272,8 @@ export interface ClaimOutboxInput {
   limit: number;
   leaseMs: number;
   pacedChannels?: string[];
+  /** Row kinds not to claim for now: their Slack method rests after a 429 (Retry-After). */
+  heldKinds?: readonly string[];
   /** Slack's posting pace per channel, kept across senders (see claimOutbox). */
   paceMs?: number;
 }

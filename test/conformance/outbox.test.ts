@@ -19,8 +19,10 @@ const what = (job: OutboxJob) =>
 describe.each(STORE_KINDS)('%s store: outbox', (kind) => {
   let t: TestStore;
   let store: Store;
-  const claim = (now: number, extra: { limit?: number; pacedChannels?: string[] } = {}) =>
-    store.claimOutbox({ now, limit: extra.limit ?? 50, leaseMs: MINUTE, ...extra });
+  const claim = (
+    now: number,
+    extra: { limit?: number; pacedChannels?: string[]; heldKinds?: string[] } = {},
+  ) => store.claimOutbox({ now, limit: extra.limit ?? 50, leaseMs: MINUTE, ...extra });
   const complete = (job: OutboxJob | undefined, at: number, ts?: string) =>
     store.completeOutbox({ id: job?.id ?? 0, at, ...(ts !== undefined && { ts }), ...fence(job) });
   const ephemeral = (channel: string, text: string, at = T0) =>
@@ -85,6 +87,16 @@ describe.each(STORE_KINDS)('%s store: outbox', (kind) => {
     await ephemeral('C0A', 'only you');
     const jobs = await claim(T0 + 1, { pacedChannels: ['C0A'] });
     expect(jobs.map((j) => `${j.channel}:${j.kind}`)).toEqual(['C0B:post', 'C0A:ephemeral']);
+  });
+
+  it('when a Slack method rests after a 429, then none of its rows is claimed, whatever the channel, and the others are', async () => {
+    await raiseFailure(store, 'cart_a', T0, 'C0A');
+    await raiseFailure(store, 'cart_b', T0, 'C0B');
+    await ephemeral('C0A', 'only you');
+    const jobs = await claim(T0 + 1, { heldKinds: ['ephemeral'] });
+    expect(jobs.map((j) => `${j.channel}:${j.kind}`)).toEqual(['C0A:post', 'C0B:post']);
+    const rested = await claim(T0 + 1);
+    expect(rested.map((j) => `${j.channel}:${j.kind}`)).toEqual(['C0A:ephemeral']);
   });
 
   it('when a send fails for now, then the row waits until its retry time and counts the attempt', async () => {

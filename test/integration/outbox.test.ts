@@ -42,6 +42,43 @@ describe('outbox', () => {
     expect((await health(app)).slack.state).toBe('connected');
   });
 
+  it('when Slack answers 429 to a chat.update, then every update waits out its Retry-After, whatever its channel, while new posts still go out', async () => {
+    const slack = await new FakeSlack().start();
+    running.push(slack);
+    const app = await start({ slack });
+    const shipping = (cart: string, status: string) =>
+      anEvent({
+        cart_id: cart,
+        stage: 'fulfillment',
+        step: 'ship',
+        status,
+        ...(status === 'failed' && { error: { code: 'carrier_down' } }),
+      });
+    await app.postEvents([failure('cart_a'), shipping('cart_b', 'failed')]);
+    await slack.waitForCalls('chat.postMessage', 2, 4000);
+    slack.failNext('chat.update', { status: 429, retryAfter: 2 });
+    // Both recover: each message is drawn again, in two channels.
+    await app.postEvents([
+      anEvent({ cart_id: 'cart_a', status: 'succeeded' }),
+      shipping('cart_b', 'succeeded'),
+    ]);
+    // The fake does not record a refused call: the moment its fault is used up stands for it.
+    await waitFor(async () => !slack.faultPending('chat.update'), {
+      what: 'the refused update',
+      intervalMs: 5,
+    });
+    const refusedAt = Date.now();
+    // A new exception is posted without waiting for the updates' rest.
+    await app.postEvents(failure('cart_c'));
+    const roots = () => slack.callsOf('chat.postMessage').filter((call) => call.args.thread_ts === undefined);
+    await waitFor(async () => roots().length === 3, { what: "cart_c's post", timeoutMs: 4000 });
+    expect((roots()[2]?.at ?? 0) - refusedAt).toBeLessThan(1500);
+    const updates = await slack.waitForCalls('chat.update', 2, 6000);
+    for (const update of updates) expect(update.at - refusedAt).toBeGreaterThanOrEqual(1800);
+    // Both messages were drawn again once the rest was over, one in each channel.
+    expect(new Set(updates.map((update) => update.args.channel)).size).toBe(2);
+  });
+
   it("when a channel's pace ends while other channels' posts are sent, then its held posts still go out in the order they were raised", async () => {
     const slack = await new FakeSlack().start();
     running.push(slack);

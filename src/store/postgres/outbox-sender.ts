@@ -53,7 +53,13 @@ export class OutboxSender {
         ...(input.pacedChannels ?? []),
         ...[...held.values()].filter((h) => h.paced).map((h) => h.channel),
       ];
-      const rows = await this.due(tx, { now, limit: input.limit, channels: [...held.keys()], paced });
+      const rows = await this.due(tx, {
+        now,
+        limit: input.limit,
+        channels: [...held.keys()],
+        paced,
+        heldKinds: [...(input.heldKinds ?? [])],
+      });
       if (rows.length === 0) return [];
       const inDoubt = rows.map(claimedInDoubt);
       const tokens = rows.map((row) => held.get(row.channel)?.token ?? 0);
@@ -71,7 +77,10 @@ export class OutboxSender {
   }
 
   /** Due rows of the held channels, in send order, skipping any another transaction has locked. */
-  private due(tx: Tx, input: { now: number; limit: number; channels: string[]; paced: string[] }) {
+  private due(
+    tx: Tx,
+    input: { now: number; limit: number; channels: string[]; paced: string[]; heldKinds: string[] },
+  ) {
     return tx<OutboxRow[]>`
       WITH claim AS (SELECT ${input.now}::bigint AS now)
       SELECT o.id, o.exception_id, o.group_id, o.kind, o.channel, o.payload, o.attempts, o.in_doubt,
@@ -80,6 +89,7 @@ export class OutboxSender {
       WHERE o.state = 'pending' AND o.due_at <= claim.now AND o.claimed_until <= claim.now
         AND o.channel = ANY(${input.channels}::text[])
         AND NOT (o.kind IN (${tx.unsafe(POSTING_KIND_LIST)}) AND o.channel = ANY(${input.paced}::text[]))
+        AND NOT (o.kind = ANY(${input.heldKinds}::text[]))
         AND ${tx.unsafe(waitsForNothingEarlier('claim.now'))}
       ORDER BY o.due_at, o.id LIMIT ${input.limit}
       FOR UPDATE OF o SKIP LOCKED`;

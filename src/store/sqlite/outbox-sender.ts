@@ -10,6 +10,7 @@ import {
 } from '../shared/outbox-jobs.js';
 import { POSTING_KIND_LIST, waitsForNothingEarlier } from '../shared/outbox-order.js';
 import { tsTargetOf } from '../shared/outbox-ts.js';
+import type { ClaimOutboxInput } from '../store.js';
 import { BoardReader } from './board-reader.js';
 import { GroupReader } from './group-reader.js';
 import { writeTransaction } from './write-transaction.js';
@@ -40,10 +41,11 @@ export class OutboxSender {
     this.s = {
       // In order per message (shared/outbox-order.ts). Channels still inside their posting pace are
       // left out, so one busy channel starves no other.
-      due: db.prepare<{ now: number; paced: string; limit: number }, OutboxRow>(
+      due: db.prepare<{ now: number; paced: string; held: string; limit: number }, OutboxRow>(
         `SELECT id, exception_id, group_id, kind, channel, payload, attempts, in_doubt, claimed_until FROM outbox o
          WHERE state = 'pending' AND due_at <= @now AND claimed_until <= @now
            AND NOT (kind IN (${POSTING_KIND_LIST}) AND channel IN (SELECT value FROM json_each(@paced)))
+           AND kind NOT IN (SELECT value FROM json_each(@held))
            AND ${waitsForNothingEarlier('@now')}
          ORDER BY due_at, id LIMIT @limit`,
       ),
@@ -69,9 +71,12 @@ export class OutboxSender {
     };
   }
 
-  claim(now: number, limit: number, leaseMs: number, pacedChannels: readonly string[] = []): OutboxJob[] {
+  claim(input: ClaimOutboxInput): OutboxJob[] {
+    const { now, limit, leaseMs } = input;
+    const paced = JSON.stringify(input.pacedChannels ?? []);
+    const held = JSON.stringify(input.heldKinds ?? []);
     return writeTransaction(this.db, () =>
-      this.s.due.all({ now, paced: JSON.stringify(pacedChannels), limit }).map((row) => {
+      this.s.due.all({ now, paced, held, limit }).map((row) => {
         const inDoubt = claimedInDoubt(row);
         this.s.lease.run(now + leaseMs, inDoubt ? 1 : 0, row.id);
         return toOutboxJob(row, inDoubt, this.sources);

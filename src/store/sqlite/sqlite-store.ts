@@ -25,6 +25,7 @@ import type {
   SnoozeInput,
 } from '../silence-types.js';
 import type {
+  ClaimOutboxInput,
   DailyDigestRun,
   EphemeralInput,
   NewEvent,
@@ -146,12 +147,7 @@ export class SqliteStore extends SqliteReads implements Store {
     return this.writer.call('holdBackDue', input);
   }
 
-  claimOutbox(input: {
-    now: number;
-    limit: number;
-    leaseMs: number;
-    pacedChannels?: string[];
-  }): Promise<OutboxJob[]> {
+  claimOutbox(input: ClaimOutboxInput): Promise<OutboxJob[]> {
     return this.writer.call('claimOutbox', input);
   }
 

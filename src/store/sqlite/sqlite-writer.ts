@@ -27,6 +27,7 @@ import type {
   SnoozeInput,
 } from '../silence-types.js';
 import type {
+  ClaimOutboxInput,
   DailyDigestRun,
   EphemeralInput,
   RecordOutcome,
@@ -214,8 +215,8 @@ export class SqliteWriter {
     this.silences.holdBack(input);
   }
 
-  claimOutbox(input: { now: number; limit: number; leaseMs: number; pacedChannels?: string[] }): OutboxJob[] {
-    return this.sender.claim(input.now, input.limit, input.leaseMs, input.pacedChannels);
+  claimOutbox(input: ClaimOutboxInput): OutboxJob[] {
+    return this.sender.claim(input);
   }
 
   completeOutbox(input: { id: number; at: number; ts?: string }): void {
