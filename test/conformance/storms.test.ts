@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NO_DUE_POLICY } from '../../src/domain/due-policy.js';
 import type { ExceptionFacts } from '../../src/domain/exception.js';
 import type { OutboxJob } from '../../src/store/exception-types.js';
-import { REDRAW_EVERY_MS } from '../../src/store/shared/outbox-plans.js';
+import { BOARD_REDRAW_EVERY_MS, REDRAW_EVERY_MS } from '../../src/store/shared/outbox-plans.js';
 import type { Store } from '../../src/store/store.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.js';
 
@@ -371,13 +371,13 @@ describe.each(STORE_KINDS)('%s store: storms', (kind) => {
     // Three members join within a second of the board's drawing: one redraw, after the pace.
     for (const [i, cart] of ['f', 'g', 'h'].entries()) await raise(cart, b + 100 * (i + 1));
     expect(await boards(b + 300)).toEqual([]);
-    expect(await boards(b + REDRAW_EVERY_MS - 1)).toEqual([]);
-    const paced = await boards(b + REDRAW_EVERY_MS);
+    expect(await boards(b + BOARD_REDRAW_EVERY_MS - 1)).toEqual([]);
+    const paced = await boards(b + BOARD_REDRAW_EVERY_MS);
     expect(paced).toHaveLength(1);
     expect(paced[0]).toMatchObject({ kind: 'board_update', board: { exceptions: 8 } });
 
     // Another joins (its redraw paced), then someone acknowledges the storm: the board shows it at once.
-    const u = b + REDRAW_EVERY_MS + 500;
+    const u = b + BOARD_REDRAW_EVERY_MS + 500;
     await raise('i', u);
     expect(await boards(u)).toEqual([]);
     const revision = (await store.findGroup(1))?.revision ?? -1;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BOARD_REDRAW_EVERY_MS,
   boardDueAt,
   joinRedraw,
   pacedRedrawDueAt,
@@ -31,9 +32,9 @@ describe('redraw pace', () => {
   it("when a board changes, then a person's change draws it at once and detection's waits out the pace from its last drawing, or from the one going out now", () => {
     const drawn = { drawn_at: NOW - 1_000 };
     expect(boardDueAt(drawn, null, 'now', NOW)).toBe(NOW);
-    expect(boardDueAt(drawn, null, 'paced', NOW)).toBe(NOW - 1_000 + REDRAW_EVERY_MS);
+    expect(boardDueAt(drawn, null, 'paced', NOW)).toBe(NOW - 1_000 + BOARD_REDRAW_EVERY_MS);
     expect(boardDueAt({ drawn_at: null }, null, 'paced', NOW)).toBe(NOW);
-    expect(boardDueAt(drawn, NOW + 30_000, 'paced', NOW)).toBe(NOW + REDRAW_EVERY_MS);
-    expect(boardDueAt({ drawn_at: NOW - 10 * REDRAW_EVERY_MS }, null, 'paced', NOW)).toBe(NOW);
+    expect(boardDueAt(drawn, NOW + 30_000, 'paced', NOW)).toBe(NOW + BOARD_REDRAW_EVERY_MS);
+    expect(boardDueAt({ drawn_at: NOW - 10 * BOARD_REDRAW_EVERY_MS }, null, 'paced', NOW)).toBe(NOW);
   });
 });

@@ -36,11 +36,18 @@ export interface LastDraw {
   claimed_until: number;
 }
 
-/** When a paced redraw is due: REDRAW_EVERY_MS after the last drawing sent (or going out now). */
-export function pacedRedrawDueAt(last: LastDraw | undefined, now: number): number {
+/** When a paced redraw is due: `everyMs` after the last drawing sent (or going out now). */
+export function pacedRedrawDueAt(last: LastDraw | undefined, now: number, everyMs = REDRAW_EVERY_MS): number {
   const drawnAt = last === undefined ? null : (last.sent_at ?? (last.claimed_until > now ? now : null));
-  return drawnAt === null ? now : Math.max(now, drawnAt + REDRAW_EVERY_MS);
+  return drawnAt === null ? now : Math.max(now, drawnAt + everyMs);
 }
+
+/**
+ * An escalation board sums up what waits (the storms' own messages keep the live counts), and an
+ * outage redraws its board as often as its storm: at the storms' pace the two would take most of
+ * the workspace's chat.update allowance between them. Detection's changes to a board wait longer.
+ */
+export const BOARD_REDRAW_EVERY_MS = 10_000;
 
 /** Repeats of one exception are told in its thread at most this often, with the count so far. */
 export const REPEAT_NOTE_EVERY_MS = 5 * 60_000;
@@ -111,9 +118,9 @@ export function boardPayload(team: string): string {
 
 /**
  * When a board's new write is due: at once, or, for detection's changes (a listed storm grew, a
- * listed exception recovered), REDRAW_EVERY_MS after its last drawing, as a storm's message is: a
- * long outage on the board would otherwise update it at every failure and spend Slack's chat.update
- * pace for the whole workspace. `inFlightUntil`: a write of it is going out now (its lease's end).
+ * listed exception recovered), BOARD_REDRAW_EVERY_MS after its last drawing: a long outage on the
+ * board would otherwise update it at every failure and spend Slack's chat.update pace for the whole
+ * workspace. `inFlightUntil`: a write of it is going out now (its lease's end).
  */
 export function boardDueAt(
   board: { drawn_at: number | null },
@@ -122,11 +129,13 @@ export function boardDueAt(
   now: number,
 ): number {
   if (redraw === 'now') return now;
-  if (inFlightUntil !== null) return pacedRedrawDueAt({ sent_at: null, claimed_until: inFlightUntil }, now);
-  return pacedRedrawDueAt(
-    board.drawn_at === null ? undefined : { sent_at: board.drawn_at, claimed_until: 0 },
-    now,
-  );
+  const last: LastDraw | undefined =
+    inFlightUntil !== null
+      ? { sent_at: null, claimed_until: inFlightUntil }
+      : board.drawn_at === null
+        ? undefined
+        : { sent_at: board.drawn_at, claimed_until: 0 };
+  return pacedRedrawDueAt(last, now, BOARD_REDRAW_EVERY_MS);
 }
 
 /**
