@@ -41,6 +41,8 @@ export interface StartOptions {
   tuning?: {
     outboxPollMs?: number;
     postIntervalMs?: number;
+    /** chat.update's allowance per workspace (default 45 a minute after a burst of 10). */
+    updateBudget?: { perMinute: number; burst: number };
     detectorPollMs?: number;
     slackTimeoutMs?: number;
     httpTimeouts?: HttpTimeouts;

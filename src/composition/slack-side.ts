@@ -10,6 +10,7 @@ import { UserNames } from '../slack/user-names.js';
 export interface SlackTuning {
   outboxPollMs?: number;
   postIntervalMs?: number;
+  updateBudget?: { perMinute: number; burst: number };
   slackTimeoutMs?: number;
 }
 
@@ -40,6 +41,7 @@ export class SlackSide {
       names: new UserNames(this.app.client),
       ...(tuning?.outboxPollMs !== undefined && { pollMs: tuning.outboxPollMs }),
       ...(tuning?.postIntervalMs !== undefined && { postIntervalMs: tuning.postIntervalMs }),
+      ...(tuning?.updateBudget !== undefined && { updateBudget: tuning.updateBudget }),
     });
     const listener = this.app.requestListener;
     if (listener) mount(SLACK_EVENTS_PATH, listener);

@@ -4,6 +4,7 @@ import type { Clock } from '../services/clock.js';
 import type { Observer } from '../services/observer.js';
 import type { OutboxJob } from '../store/exception-types.js';
 import type { Store } from '../store/store.js';
+import { CallBudget } from './call-budget.js';
 import { LookupFailedError, OutboxCalls, RootMissingError } from './outbox-calls.js';
 import { jobFields } from './outbox-log.js';
 import { peopleNamedIn } from './people-named.js';
@@ -19,6 +20,8 @@ export interface OutboxWorkerOptions {
   observer?: Observer;
   /** Slack allows about one chat.postMessage per second per channel. */
   postIntervalMs?: number;
+  /** chat.update's allowance for the workspace (default: 45 a minute after a burst of 10). */
+  updateBudget?: { perMinute: number; burst: number };
   pollMs?: number;
   maxAttempts?: number;
 }
@@ -40,6 +43,8 @@ export class OutboxWorker {
    * limits are per app and workspace, unlike chat.postMessage's per channel), until Retry-After ends.
    */
   private readonly methodRestsUntil = new Map<string, number>();
+  /** chat.update within Slack's Tier 3 allowance, so that an outage's redraws wait instead of drawing 429s. */
+  private readonly updates: CallBudget;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -50,6 +55,8 @@ export class OutboxWorker {
 
   constructor(private readonly o: OutboxWorkerOptions) {
     this.calls = new OutboxCalls(o);
+    const budget = o.updateBudget ?? { perMinute: UPDATES_PER_MINUTE, burst: UPDATE_BURST };
+    this.updates = new CallBudget(budget.perMinute, budget.burst);
   }
 
   start(): void {
@@ -150,7 +157,11 @@ export class OutboxWorker {
     // wall-clock time (it is Slack's), unlike due times, which follow the app's clock.
     const posts = METHOD_OF[job.kind] === 'chat.postMessage';
     const waitMs = (this.nextPostAt.get(job.channel) ?? 0) - performance.now();
-    // Claimed in the batch before its method drew a 429: it waits out the Retry-After too.
+    // Claimed in the batch before its method drew a 429 (or ran out of its allowance): it waits too.
+    if (METHOD_OF[job.kind] === 'chat.update' && !this.methodRests('chat.update')) {
+      const waitForBudgetMs = this.updates.take(performance.now());
+      if (waitForBudgetMs > 0) this.restMethod('chat.update', waitForBudgetMs);
+    }
     const restMs = (this.methodRestsUntil.get(METHOD_OF[job.kind]) ?? 0) - performance.now();
     if ((posts && (waitMs > 0 || held.has(job.channel))) || restMs > 0) {
       if (posts) held.add(job.channel);
@@ -190,10 +201,18 @@ export class OutboxWorker {
    * instead of each pending update drawing a 429 of its own.
    */
   private rest(job: OutboxJob, waitMs: number): void {
-    const until = performance.now() + waitMs;
     const method = METHOD_OF[job.kind];
-    if (method === 'chat.postMessage') this.nextPostAt.set(job.channel, until);
-    else this.methodRestsUntil.set(method, Math.max(until, this.methodRestsUntil.get(method) ?? 0));
+    if (method === 'chat.postMessage') this.nextPostAt.set(job.channel, performance.now() + waitMs);
+    else this.restMethod(method, waitMs);
+  }
+
+  private restMethod(method: string, waitMs: number): void {
+    const until = performance.now() + waitMs;
+    this.methodRestsUntil.set(method, Math.max(until, this.methodRestsUntil.get(method) ?? 0));
+  }
+
+  private methodRests(method: string): boolean {
+    return (this.methodRestsUntil.get(method) ?? 0) > performance.now();
   }
 
   private async handleFailure(job: OutboxJob, error: unknown): Promise<void> {
@@ -209,7 +228,9 @@ export class OutboxWorker {
       METHOD_OF[job.kind],
       failure.type === 'permanent' ? failure.reason : failure.type,
     );
-    if (failure.type === 'permanent' || job.attempts + 1 >= (this.o.maxAttempts ?? 12)) {
+    // A 429 is Slack asking to wait, never a reason to give up: only other failures count out.
+    const outOfAttempts = failure.type !== 'rate_limited' && job.attempts + 1 >= (this.o.maxAttempts ?? 12);
+    if (failure.type === 'permanent' || outOfAttempts) {
       this.o.logger.error(`Slack ${job.kind} to ${job.channel} given up: ${failure.reason}`, jobFields(job));
       return this.o.store.failOutbox({ id: job.id, error: failure.reason, ...fenceOf(job) });
     }
@@ -248,6 +269,10 @@ const METHOD_OF: Record<OutboxJob['kind'], string> = {
 };
 
 const KINDS = Object.keys(METHOD_OF) as OutboxJob['kind'][];
+
+/** A little under Slack's Tier 3 (about 50 a minute), leaving room for bursts it tolerates. */
+const UPDATES_PER_MINUTE = 45;
+const UPDATE_BURST = 10;
 
 /** The lease a job was claimed under goes back with every write about it (see OutboxRowBase.token). */
 function fenceOf(job: OutboxJob): { token?: number } {

@@ -79,6 +79,34 @@ describe('outbox', () => {
     expect(new Set(updates.map((update) => update.args.channel)).size).toBe(2);
   });
 
+  it('when Slack answers 429 more times than a failing call is tried, then the post still goes out: a 429 is never a reason to give up', async () => {
+    const slack = await new FakeSlack().start();
+    running.push(slack);
+    slack.failNext('chat.postMessage', { status: 429, retryAfter: 0 }, 14);
+    const app = await start({ slack });
+    await app.postEvents(failure('cart_patient'));
+    await slack.waitForCalls('chat.postMessage', 1, 6000);
+    expect(slack.faultPending('chat.postMessage')).toBe(false);
+    expect((await health(app)).outbox).toMatchObject({ pending: 0, failed: 0 });
+  });
+
+  it("when many messages must be redrawn at once, then chat.update keeps within the workspace's allowance: a burst, then the pace", async () => {
+    const slack = await new FakeSlack().start();
+    running.push(slack);
+    const app = await start({ slack, tuning: { updateBudget: { perMinute: 60, burst: 2 } } });
+    const carts = ['cart_1', 'cart_2', 'cart_3', 'cart_4'];
+    await app.postEvents(carts.map(failure));
+    await slack.waitForCalls('chat.postMessage', 4, 6000);
+    const recoveredAt = Date.now();
+    await app.postEvents(carts.map((cart) => anEvent({ cart_id: cart, status: 'succeeded' })));
+    const updates = await slack.waitForCalls('chat.update', 4, 8000);
+    const after = updates.map((update) => update.at - recoveredAt);
+    // Two at once, then one a second (60 a minute).
+    expect(after[1] ?? 0).toBeLessThan(900);
+    expect((after[2] ?? 0) - (after[0] ?? 0)).toBeGreaterThanOrEqual(900);
+    expect((after[3] ?? 0) - (after[2] ?? 0)).toBeGreaterThanOrEqual(900);
+  });
+
   it("when a channel's pace ends while other channels' posts are sent, then its held posts still go out in the order they were raised", async () => {
     const slack = await new FakeSlack().start();
     running.push(slack);

@@ -69,10 +69,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     env,
     config,
     logger: options.logger ?? createLogger('error'),
-    // Fast polling and a short per-channel pace keep tests quick; pacing itself is tested with the real pace.
+    // Fast polling, a short per-channel pace and a roomy update allowance keep tests quick; pacing
+    // itself is tested with the real pace, and the allowance with a small one.
     tuning: {
       outboxPollMs: 20,
       postIntervalMs: 50,
+      updateBudget: { perMinute: 60_000, burst: 1_000 },
       detectorPollMs: 50,
       grouping: { waitMs: 0 },
       ...options.tuning,
