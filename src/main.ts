@@ -41,7 +41,7 @@ export interface StartOptions {
   tuning?: {
     outboxPollMs?: number;
     postIntervalMs?: number;
-    /** chat.update's allowance per workspace (default 45 a minute after a burst of 10). */
+    /** chat.update's allowance per workspace (default 40 a minute after a burst of 10). */
     updateBudget?: { perMinute: number; burst: number };
     detectorPollMs?: number;
     slackTimeoutMs?: number;
