@@ -1,4 +1,5 @@
-import { DEFAULT_CONFIG } from '../src/config.js';
+import { type CartwatchConfig, DEFAULT_CONFIG } from '../src/config.js';
+import type { DuePolicy } from '../src/domain/due-policy.js';
 import { validateEvents } from '../src/ingest/event-schema.js';
 import { createLogger } from '../src/logger.js';
 import { Detector } from '../src/services/detector.js';
@@ -21,14 +22,7 @@ export async function measureIdleSweep(carts: number, databases: BenchDatabases)
   const now = Date.now();
   // SLAs long enough that nothing falls due while the bench runs.
   const config = { ...DEFAULT_CONFIG, slaMs: { checkout: SLA_MS, payment: SLA_MS, fulfillment: SLA_MS } };
-  const policy = {
-    slaMs: config.slaMs,
-    expect: config.expect,
-    watchedSources: [],
-    escalateAfterMs: config.escalation.afterMs,
-    remindAfterMs: config.escalation.remindAcknowledgedAfterMs,
-    grouping: { min: 5, windowMs: 300_000, waitMs: 10_000 },
-  };
+  const policy = duePolicyOf(config);
   const store = await openStore(database.target, policy, { now });
   const stores: Store[] = [store];
   const clock = { now: () => now };
@@ -94,14 +88,7 @@ export async function measureStormEscalation(members: number, databases: BenchDa
   const database = await databases.fresh();
   const raisedAt = Date.now();
   const config = DEFAULT_CONFIG;
-  const policy = {
-    slaMs: config.slaMs,
-    expect: config.expect,
-    watchedSources: [],
-    escalateAfterMs: config.escalation.afterMs,
-    remindAfterMs: config.escalation.remindAcknowledgedAfterMs,
-    grouping: { min: 5, windowMs: 300_000, waitMs: 10_000 },
-  };
+  const policy = duePolicyOf(config);
   const store = await openStore(database.target, policy, { now: raisedAt });
   const logger = createLogger('error');
   try {
@@ -137,4 +124,16 @@ export async function measureStormEscalation(members: number, databases: BenchDa
     await store.close();
     await database.drop();
   }
+}
+
+/** The config's due times as the store applies them, with the product's storm grouping. */
+function duePolicyOf(config: CartwatchConfig): DuePolicy {
+  return {
+    slaMs: config.slaMs,
+    expect: config.expect,
+    watchedSources: [],
+    escalateAfterMs: config.escalation.afterMs,
+    remindAfterMs: config.escalation.remindAcknowledgedAfterMs,
+    grouping: { min: 5, windowMs: 300_000, waitMs: 10_000 },
+  };
 }
